@@ -1,0 +1,108 @@
+"""The typed values that cross stages: query specs, interpretations, refusals, results."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+FilterOp = Literal["in", "not_in"]
+ColumnRole = Literal["time", "dimension", "metric", "detail"]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Keep rows whose dimension value is (or is not) one of `values`."""
+
+    dimension: str
+    values: tuple[str, ...]
+    op: FilterOp = "in"
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """An inclusive date window on a date field (`date`, `start_date` or `end_date`)."""
+
+    start: dt.date
+    end: dt.date
+    label: str = ""
+    field: str = "date"
+
+    def describe(self) -> str:
+        """Plain-English window with explicit dates."""
+        span = f"{self.start.isoformat()} to {self.end.isoformat()}"
+        return f"{self.label} ({span})" if self.label else span
+
+
+@dataclass(frozen=True)
+class OrderBy:
+    """Sort on a metric or dimension name of the spec."""
+
+    field: str
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    """What to compute: the contract between interpretation, SQL compilation and the UI."""
+
+    metrics: tuple[str, ...] = ()
+    dimensions: tuple[str, ...] = ()
+    filters: tuple[Filter, ...] = ()
+    date_range: DateRange | None = None
+    order_by: tuple[OrderBy, ...] = ()
+    limit: int | None = None
+
+    def with_changes(self, **changes: Any) -> QuerySpec:
+        """A copy with some fields replaced (specs are immutable)."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """One concrete, runnable reading of a question."""
+
+    spec: QuerySpec
+    description: str
+    distinction: str = ""
+    confidence: float = 1.0
+    rank: int = 1
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a question gets no query, and what could be asked instead."""
+
+    reason: str
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """The interpreter's answer to a question: ranked readings, or a refusal."""
+
+    question: str
+    as_of: dt.date
+    interpretations: tuple[Interpretation, ...] = ()
+    refusal: Refusal | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """What a result column means: its role, a label for people and a display format."""
+
+    name: str
+    role: ColumnRole
+    label: str
+    format: str = "number"  # number | integer | currency | percent | ratio | date | text
+    higher_is_better: bool | None = None
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Rows returned by the executor, with timing and whether the row cap cut them."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    elapsed_ms: float
+    truncated: bool = False

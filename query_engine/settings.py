@@ -1,0 +1,76 @@
+"""Settings: one table of (name, default, help), built by the CLI or the UI and passed in."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+DEMO_DATABASE_NAME = "demo.duckdb"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One tunable: its name, default and a line of help."""
+
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS = (
+    Setting("home", "~/.clarify", "Folder for the demo database, history, usage ledger and uploads (CLARIFY_HOME)."),
+    Setting("database", "", "DuckDB file to query; empty means the demo database in the home folder (CLARIFY_DB)."),
+    Setting("time_limit_s", 10.0, "Seconds a query may run before it is interrupted (CLARIFY_TIME_LIMIT_S)."),
+    Setting("row_cap", 10_000, "Most rows a query returns; more sets `truncated` (CLARIFY_ROW_CAP)."),
+    Setting("memory_limit", "2GB", "DuckDB memory limit per connection (CLARIFY_MEMORY_LIMIT)."),
+    Setting("threads", 2, "DuckDB worker threads (CLARIFY_THREADS)."),
+    Setting("confident_threshold", 0.75, "Top confidence at or above which the answer shows at once (CLARIFY_CONFIDENT)."),
+)
+_ENV = {"home": "CLARIFY_HOME", "database": "CLARIFY_DB", "time_limit_s": "CLARIFY_TIME_LIMIT_S",
+        "row_cap": "CLARIFY_ROW_CAP", "memory_limit": "CLARIFY_MEMORY_LIMIT", "threads": "CLARIFY_THREADS",
+        "confident_threshold": "CLARIFY_CONFIDENT"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The values every stage reads; never read from the environment inside the packages."""
+
+    home: Path = Path("~/.clarify").expanduser()
+    database: Path | None = None
+    time_limit_s: float = 10.0
+    row_cap: int = 10_000
+    memory_limit: str = "2GB"
+    threads: int = 2
+    confident_threshold: float = 0.75
+
+    @property
+    def database_path(self) -> Path:
+        """The database to query: the configured one, or the demo database under home."""
+        return self.database or self.home / DEMO_DATABASE_NAME
+
+    def with_changes(self, **changes: Any) -> Settings:
+        """A copy with some values replaced."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        """Settings from CLARIFY_* variables, with the defaults of SETTINGS elsewhere."""
+        values: dict[str, Any] = {}
+        types = {f.name: f.type for f in fields(cls)}
+        for name, var in _ENV.items():
+            raw = environ.get(var, "").strip()
+            if raw:
+                values[name] = _coerce(name, raw, types[name])
+        if "home" in values:
+            values["home"] = Path(values["home"]).expanduser()
+        return cls(**values)
+
+
+def _coerce(name: str, raw: str, type_name: Any) -> Any:
+    if name in ("home", "database"):
+        return Path(raw).expanduser()
+    if "float" in str(type_name):
+        return float(raw)
+    if "int" in str(type_name):
+        return int(raw)
+    return raw
