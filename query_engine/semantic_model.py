@@ -37,6 +37,12 @@ class Dimension:
     synonyms: tuple[str, ...] = ()
     entity: bool = False
     details: tuple[str, ...] = ()
+    value_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    bare_values: tuple[str, ...] | None = None  # None: every value may match by its own name
+
+    def value_matches_bare(self, value: str) -> bool:
+        """Whether a value's own name, alone in a question, means a filter on it."""
+        return self.bare_values is None or value in self.bare_values
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class Metric:
     direction: Direction
     description: str = ""
     synonyms: tuple[str, ...] = ()
+    weak_synonyms: tuple[str, ...] = ()
     table: str | None = None
     aggregation: str | None = None
     column: str | None = None
@@ -218,8 +225,11 @@ def _table(name: str, t: dict[str, Any]) -> Table:
 
 
 def _dimension(name: str, d: dict[str, Any]) -> Dimension:
+    values = {str(v): tuple(str(s).lower() for s in syns or ()) for v, syns in (d.get("value_synonyms") or {}).items()}
+    bare = d.get("bare_values")
     return Dimension(name, d["table"], d["column"], d.get("label", name.title()), d.get("description", ""),
-                     _synonyms(d), bool(d.get("entity", False)), tuple(d.get("details") or ()))
+                     _synonyms(d), bool(d.get("entity", False)), tuple(d.get("details") or ()), values,
+                     None if bare is None else tuple(str(b) for b in bare))
 
 
 def _date_field(name: str, d: dict[str, Any]) -> DateField:
@@ -235,7 +245,8 @@ def _metric(name: str, m: dict[str, Any]) -> Metric:
     return Metric(
         name=name, label=m.get("label", name), format=m.get("format", "number"),
         direction=m.get("direction", "neutral"), description=m.get("description", ""),
-        synonyms=_synonyms(m), table=m.get("table"), aggregation=m.get("aggregation"),
+        synonyms=_synonyms(m), weak_synonyms=tuple(str(w).lower() for w in m.get("weak_synonyms") or ()),
+        table=m.get("table"), aggregation=m.get("aggregation"),
         column=m.get("column"), numerator=ratio.get("numerator"), denominator=ratio.get("denominator"),
         multiplier=float(ratio.get("multiplier", 1.0)),
     )

@@ -1,0 +1,97 @@
+"""Question text: cleaning, tokens, plural folding and number words."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_QUESTION_CHARS = 500
+
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "couple": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "fifty": 50, "hundred": 100,
+}
+
+# Words a question is made of that never name data; they are never spelling-corrected.
+STOPWORDS = frozenset("""
+a about above after again against all also am among an and any are as at be been before being below between
+both but by can could did do does doing done down during each either else ever every few for from further
+get gets getting give go going got had has have having he her here hers how i if in into is it its just
+let lets like me more most much my near no nor not now of off on once only or other our ours out over own
+please per same she should show shown shows so some such tell than that the their them then there these they
+this those through to too under until up upon us very via was we were what when where which while who whom
+whose why will with would you your yours see view display list find get give want need know look looking
+compare compared comparing versus vs vs. against broken breakdown split each across total totals overall
+sum amount number count many much value values report results data figures numbers stats statistics metric
+metrics kpi kpis perform performance performing performed performer performers best worst top bottom
+highest lowest most least biggest largest smallest cheapest greatest poorest strongest weakest better worse
+good bad great high low higher lower did does do was were been had make makes made get got run ran running
+time times trend trends trending over period periods date dates day days week weeks month months quarter
+quarters year years today yesterday ago since until till through last past previous prior next this current
+so far to-date full whole entire ytd mtd qtd wtd
+""".split())
+
+_TOKEN = re.compile(r"\d{4}-\d{2}-\d{2}|\d+(?:[.,]\d+)*%?|[a-z][a-z0-9']*|[$%&+/<>=]", re.UNICODE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word or number of a question, with its folded form for matching."""
+
+    text: str
+    key: str
+    index: int
+
+    @property
+    def is_number(self) -> bool:
+        """True for plain integers such as 2024 or 5."""
+        return self.text.isdigit()
+
+    @property
+    def is_plural(self) -> bool:
+        """True when folding removed a plural ending."""
+        return self.key != self.text and self.text.endswith("s")
+
+
+def clean_question(question: str) -> str:
+    """Unicode-normalise, drop control characters and collapse whitespace."""
+    text = unicodedata.normalize("NFKC", question or "")
+    text = _CONTROL.sub(" ", text)
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def tokenize(text: str) -> list[Token]:
+    """Lower-case word and number tokens, each with a plural-folded key."""
+    lowered = re.sub(r"(?<!\d)-|-(?!\d)", " ", text.lower()).replace("_", " ")
+    lowered = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", lowered)
+    words = [w.strip("'") for w in _TOKEN.findall(lowered)]
+    words = [w[:-2] if w.endswith("'s") else w for w in words if w]
+    return [Token(w, fold(w), i) for i, w in enumerate(words)]
+
+
+def fold(word: str) -> str:
+    """A crude singular: 'campaigns' -> 'campaign', 'categories' -> 'category'; used on both sides."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "ches", "shes", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    """The folded token keys of a vocabulary phrase."""
+    return tuple(t.key for t in tokenize(phrase))
+
+
+def number_value(token: Token) -> int | None:
+    """The integer a token stands for ('5', 'five'), or None."""
+    if token.is_number:
+        return int(token.text)
+    return NUMBER_WORDS.get(token.text) if token.text not in ("a", "an") else None
