@@ -1,0 +1,126 @@
+"""The locked-down executor: a read-only DuckDB connection, a time limit, a row cap and clean errors."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from query_engine.errors import DatabaseMissing, QueryFailed, QueryTimeout
+from query_engine.query_spec import QueryResult
+from query_engine.sql_guard import GuardedSql, GuardPolicy, guard_sql
+
+
+def open_connection(database: str | Path, *, memory_limit: str = "2GB", threads: int = 2,
+                    temp_dir: Path | None = None,
+                    max_temp_size: str = "1GB") -> duckdb.DuckDBPyConnection:
+    """Open the database read-only with files, network and extensions off and settings locked."""
+    path = Path(database)
+    if not path.is_file():
+        raise DatabaseMissing(
+            f"The database file {path} does not exist.",
+            hint="Build the demo database first (see the Data page), or check the path.",
+        )
+    config: dict[str, Any] = {
+        "enable_external_access": False,
+        "python_enable_replacements": False,
+        "autoload_known_extensions": False,
+        "autoinstall_known_extensions": False,
+        "memory_limit": memory_limit,
+        "threads": threads,
+        "max_temp_directory_size": max_temp_size,
+    }
+    if temp_dir is not None:
+        config["temp_directory"] = str(temp_dir)
+    config["lock_configuration"] = True  # last: nothing after this may change a setting
+    try:
+        return duckdb.connect(str(path), read_only=True, config=config)
+    except duckdb.Error as exc:
+        raise DatabaseMissing(
+            f"The database file {path} could not be opened: {_clean_message(exc)}",
+            hint="Check that the file is a DuckDB database and that no other program locks it.",
+        ) from None
+
+
+def execute(con: duckdb.DuckDBPyConnection, guarded: GuardedSql | str, *,
+            time_limit_s: float = 10.0, row_cap: int = 10_000) -> QueryResult:
+    """Run a guarded statement on its own cursor with a time limit and a row cap.
+
+    Callers must pass a GuardedSql from guard_sql; a plain str is accepted only so tests can
+    prove the connection itself refuses what the guard would have stopped.
+    """
+    sql = guarded.sql if isinstance(guarded, GuardedSql) else guarded
+    cursor = con.cursor()
+    finished, timed_out = threading.Event(), threading.Event()
+    watchdog = threading.Thread(target=_interrupt_after, daemon=True,
+                                args=(cursor, time_limit_s, finished, timed_out))
+    started = time.perf_counter()
+    watchdog.start()
+    try:
+        cursor.execute(sql)
+        columns = tuple(d[0] for d in cursor.description or ())
+        fetched = cursor.fetchmany(row_cap + 1)
+    except duckdb.Error as exc:
+        if timed_out.is_set():
+            raise QueryTimeout(
+                f"The query ran longer than {time_limit_s:g} s and was stopped.",
+                hint="Narrow the date range or group by fewer things.",
+            ) from None
+        raise QueryFailed(f"The database could not run this query: {_clean_message(exc)}",
+                          hint="Check the column and table names, or rephrase the question.") \
+            from None
+    finally:
+        finished.set()
+        watchdog.join()
+        cursor.close()
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    rows = tuple(tuple(_json_friendly(v) for v in row) for row in fetched[:row_cap])
+    return QueryResult(columns=columns, rows=rows, elapsed_ms=elapsed_ms,
+                       truncated=len(fetched) > row_cap)
+
+
+def _interrupt_after(cursor: duckdb.DuckDBPyConnection, limit_s: float,
+                     finished: threading.Event, timed_out: threading.Event) -> None:
+    """Interrupt the cursor at the limit, and again until it stops: a lone early interrupt
+    can land before the query starts and be lost."""
+    if finished.wait(limit_s):
+        return
+    timed_out.set()
+    while not finished.is_set():
+        cursor.interrupt()
+        finished.wait(0.05)
+
+
+def run_guarded(con: duckdb.DuckDBPyConnection, sql: str, policy: GuardPolicy, *,
+                time_limit_s: float = 10.0, row_cap: int = 10_000) -> QueryResult:
+    """Guard a statement, then execute it; SqlRefused comes before anything runs."""
+    guarded = guard_sql(sql, policy)
+    return execute(con, guarded, time_limit_s=time_limit_s, row_cap=row_cap)
+
+
+def _clean_message(exc: BaseException) -> str:
+    """DuckDB's first message line, without the error-class prefix or the caret diagram."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    head, sep, rest = text.partition(" Error: ")
+    return rest if sep and len(head) < 40 else text
+
+
+def _json_friendly(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, list):
+        return [_json_friendly(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_friendly(v) for k, v in value.items()}
+    return value

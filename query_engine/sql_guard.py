@@ -1,0 +1,381 @@
+"""The SQL guard: an allow-list over the sqlglot tree that every statement passes before it runs."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from query_engine.errors import SqlRefused
+from query_engine.semantic_model import SemanticModel
+from query_engine.sql_functions import (
+    ALLOWED_ANONYMOUS,
+    ALLOWED_NODES,
+    CONCATENATIONS,
+    FILE_READERS,
+    MAX_CONCATENATIONS,
+    SYSTEM_FUNCTIONS,
+)
+
+MAX_SQL_CHARS = 20_000  # far above any analyst query; bounds parser time and recursion depth
+ROW_CAP_ALIAS = "_clarify_rows"
+
+_STATEMENT_WORDS: dict[type[exp.Expression], str] = {
+    exp.Insert: "INSERT", exp.Update: "UPDATE", exp.Delete: "DELETE", exp.Merge: "MERGE",
+    exp.Create: "CREATE", exp.Drop: "DROP", exp.Alter: "ALTER", exp.Copy: "COPY",
+    exp.Attach: "ATTACH", exp.Detach: "DETACH", exp.Install: "INSTALL", exp.Pragma: "PRAGMA",
+    exp.Set: "SET", exp.Use: "USE", exp.Transaction: "BEGIN", exp.Commit: "COMMIT",
+    exp.Rollback: "ROLLBACK", exp.Describe: "DESCRIBE", exp.Show: "SHOW",
+    exp.Summarize: "SUMMARIZE", exp.Pivot: "PIVOT", exp.Values: "VALUES",
+    exp.TruncateTable: "TRUNCATE", exp.Cache: "CACHE", exp.Uncache: "UNCACHE",
+}
+
+_WRITES = "which changes the database"
+_STATEMENT_REASONS: dict[str, str] = {
+    "INSERT": _WRITES, "UPDATE": _WRITES, "DELETE": _WRITES, "MERGE": _WRITES,
+    "CREATE": _WRITES, "DROP": _WRITES, "ALTER": _WRITES, "TRUNCATE": _WRITES,
+    "COPY": "which copies data to or from files", "EXPORT": "which writes files",
+    "IMPORT": "which reads files", "ATTACH": "which opens another database",
+    "DETACH": "which closes a database", "INSTALL": "which installs an extension",
+    "LOAD": "which loads an extension", "PRAGMA": "which reads or changes settings",
+    "SET": "which changes settings", "RESET": "which changes settings",
+    "CALL": "which runs a table function", "USE": "which switches database",
+}
+
+_SELECT_HINT = "Write a single SELECT (a WITH ... SELECT is fine) over those tables."
+
+_NODE_WORDS: dict[type[exp.Expression], str] = {
+    exp.Into: "SELECT ... INTO, which would create a table",
+    exp.Placeholder: "a parameter placeholder", exp.Parameter: "a parameter placeholder",
+    exp.Unnest: "UNNEST", exp.Values: "a VALUES list", exp.Lambda: "a lambda function",
+    exp.Pivot: "PIVOT", exp.Dot: "struct field access", exp.Bracket: "list or struct indexing",
+    exp.Columns: "COLUMNS(...)", exp.TableSample: "TABLESAMPLE", exp.Version: "time travel (AT)",
+    exp.Fetch: "FETCH FIRST (use LIMIT instead)", exp.LimitOptions: "LIMIT with PERCENT or TIES",
+    exp.HistoricalData: "time travel (AT ...)", exp.Array: "a list literal", exp.Struct: "a struct literal",
+}
+
+
+@dataclass(frozen=True)
+class GuardPolicy:
+    """What a statement may touch: allowed tables with their lowercase columns, and the row cap."""
+
+    tables: Mapping[str, frozenset[str]]
+    row_cap: int = 10_000
+    dialect: str = "duckdb"
+
+
+@dataclass(frozen=True)
+class GuardedSql:
+    """A statement the guard accepted, re-rendered with a row limit; the only thing execute runs."""
+
+    sql: str
+    tables: tuple[str, ...]
+
+
+def policy_for_model(model: SemanticModel, row_cap: int = 10_000) -> GuardPolicy:
+    """The guard policy that allows exactly the tables and columns of a semantic model."""
+    tables = {
+        name.lower(): frozenset(col.lower() for col in cols)
+        for name, cols in model.columns_by_table().items()
+    }
+    return GuardPolicy(tables=tables, row_cap=row_cap)
+
+
+def guard_sql(sql: str, policy: GuardPolicy) -> GuardedSql:
+    """Accept one read-only SELECT over the policy's tables, or raise SqlRefused saying why."""
+    tree = _parse_single(sql, policy)
+    refs = _References()
+    try:
+        for node in tree.walk():
+            _check_node(node, refs, policy)
+        tables = _resolve_tables(refs, policy)
+        _check_columns(refs, policy)
+        capped = _cap_rows(tree, policy.row_cap)
+        rendered = capped.sql(dialect=policy.dialect, comments=False)
+    except RecursionError:
+        raise _too_deep(policy) from None
+    return GuardedSql(sql=rendered, tables=tables)
+
+
+@dataclass
+class _References:
+    """What one walk of the tree collected for name resolution afterwards."""
+
+    tables: list[exp.Table] = field(default_factory=list)
+    columns: list[exp.Column] = field(default_factory=list)
+    using: list[str] = field(default_factory=list)
+    derived_aliases: set[str] = field(default_factory=set)
+    output_names: set[str] = field(default_factory=set)
+    model_aliases: dict[str, set[str]] = field(default_factory=dict)
+    concatenations: int = 0
+
+
+def _parse_single(sql: str, policy: GuardPolicy) -> exp.Expression:
+    if len(sql) > MAX_SQL_CHARS:
+        raise _refused(f"this statement is {len(sql):,} characters long; the limit is "
+                       f"{MAX_SQL_CHARS:,}", policy, hint="Write a shorter query.")
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=policy.dialect) if s is not None]
+    except RecursionError:
+        raise _too_deep(policy) from None
+    except (SqlglotError, ValueError) as exc:
+        raise _unreadable(sql, exc, policy) from None
+    if not statements:
+        raise SqlRefused("Refused: there is no SQL statement to run.",
+                         hint="Write one SELECT query, or ask the question in words.")
+    if len(statements) > 1:
+        raise _refused(f"this text holds {len(statements)} SQL statements; Clarify runs exactly "
+                       "one SELECT at a time", policy,
+                       hint="Keep only the first statement and remove the rest.")
+    return _unwrap_root(statements[0], policy)
+
+
+def _unreadable(sql: str, exc: Exception, policy: GuardPolicy) -> SqlRefused:
+    first_word = re.match(r"\s*([A-Za-z]+)", sql)
+    word = first_word.group(1).upper() if first_word else ""
+    if word in _STATEMENT_REASONS:
+        return _refused(_statement_problem(word), policy, hint=_SELECT_HINT)
+    first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return SqlRefused(
+        f"Refused: Clarify could not read this SQL ({first_line}), so it will not run it.",
+        hint="Check the SQL syntax, or ask the question in words instead.",
+    )
+
+
+def _too_deep(policy: GuardPolicy) -> SqlRefused:
+    return _refused("this statement is nested too deeply to check", policy,
+                    hint="Use a WITH clause to split the query into named steps.")
+
+
+def _unwrap_root(tree: exp.Expression, policy: GuardPolicy) -> exp.Expression:
+    while isinstance(tree, exp.Subquery) and set(tree.args) - {"this"} == set():
+        tree = tree.this
+    if isinstance(tree, (exp.Select, exp.SetOperation)):
+        return tree
+    if isinstance(tree, exp.Command):
+        word = str(tree.this).upper()
+    else:
+        word = _STATEMENT_WORDS.get(type(tree), "")
+    raise _refused(_statement_problem(word), policy, hint=_SELECT_HINT)
+
+
+def _statement_problem(word: str) -> str:
+    if not word:
+        return "this is not a SELECT query, and Clarify only runs read-only SELECT queries"
+    article = "an" if word[0] in "AEIO" or (word[0] == "U" and word[:2] not in ("US", "UN")) \
+        else "a"
+    why = _STATEMENT_REASONS.get(word, "which is not a read-only SELECT query")
+    return f"this is {article} {word} statement, {why}"
+
+
+def _check_node(node: exp.Expression, refs: _References, policy: GuardPolicy) -> None:
+    kind = type(node)
+    if kind is exp.Anonymous:
+        _check_anonymous(node, refs, policy)
+    elif kind not in ALLOWED_NODES:
+        _refuse_node(node, policy)
+    elif kind is exp.Table:
+        _collect_table(node, refs, policy)
+    elif kind in CONCATENATIONS:
+        _count_concatenation(node, refs, policy)
+    elif kind is exp.Column:
+        refs.columns.append(node)
+    elif kind in (exp.Subquery, exp.Lateral):
+        _collect_derived(node, refs, policy)
+    elif kind is exp.Join:
+        refs.using.extend(ident.name.lower() for ident in node.args.get("using") or ())
+    elif kind is exp.Alias:
+        refs.output_names.add(node.alias.lower())
+    elif kind is exp.TableAlias:
+        refs.output_names.update(col.name.lower() for col in node.columns)
+    elif kind is exp.With and node.args.get("recursive"):
+        raise _refused("this statement uses WITH RECURSIVE, which can run without end", policy,
+                       hint="Use a plain WITH, or GROUP BY the periods you need.")
+    elif kind is exp.CTE:
+        refs.derived_aliases.add(node.alias_or_name.lower())
+
+
+def _count_concatenation(node: exp.Expression, refs: _References, policy: GuardPolicy) -> None:
+    refs.concatenations += max(1, len(node.expressions) - 1)
+    if refs.concatenations > MAX_CONCATENATIONS:
+        raise _refused(f"this statement joins text together more than {MAX_CONCATENATIONS} "
+                       "times, which can build values too large for memory", policy,
+                       hint="Return the parts as separate columns instead.")
+
+
+def _check_anonymous(node: exp.Expression, refs: _References, policy: GuardPolicy) -> None:
+    name = node.name.lower()
+    if name in ALLOWED_ANONYMOUS and not isinstance(node.parent, exp.Table):
+        if name in ("concat", "concat_ws"):
+            _count_concatenation(node, refs, policy)
+        return
+    raise _refused(_function_problem(name, in_from=isinstance(node.parent, exp.Table)), policy,
+                   hint="Use aggregate, math, text, date or window functions over those tables.")
+
+
+def _function_problem(name: str, *, in_from: bool) -> str:
+    if name in FILE_READERS or name.startswith(("read_", "parquet_")) or name.endswith("_scan"):
+        return f"this statement reads a file with {name}"
+    if name in SYSTEM_FUNCTIONS or name.startswith(("duckdb_", "pragma_")):
+        return f"this statement asks for system information with {name}"
+    if in_from:
+        return f"this statement reads from the table function {name} instead of a table"
+    return (f"this statement uses the function {name}, which is not on Clarify's list of "
+            "aggregate, math, text, date and window functions")
+
+
+def _refuse_node(node: exp.Expression, policy: GuardPolicy) -> None:
+    if isinstance(node, exp.Func):
+        name = node.sql_name().lower()
+        raise _refused(_function_problem(name, in_from=isinstance(node.parent, exp.Table)),
+                       policy, hint="Use aggregate, math, text, date or window functions.")
+    word = _NODE_WORDS.get(type(node)) or _STATEMENT_WORDS.get(type(node)) or type(node).__name__
+    raise _refused(f"this statement uses {word}, which Clarify does not allow in a query", policy,
+                   hint="Rewrite it as a plain SELECT with joins, GROUP BY and CASE.")
+
+
+def _collect_table(node: exp.Table, refs: _References, policy: GuardPolicy) -> None:
+    if not isinstance(node.this, exp.Identifier):
+        inner = node.this
+        name = inner.name if isinstance(inner, exp.Anonymous) else type(inner).__name__
+        if isinstance(inner, exp.Func) and not isinstance(inner, exp.Anonymous):
+            name = inner.sql_name()
+        raise _refused(_function_problem(name.lower(), in_from=True), policy,
+                       hint="Query the tables by name; table functions are not allowed.")
+    if node.catalog or (node.db and node.db.lower() != "main"):
+        raise _refused(f"this statement names {node.sql(dialect=policy.dialect)}, which is "
+                       "outside the database Clarify queries", policy,
+                       hint="Refer to tables by their plain names.")
+    refs.tables.append(node)
+
+
+def _collect_derived(node: exp.Expression, refs: _References, policy: GuardPolicy) -> None:
+    if isinstance(node, exp.Lateral) and not isinstance(node.this, exp.Subquery):
+        raise _refused("this statement uses LATERAL with something other than a subquery",
+                       policy, hint="Use LATERAL (SELECT ...) or a plain join.")
+    if node.alias:
+        refs.derived_aliases.add(node.alias.lower())
+
+
+def _resolve_tables(refs: _References, policy: GuardPolicy) -> tuple[str, ...]:
+    used: list[str] = []
+    for table in refs.tables:
+        name = table.name.lower()
+        alias = (table.alias or table.name).lower()
+        if not name.isascii():
+            raise _refused(_table_problem(table.name), policy,
+                           hint="Ask about the campaign data those tables hold.")
+        if name in _visible_ctes(table):
+            refs.derived_aliases.add(alias)
+        elif name in policy.tables:
+            refs.model_aliases.setdefault(alias, set()).add(name)
+            refs.model_aliases.setdefault(name, set()).add(name)
+            if name not in used:
+                used.append(name)
+        else:
+            raise _refused(_table_problem(table.name), policy,
+                           hint="Ask about the campaign data those tables hold.")
+    return tuple(used)
+
+
+def _table_problem(name: str) -> str:
+    if "/" in name or "\\" in name or "." in name or ":" in name or "*" in name:
+        return f"this statement reads the file '{name}' as if it were a table"
+    return f"this statement uses the table {name}, which Clarify does not know"
+
+
+def _visible_ctes(table: exp.Table) -> set[str]:
+    """CTE names in scope at `table`: enclosing WITHs, and only earlier siblings inside a WITH."""
+    names: set[str] = set()
+    came_from: exp.Expression = table
+    current = table.parent
+    while current is not None:
+        if isinstance(current, exp.With):
+            for cte in current.expressions:
+                if cte is came_from:
+                    break
+                names.add(cte.alias_or_name.lower())
+        else:
+            with_ = current.args.get("with_")
+            if with_ is not None and with_ is not came_from:
+                names.update(cte.alias_or_name.lower() for cte in with_.expressions)
+        came_from, current = current, current.parent
+    return names
+
+
+def _check_columns(refs: _References, policy: GuardPolicy) -> None:
+    model_cols = set().union(*(policy.tables[t] for ts in refs.model_aliases.values() for t in ts))
+    unqualified_ok = model_cols | refs.output_names
+    for name in refs.using:
+        if name not in unqualified_ok:
+            raise _refused(_column_problem(name, refs), policy, hint=_column_hint(refs, policy))
+    for column in refs.columns:
+        name = column.name.lower()
+        if isinstance(column.this, exp.Star):
+            name = "*"
+        if not _column_allowed(column, name, refs, policy, unqualified_ok):
+            raise _refused(_column_problem(column.sql(dialect=policy.dialect), refs), policy,
+                           hint=_column_hint(refs, policy))
+
+
+def _column_allowed(column: exp.Column, name: str, refs: _References, policy: GuardPolicy,
+                    unqualified_ok: set[str]) -> bool:
+    if column.catalog or (column.db and column.db.lower() != "main"):
+        return False
+    qualifier = column.table.lower()
+    if not qualifier:
+        return name in unqualified_ok
+    if name == "*":
+        return qualifier in refs.model_aliases or qualifier in refs.derived_aliases
+    if qualifier in refs.model_aliases:
+        if any(name in policy.tables[t] for t in refs.model_aliases[qualifier]):
+            return True
+    return qualifier in refs.derived_aliases and name in unqualified_ok
+
+
+def _column_problem(name: str, refs: _References) -> str:
+    return f"this statement uses the column {name}, which the tables it reads do not have"
+
+
+def _column_hint(refs: _References, policy: GuardPolicy) -> str:
+    tables = sorted({t for ts in refs.model_aliases.values() for t in ts}) or sorted(policy.tables)
+    listing = "; ".join(f"{t}: {', '.join(sorted(policy.tables[t]))}" for t in tables)
+    return f"Use only these columns - {listing}."
+
+
+def _cap_rows(tree: exp.Expression, row_cap: int) -> exp.Expression:
+    cap = row_cap + 1
+    limit = tree.args.get("limit")
+    if limit is None:
+        tree.set("limit", exp.Limit(expression=exp.Literal.number(cap)))
+        return tree
+    value = _int_literal(limit.expression) if isinstance(limit, exp.Limit) else None
+    if value is not None and not limit.args.get("offset"):
+        if value > cap:
+            limit.set("expression", exp.Literal.number(cap))
+        return tree
+    # a computed LIMIT cannot be compared; cap the rows outside it instead
+    return exp.select("*").from_(tree.subquery(ROW_CAP_ALIAS)).limit(cap)
+
+
+def _int_literal(node: exp.Expression | None) -> int | None:
+    if isinstance(node, exp.Literal) and not node.is_string and node.this.isascii() and node.this.isdigit():
+        return int(node.this)
+    return None
+
+
+def _refused(problem: str, policy: GuardPolicy, *, hint: str) -> SqlRefused:
+    return SqlRefused(f"Refused: {problem}. Clarify only queries {_tables_phrase(policy)}.",
+                      hint=hint)
+
+
+def _tables_phrase(policy: GuardPolicy) -> str:
+    names = sorted(policy.tables)
+    if not names:
+        return "no tables"
+    if len(names) == 1:
+        return f"the table {names[0]}"
+    return f"the tables {', '.join(names[:-1])} and {names[-1]}"
