@@ -112,6 +112,7 @@ class SemanticModel:
     metrics: dict[str, Metric]
     performance_metrics: dict[str, tuple[str, ...]] = field(default_factory=dict)
     description: str = ""
+    default_metrics: tuple[str, ...] = ()
 
     def metric(self, name: str) -> Metric:
         """The metric called `name`, or a SemanticModelError naming the known ones."""
@@ -207,6 +208,7 @@ def semantic_model_from_dict(raw: dict[str, Any]) -> SemanticModel:
             time_grains={n: _grain(n, g) for n, g in (raw.get("time_grains") or {}).items()},
             metrics={n: _metric(n, m) for n, m in raw["metrics"].items()},
             performance_metrics={k: tuple(v) for k, v in (raw.get("performance_metrics") or {}).items()},
+            default_metrics=tuple(raw.get("default_metrics") or tuple(raw["metrics"])[:4]),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SemanticModelError(f"The semantic model is incomplete or malformed: {exc!r}.") from exc
@@ -259,6 +261,7 @@ def _validate(model: SemanticModel) -> None:
             problems.append(f"'{item.name}' refers to unknown table '{item.table}'")
     for metric in model.metrics.values():
         problems.extend(_metric_problems(model, metric))
+    problems.extend(f"default metric '{m}' is not a metric" for m in model.default_metrics if m not in model.metrics)
     for words in model.performance_metrics.values():
         problems.extend(f"performance metric '{w}' is not a metric" for w in words if w not in model.metrics)
     if problems:

@@ -1,0 +1,201 @@
+"""Command line: `python -m query_engine ask "QUESTION"` and `python -m query_engine sql "SQL"`."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Sequence
+
+from query_engine.demo_database import ensure_demo_database
+from query_engine.errors import ClarifyError
+from query_engine.pipeline import Answer, Pipeline
+from query_engine.query_spec import Understanding
+from query_engine.settings import Settings
+from query_engine.spec_codec import spec_to_dict
+from query_engine.value_format import format_table
+
+ENGINE = "offline"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for both subcommands."""
+    parser = argparse.ArgumentParser(prog="python -m query_engine", description="Clarify: campaign analytics that asks before it answers.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="interpret a question, list up to five readings and run the picked one")
+    ask.add_argument("question")
+    ask.add_argument("--db", type=Path, help="DuckDB file (default: the demo database in $CLARIFY_HOME)")
+    pick = ask.add_mutually_exclusive_group()
+    pick.add_argument("--pick", type=int, default=1, help="run reading N (default 1)")
+    pick.add_argument("--all", action="store_true", help="run every reading")
+    ask.add_argument("--as-of", type=_date, help="resolve relative dates against YYYY-MM-DD instead of the data's latest date")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    sql = sub.add_parser("sql", help="check and run one SQL statement (the path edited SQL takes)")
+    sql.add_argument("sql")
+    sql.add_argument("--db", type=Path)
+    sql.add_argument("--json", action="store_true")
+    return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; use YYYY-MM-DD") from exc
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_environ(os.environ)
+    try:
+        pipeline = _open(settings, args.db)
+    except ClarifyError as exc:
+        return _fail(args, str(exc))
+    try:
+        if args.command == "ask":
+            return _ask(pipeline, args)
+        return _sql(pipeline, args)
+    finally:
+        pipeline.close()
+
+
+def _open(settings: Settings, db: Path | None) -> Pipeline:
+    if db is None:
+        ensure_demo_database(settings.database_path, progress=_stderr_progress)
+    return Pipeline.open(settings, db)
+
+
+def _stderr_progress(message: str, fraction: float) -> None:
+    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    if getattr(args, "json", False):
+        payload = {"error": message, "refusal": None, "interpretations": []}
+        print(json.dumps(payload))
+        return 0
+    print(f"Error: {message}", file=sys.stderr)
+    return 1
+
+
+def _ask(pipeline: Pipeline, args: argparse.Namespace) -> int:
+    understanding = pipeline.understand(args.question, args.as_of)
+    chosen = set(range(1, 6)) if args.all else {args.pick}
+    answers = {i.rank: pipeline.answer(i) for i in understanding.interpretations if i.rank in chosen}
+    if args.json:
+        print(json.dumps(_ask_payload(pipeline, understanding, answers), default=str))
+    else:
+        _print_ask(understanding, answers)
+    return 0
+
+
+def _ask_payload(pipeline: Pipeline, understanding: Understanding, answers: dict[int, Answer]) -> dict[str, Any]:
+    refusal = understanding.refusal
+    return {
+        "question": understanding.question,
+        "as_of": understanding.as_of.isoformat(),
+        "database": str(pipeline.database),
+        "engine": ENGINE,
+        "refusal": refusal.reason if refusal else None,
+        "suggestions": list(refusal.suggestions) if refusal else [],
+        "notes": list(understanding.notes),
+        "interpretations": [_reading_payload(pipeline, i, answers.get(i.rank)) for i in understanding.interpretations],
+    }
+
+
+def _reading_payload(pipeline: Pipeline, reading: Any, answer: Answer | None) -> dict[str, Any]:
+    from query_engine.sql_compiler import compile_spec
+
+    result = answer.result if answer else None
+    sql = answer.sql if answer else _safe_sql(compile_spec, reading.spec, pipeline)
+    return {
+        "rank": reading.rank, "text": reading.description, "distinction": reading.distinction,
+        "confidence": reading.confidence, "sql": sql,
+        "columns": list(result.columns) if result else [c.name for c in answer.columns] if answer else [],
+        "rows": [[_json_value(v) for v in row] for row in result.rows] if result else None,
+        "truncated": result.truncated if result else False,
+        "error": answer.error if answer else None,
+        "insights": list(answer.insights) if answer else [],
+        "timings_ms": answer.timings_ms if answer else {},
+        "spec": spec_to_dict(reading.spec),
+    }
+
+
+def _safe_sql(compile_spec: Any, spec: Any, pipeline: Pipeline) -> str:
+    try:
+        return compile_spec(spec, pipeline.model).sql
+    except ClarifyError:
+        return ""
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _sql(pipeline: Pipeline, args: argparse.Namespace) -> int:
+    answer = pipeline.answer_sql(args.sql)
+    result = answer.result
+    if args.json:
+        payload = {"sql": args.sql, "checked_sql": answer.sql if result else None,
+                   "columns": list(result.columns) if result else [],
+                   "rows": [[_json_value(v) for v in row] for row in result.rows] if result else None,
+                   "truncated": result.truncated if result else False, "error": answer.error}
+        print(json.dumps(payload, default=str))
+        return 0
+    if answer.error:
+        print(f"Refused or failed: {answer.error}", file=sys.stderr)
+        return 1
+    _print_table(answer)
+    return 0
+
+
+def _print_ask(understanding: Understanding, answers: dict[int, Answer]) -> None:
+    print(f"Question: {understanding.question}   (as of {understanding.as_of.isoformat()})")
+    if understanding.refusal:
+        print(f"\nCan't answer: {understanding.refusal.reason}")
+        for s in understanding.refusal.suggestions:
+            print(f"  try: {s}")
+        return
+    for note in understanding.notes:
+        print(f"  note: {note}")
+    for reading in understanding.interpretations:
+        print(f"\n#{reading.rank}  [{reading.confidence:.0%}]  {reading.description}")
+        print(f"     different because: {reading.distinction}")
+        answer = answers.get(reading.rank)
+        if answer:
+            _print_answer(answer)
+
+
+def _print_answer(answer: Answer) -> None:
+    print(f"\n  SQL: {answer.sql}")
+    if answer.error:
+        print(f"  Error: {answer.error}")
+        return
+    _print_table(answer)
+    for line in answer.insights:
+        print(f"  * {line}")
+
+
+def _print_table(answer: Answer) -> None:
+    result = answer.result
+    if result is None:
+        return
+    cells = format_table(result, answer.columns or None)
+    headers = list(result.columns)
+    widths = [max([len(h)] + [len(row[h]) for row in cells[:50]]) for h in headers]
+    print("  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    for row in cells[:50]:
+        print("  " + "  ".join(row[h].ljust(w) for h, w in zip(headers, widths)))
+    if len(cells) > 50 or result.truncated:
+        print(f"  ... {len(result.rows)} rows{' (capped)' if result.truncated else ''}")

@@ -1,0 +1,280 @@
+"""Interpret a question into up to five ranked, runnable readings, or a refusal."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from query_engine.data_profile import DataProfile
+from query_engine.descriptions import describe_spec
+from query_engine.errors import ClarifyError
+from query_engine.query_spec import DateRange, Filter, Interpretation, OrderBy, QuerySpec, Refusal, Understanding
+from query_engine.question_parser import ParsedQuestion, parse_question
+from query_engine.question_text import MAX_QUESTION_CHARS, clean_question
+from query_engine.refusals import future_refusal, refusal_for, suggestions, unknown_subject
+from query_engine.semantic_model import SemanticModel
+from query_engine.sql_compiler import compile_spec
+from query_engine.vocabulary import Vocabulary
+
+MAX_READINGS = 5
+RANK_WEIGHTS = (0.4, 0.25, 0.2, 0.15, 0.1)
+PREPOSITIONS = {"in", "for", "from", "at", "on", "about", "within", "inside"}
+
+
+@dataclass(frozen=True)
+class DatasetContext:
+    """What interpretation needs to know about one dataset."""
+
+    model: SemanticModel
+    profile: DataProfile
+    vocabulary: Vocabulary
+
+    @property
+    def as_of(self) -> dt.date:
+        """The latest date in the data (today when the data has no dates)."""
+        return self.profile.as_of or dt.date.today()
+
+
+def build_context(model: SemanticModel, profile: DataProfile) -> DatasetContext:
+    """Index a model and a profile's values for interpretation."""
+    return DatasetContext(model, profile, Vocabulary(model, profile))
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice along an axis of ambiguity: its weight, the spec fields it sets and how to say it."""
+
+    weight: float
+    changes: tuple[tuple[str, Any], ...]
+    distinction: str = ""
+
+
+def interpret(question: str, context: DatasetContext, as_of: dt.date | None = None) -> Understanding:
+    """Up to five ranked interpretations of `question`, or a refusal that says why and what to ask."""
+    as_of = as_of or context.as_of
+    cleaned = clean_question(question)
+    refusal = _input_refusal(cleaned, context.model) or refusal_for(cleaned, context.model)
+    if refusal:
+        return Understanding(cleaned, as_of, refusal=refusal)
+    parsed = parse_question(cleaned, context.model, context.vocabulary, as_of)
+    refusal = _parsed_refusal(parsed, context, as_of)
+    if refusal:
+        return Understanding(cleaned, as_of, refusal=refusal)
+    readings = _readings(parsed, context, as_of)
+    if not readings:
+        return Understanding(cleaned, as_of, refusal=unknown_subject(parsed.unknown, context.model, False))
+    notes = tuple(f"Read '{a}' as '{b}'." for a, b in parsed.corrections)
+    return Understanding(cleaned, as_of, tuple(readings), notes=notes)
+
+
+def _input_refusal(cleaned: str, model: SemanticModel) -> Refusal | None:
+    if not cleaned:
+        return Refusal("Type a question about your campaigns to get started.", suggestions(model))
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        return Refusal(f"That question is {len(cleaned):,} characters long; please ask in under "
+                       f"{MAX_QUESTION_CHARS} characters.", suggestions(model))
+    if not any(ch.isalpha() for ch in cleaned):
+        return Refusal("That doesn't look like a question. Ask about spend, revenue, conversions or other "
+                       "campaign metrics.", suggestions(model))
+    return None
+
+
+def _parsed_refusal(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date) -> Refusal | None:
+    if any(p.future for p in parsed.date_phrases):
+        return future_refusal(as_of.isoformat(), context.model)
+    if parsed.unknown_groupings:
+        return unknown_subject(parsed.unknown_groupings, context.model, grouping=True)
+    keys = [t.key for t in parsed.tokens]
+    placed = [t.text for t in parsed.tokens if t.text in parsed.unknown and t.index > 0
+              and keys[t.index - 1] in PREPOSITIONS]
+    if placed or not parsed.recognised:
+        words = placed or parsed.unknown or [t.text for t in parsed.tokens if t.text.isalpha()][:3]
+        return unknown_subject(words, context.model, grouping=False)
+    return None
+
+
+def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date) -> list[Interpretation]:
+    model = context.model
+    axes = [_date_axis(parsed, as_of), _grouping_axis(parsed, model), _metric_axis(parsed, model)]
+    base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()))
+    certainty = max(0.5, 0.95 - 0.04 * len(parsed.corrections) - 0.08 * len(parsed.unknown))
+    seen: dict[str, int] = {}
+    readings: list[tuple[float, QuerySpec, str]] = []
+    for combo in itertools.product(*axes):
+        spec = _finish(_apply(base, combo), parsed, context, as_of)
+        if spec is None:
+            continue
+        weight = certainty
+        for option in combo:
+            weight *= option.weight
+        distinction = "; ".join(o.distinction for o, axis in zip(combo, axes) if o.distinction and len(axis) > 1)
+        try:
+            sql = compile_spec(spec, model).sql
+        except ClarifyError:
+            continue
+        if sql in seen:
+            index = seen[sql]
+            w, s, d = readings[index]
+            readings[index] = (w + weight, s, d)
+            continue
+        seen[sql] = len(readings)
+        readings.append((weight, spec, distinction))
+    readings.sort(key=lambda r: -r[0])
+    return [Interpretation(spec, describe_spec(spec, model, context.profile), distinction or "the most direct reading",
+                           round(min(weight, 0.99), 3), rank)
+            for rank, (weight, spec, distinction) in enumerate(readings[:MAX_READINGS], start=1)]
+
+
+def _apply(base: QuerySpec, combo: tuple[Option, ...]) -> QuerySpec:
+    changes: dict[str, Any] = {}
+    for option in combo:
+        for key, value in option.changes:
+            if key == "dimensions":
+                changes[key] = tuple(changes.get(key, ())) + tuple(value)
+            else:
+                changes[key] = value
+    return base.with_changes(**changes)
+
+
+def _date_axis(parsed: ParsedQuestion, as_of: dt.date) -> list[Option]:
+    phrases = [p for p in parsed.date_phrases if p.options]
+    if not phrases:
+        return [Option(1.0, ())]
+    field = parsed.date_field or "date"
+    if len(phrases) > 1:
+        windows = [p.options[0].window for p in phrases if p.options[0].window]
+        if not windows:
+            return [Option(1.0, ())]
+        start, end = min(w.start for w in windows), max(w.end for w in windows)
+        label = " and ".join(w.label for w in windows)
+        return [Option(1.0, (("date_range", DateRange(start, end, label, field)),))]
+    options = phrases[0].options
+    weights = (1.0,) if len(options) == 1 else (0.65, 0.35)
+    return [Option(w, (("date_range", _with_field(o.window, field)),), o.distinction)
+            for w, o in zip(weights, options)]
+
+
+def _with_field(window: DateRange | None, field: str) -> DateRange | None:
+    if window is None:
+        return None
+    return DateRange(window.start, window.end, window.label, field)
+
+
+def _grouping_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
+    dims = list(parsed.dimensions)
+    grains = _grain_options(parsed)
+    for name, (values, op) in parsed.filters.items():
+        if op == "in" and len(values) > 1 and name not in dims and not model.dimensions[name].entity:
+            if parsed.compare:
+                dims.append(name)
+            else:
+                return [Option(g.weight * w, (("dimensions", (*_grain_dims(g), *dims, *extra)),), d)
+                        for g in grains for w, extra, d in ((0.5, (name,), f"split by {name}"), (0.5, (), "combined"))]
+    options = [Option(g.weight, (("dimensions", (*_grain_dims(g), *dims)),), g.distinction) for g in grains]
+    for name in parsed.total_dimensions:
+        label = model.dimensions[name].label.lower()
+        options = [Option(o.weight * w, (("dimensions", tuple(o.changes[0][1]) + extra),), d)
+                   for o in options for w, extra, d in ((0.6, (), f"one total across all {label}s"),
+                                                        (0.4, (name,), f"one row per {label}"))]
+    return options
+
+
+def _grain_dims(option: Option) -> tuple[str, ...]:
+    return tuple(option.changes[0][1]) if option.changes else ()
+
+
+def _grain_options(parsed: ParsedQuestion) -> list[Option]:
+    if parsed.grain:
+        return [Option(1.0, (("dimensions", (parsed.grain,)),))]
+    years = {y for p in parsed.date_phrases for y in p.years}
+    if len(parsed.date_phrases) > 1 and len(years) > 1:
+        return [Option(1.0, (("dimensions", ("year",)),))]
+    if not parsed.auto_grain:
+        return [Option(1.0, ())]
+    days = _window_days(parsed)
+    order = ["day", "week", "month"] if days <= 45 else ["week", "month", "day"] if days <= 200 else ["month", "week", "quarter"]
+    return [Option(w, (("dimensions", (g,)),), f"{g}ly points" if g != "day" else "daily points")
+            for w, g in zip((0.7, 0.2, 0.1), order)]
+
+
+def _window_days(parsed: ParsedQuestion) -> int:
+    for phrase in parsed.date_phrases:
+        if phrase.options and phrase.options[0].window:
+            window = phrase.options[0].window
+            return (window.end - window.start).days + 1
+    return 10_000
+
+
+def _metric_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
+    if parsed.metrics or parsed.weak_metrics:
+        return _explicit_metric_options(parsed, model)
+    group = parsed.metric_group or ("higher" if parsed.polarity else None)
+    has_grouping = bool(parsed.dimensions or parsed.total_dimensions or parsed.grain or parsed.auto_grain)
+    if group and has_grouping:
+        names = [m for m in model.performance_metrics.get(group, ()) if m in model.metrics]
+        return [Option(w, _ranking(parsed, model, m, best_words=True), f"performance = {model.metric(m).label}")
+                for w, m in zip(RANK_WEIGHTS, names)]
+    if group:
+        names = tuple(dict.fromkeys(("spend", *model.performance_metrics.get(group, ())))) 
+        return [Option(1.0, (("metrics", tuple(m for m in names if m in model.metrics)),))]
+    overview = (("metrics", model.default_metrics),)
+    if parsed.dimensions and not parsed.grain and not parsed.auto_grain:
+        return [Option(0.6, (("metrics", ()),), "a list, no figures"), Option(0.4, overview, "key figures for each")]
+    return [Option(1.0, overview)]
+
+
+def _explicit_metric_options(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
+    names = parsed.metrics or parsed.weak_metrics[:1]
+    first = model.metric(names[0])
+    if parsed.polarity == "best" and first.direction == "lower" and parsed.extreme is None and "top" in [t.key for t in parsed.tokens]:
+        return [Option(0.6, _ranking(parsed, model, names[0], True, names), f"top = lowest {first.label} (best)"),
+                Option(0.4, _ranking(parsed, model, names[0], False, names), f"top = highest {first.label}")]
+    return [Option(1.0, _ranking(parsed, model, names[0], parsed.extreme is None, names))]
+
+
+def _ranking(parsed: ParsedQuestion, model: SemanticModel, metric: str, best_words: bool,
+             names: list[str] | None = None) -> tuple[tuple[str, Any], ...]:
+    """Metrics (with a ratio's parts alongside), and the sort and limit the question's wording asks for."""
+    metrics = _with_parts(names or [metric], model)
+    changes: list[tuple[str, Any]] = [("metrics", metrics)]
+    descending = _descending(parsed, model.metric(metric).direction, best_words)
+    if descending is not None and (parsed.dimensions or parsed.total_dimensions):
+        changes.append(("order_by", (OrderBy(metric, descending),)))
+    limit = parsed.limit or (1 if parsed.singular_which and descending is not None else None)
+    if limit and (parsed.dimensions or parsed.total_dimensions):
+        changes.append(("limit", limit))
+    return tuple(changes)
+
+
+def _descending(parsed: ParsedQuestion, direction: str, best_words: bool) -> bool | None:
+    if parsed.extreme and not (best_words and parsed.polarity and direction == "lower"):
+        return parsed.extreme == "max"
+    if parsed.polarity:
+        best = parsed.polarity == "best"
+        if not best_words:
+            return best
+        return best if direction != "lower" else not best
+    return None
+
+
+def _with_parts(names: list[str], model: SemanticModel) -> tuple[str, ...]:
+    out: list[str] = []
+    for name in names:
+        out.append(name)
+    for name in names:
+        metric = model.metric(name)
+        if metric.is_ratio:
+            out.extend(p for p in (metric.numerator or "", metric.denominator or "") if p not in out)
+    return tuple(dict.fromkeys(out))
+
+
+def _finish(spec: QuerySpec, parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date) -> QuerySpec | None:
+    """Drop readings that make no sense: a listing grouped by time, a limit with no grouping."""
+    if not spec.metrics and not spec.dimensions:
+        return None
+    if not spec.metrics and any(d in context.model.time_grains for d in spec.dimensions):
+        return None
+    if spec.limit and not spec.dimensions:
+        spec = spec.with_changes(limit=None)
+    return spec

@@ -1,0 +1,210 @@
+"""Parse a question into what it names: metrics, groupings, filters, dates, ranking and limits."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from query_engine.date_phrases import DatePhrase, find_date_phrases
+from query_engine.question_text import STOPWORDS, Token, clean_question, number_value, tokenize
+from query_engine.semantic_model import SemanticModel
+from query_engine.vocabulary import Match, Vocabulary
+
+BEST_WORDS = {"best", "top", "high", "highest", "strongest", "winner", "winning", "successful", "great", "good",
+              "outperforming", "better", "leading", "star", "most effective", "well"}
+WORST_WORDS = {"worst", "underperforming", "underperformer", "underperform", "low", "weakest", "poorest", "poorly",
+               "losing", "loser", "bad", "worse", "struggling", "lagging", "laggard", "bottom", "least effective"}
+PERFORMANCE_WORDS = {"perform", "performing", "performed", "performance", "performer", "doing", "did", "results",
+                     "effective", "successful", "winner", "loser", "underperforming", "underperformer", "outperforming",
+                     "struggling", "lagging", "laggard", "star", "great", "good", "bad", "well", "poorly", "working"}
+EFFICIENCY_WORDS = {"efficient", "efficiency", "cost effective", "cost efficient", "value for money", "economical"}
+ENGAGEMENT_WORDS = {"engagement", "engaging", "engaged", "interaction", "interactions"}
+MAX_WORDS = {"highest", "most", "largest", "biggest", "max", "maximum", "greatest", "more", "peak", "top"}
+MIN_WORDS = {"lowest", "least", "smallest", "min", "minimum", "fewest", "cheapest", "less", "fewer", "bottom"}
+GROUP_CUES = {"by", "per", "each", "every", "across", "which", "what", "breakdown", "split", "among", "between"}
+NEGATIONS = {"excluding", "except", "without", "not", "exclude", "excl", "besides", "ex", "non", "other"}
+TREND_WORDS = {"trend", "trends", "trending", "over time", "timeline", "time series", "evolution", "trajectory",
+               "history", "historically", "progression", "changed", "change", "evolve", "evolved", "growth"}
+UNIT_GRAINS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year", "date": "day",
+               "weekday": "day_of_week"}
+COMPARE_WORDS = {"vs", "versus", "compare", "compared", "comparison", "against"}
+FILLER = {"campaign", "generated", "generate", "drive", "driven", "drove", "bring", "brought", "produce", "produced",
+          "received", "earn", "happened", "happen", "sort", "sorted", "order", "ordered", "rank", "ranked", "ranking",
+          "chart", "plot", "graph", "table", "break", "down", "group", "grouped", "individual", "specific", "separately",
+          "together", "combined", "along", "including", "included", "only", "just", "average", "avg", "mean",
+          "usd", "dollar", "dollars", "eur", "euro", "euros", "money", "ad", "ads", "advertising", "marketing",
+          "paid", "media", "our", "we", "us", "overview", "summary", "summarize", "summarise", "kpi", "how", "doing",
+          "spent", "actually", "currently", "recently", "so", "far", "running", "ran", "run", "live", "make", "made",
+          "changed", "change", "growth", "grow", "grew", "went", "go", "trend", "trending", "look", "looked", "looks",
+          "doing", "work", "working", "worked", "effective", "successful", "great", "good", "bad", "well", "poorly",
+          "winner", "winning", "loser", "losing", "star", "struggling", "lagging", "laggard", "leading", "efficient",
+          "efficiency", "engagement", "engaging", "result", "outcome", "return", "returns", "yield", "per", "vs",
+          "versus", "compare", "compared", "comparison", "against", "underperforming", "outperforming", "ever",
+          "i", "me", "give", "show", "tell", "list", "all", "any", "total", "overall", "number", "count", "day"}
+
+
+@dataclass
+class ParsedQuestion:
+    """Everything recognised in one question; the interpreter turns it into readings."""
+
+    text: str
+    tokens: list[Token]
+    metrics: list[str] = field(default_factory=list)
+    weak_metrics: list[str] = field(default_factory=list)
+    dimensions: list[str] = field(default_factory=list)
+    total_dimensions: list[str] = field(default_factory=list)
+    filters: dict[str, tuple[list[str], str]] = field(default_factory=dict)
+    date_phrases: list[DatePhrase] = field(default_factory=list)
+    date_field: str | None = None
+    grain: str | None = None
+    auto_grain: bool = False
+    polarity: str | None = None  # best | worst
+    extreme: str | None = None  # max | min
+    metric_group: str | None = None  # higher | efficiency | engagement
+    limit: int | None = None
+    singular_which: bool = False
+    compare: bool = False
+    unknown: list[str] = field(default_factory=list)
+    unknown_groupings: list[str] = field(default_factory=list)
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def recognised(self) -> bool:
+        """True when the question names anything the data has."""
+        return bool(self.metrics or self.weak_metrics or self.dimensions or self.filters or self.date_phrases
+                    or self.metric_group or self.total_dimensions or self.grain)
+
+
+def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, as_of: dt.date) -> ParsedQuestion:
+    """Tokenise, correct spelling, find dates, phrases, rankings and limits."""
+    raw_tokens = tokenize(clean_question(question))
+    tokens = [vocabulary.correct(t) for t in raw_tokens]
+    parsed = ParsedQuestion(question, tokens)
+    parsed.corrections = [(a.text, b.key) for a, b in zip(raw_tokens, tokens) if a.key != b.key]
+    parsed.date_phrases = find_date_phrases(tokens, as_of)
+    taken = {i for p in parsed.date_phrases for i in range(p.start, p.end)}
+    matches = vocabulary.match(tokens, taken)
+    _read_matches(parsed, matches, model)
+    taken |= {i for m in matches for i in range(m.start, m.end)}
+    _read_entity_fragments(parsed, vocabulary, taken)
+    _read_words(parsed, taken)
+    return parsed
+
+
+def _read_matches(parsed: ParsedQuestion, matches: list[Match], model: SemanticModel) -> None:
+    keys = [t.key for t in parsed.tokens]
+    has_window = any(p.options for p in parsed.date_phrases)
+    for match in matches:
+        kinds = {t.kind for t in match.terms}
+        before = keys[max(0, match.start - 3):match.start]
+        if "date_field" in kinds and has_window:
+            parsed.date_field = next(t.name for t in match.terms if t.kind == "date_field")
+            continue
+        term = _preferred(match)
+        if term.kind == "metric" and term.name not in parsed.metrics:
+            parsed.metrics.append(term.name)
+        elif term.kind == "weak_metric":
+            parsed.weak_metrics.append(term.name)
+        elif term.kind == "grain":
+            parsed.grain = term.name
+        elif term.kind == "value":
+            negated = bool(set(before[-2:]) & NEGATIONS)
+            values, op = parsed.filters.get(term.name, ([], "not_in" if negated else "in"))
+            if term.value not in values:
+                values.append(term.value or "")
+            parsed.filters[term.name] = (values, op)
+        elif term.kind == "dimension":
+            _read_dimension(parsed, term.name, match, before)
+
+
+def _preferred(match: Match):
+    order = {"metric": 0, "weak_metric": 1, "dimension": 2, "value": 3, "grain": 4, "date_field": 5}
+    return min(match.terms, key=lambda t: order.get(t.kind, 9))
+
+
+def _read_dimension(parsed: ParsedQuestion, name: str, match: Match, before: list[str]) -> None:
+    token = parsed.tokens[match.end - 1]
+    if before[-1:] in (["all"], ["total"]) and not set(before[-3:-1]) & {"by", "per", "each", "which"}:
+        parsed.total_dimensions.append(name)
+        return
+    if name not in parsed.dimensions:
+        parsed.dimensions.append(name)
+    if set(before) & {"which", "what"} and not token.is_plural:
+        parsed.singular_which = True
+
+
+def _read_entity_fragments(parsed: ParsedQuestion, vocabulary: Vocabulary, taken: set[int]) -> None:
+    """Runs of leftover words that appear inside entity names ("black friday" campaigns) filter to them."""
+    keys = [t.key for t in parsed.tokens]
+    i = 0
+    while i < len(keys):
+        hit = None
+        for size in range(min(4, len(keys) - i), 0, -1):
+            span = range(i, i + size)
+            if any(j in taken for j in span) or (size == 1 and (keys[i] in STOPWORDS or keys[i] in FILLER)):
+                continue
+            values = vocabulary.fragment_values(tuple(keys[i:i + size]))
+            if values:
+                hit = (size, values)
+                break
+        if not hit:
+            i += 1
+            continue
+        for dim, value in sorted(hit[1]):
+            values, op = parsed.filters.setdefault(dim, ([], "in"))
+            if value not in values:
+                values.append(value)
+        taken.update(range(i, i + hit[0]))
+        i += hit[0]
+
+
+def _read_words(parsed: ParsedQuestion, taken: set[int]) -> None:
+    text = " " + " ".join(t.key for t in parsed.tokens) + " "
+    keys = [t.key for t in parsed.tokens]
+    for i, token in enumerate(parsed.tokens):
+        if i in taken:
+            continue
+        _read_word(parsed, i, keys)
+    if any(f" {w} " in text for w in EFFICIENCY_WORDS):
+        parsed.metric_group = "efficiency"
+    elif any(f" {w} " in text for w in ENGAGEMENT_WORDS):
+        parsed.metric_group = "engagement"
+    if any(f" {w} " in text for w in TREND_WORDS) and not parsed.grain:
+        parsed.auto_grain = True
+    parsed.compare = bool(set(keys) & COMPARE_WORDS)
+
+
+def _read_word(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
+    word, before = keys[i], keys[max(0, i - 2):i]
+    after = keys[i + 1] if i + 1 < len(keys) else ""
+    if word in ("top", "bottom", "best", "worst", "first", "last") and after:
+        n = number_value(parsed.tokens[i + 1])
+        if n and n < 10_000 and not parsed.limit:
+            parsed.limit = n
+    if word.isdigit() and before[-1:] and before[-1] in ("top", "bottom", "best", "worst", "first"):
+        return
+    if word in BEST_WORDS and not (word == "top" and parsed.polarity):
+        parsed.polarity = parsed.polarity or "best"
+    if word in WORST_WORDS:
+        parsed.polarity = "worst"
+    if word in MAX_WORDS and word != "top":
+        parsed.extreme = parsed.extreme or "max"
+    if word in MIN_WORDS and word != "bottom":
+        parsed.extreme = parsed.extreme or "min"
+    if word in PERFORMANCE_WORDS and not parsed.metric_group:
+        parsed.metric_group = "higher"
+    if word in UNIT_GRAINS and (set(before) & GROUP_CUES or word in ("weekday",)):
+        parsed.grain = UNIT_GRAINS[word]
+        return
+    _note_unknown(parsed, i, keys)
+
+
+def _note_unknown(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
+    word = keys[i]
+    known = (word in STOPWORDS or word in FILLER or word in PERFORMANCE_WORDS or word in BEST_WORDS
+             or word in WORST_WORDS or word in MAX_WORDS or word in MIN_WORDS or word in NEGATIONS
+             or word in UNIT_GRAINS or not word.isalpha() or len(word) < 2)
+    if known or any(word in w.split() for w in (*TREND_WORDS, *EFFICIENCY_WORDS, *ENGAGEMENT_WORDS)):
+        return
+    parsed.unknown.append(parsed.tokens[i].text)
+    if i > 0 and keys[i - 1] in ("by", "per", "each", "across"):
+        parsed.unknown_groupings.append(parsed.tokens[i].text)
