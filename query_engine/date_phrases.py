@@ -239,7 +239,8 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     (rf"(?:between|from) {ISO} (?:and|to|until|till|through) {ISO}", "iso_range"),
     (rf"since {ISO}|since {MONTH}(?: {YEAR})?|since {YEAR}", "since"),
     (rf"{ISO}", "iso_day"),
-    (rf"(last|past|previous|prior|trailing|recent|over the last|in the last) {NUM} {UNIT}", "last_n"),
+    (rf"(last|past|previous|prior|trailing|recent|over the last|in the last|over the past|in the past|for the last|"
+     rf"for the past|during the last|within the last|over|within|for|during) {NUM} {UNIT}", "last_n"),
     (rf"(last|past|previous|prior) {UNIT}", "last_unit"),
     (rf"(?:so far )?(?:this|current) {UNIT}(?: so far| to date)?|{UNIT} to date|(wtd|mtd|qtd|ytd)", "to_date"),
     (rf"(black friday|cyber monday|bfcm|black friday weekend)(?: {YEAR})?", "shopping_day"),

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from query_engine.data_profile import DataProfile
 from query_engine.query_spec import QuerySpec
+from query_engine.result_columns import plural_label
 from query_engine.semantic_model import SemanticModel
 
 
 def describe_spec(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -> str:
     """E.g. 'ROAS (revenue / spend) by campaign, Q3 2025 (2025-07-01 to 2025-09-30), highest first.'"""
-    parts = [_what(spec, model), _grouping(spec, model), _filters(spec, model), _window(spec, model, profile)]
+    parts = [_what(spec, model), _grouping(spec, model), _filters(spec, model), _thresholds(spec, model),
+             _window(spec, model, profile)]
     order = _order(spec, model)
     text = " ".join(p for p in parts if p)
     return f"{text}, {order}." if order else f"{text}."
@@ -16,7 +18,7 @@ def describe_spec(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -
 
 def _what(spec: QuerySpec, model: SemanticModel) -> str:
     if not spec.metrics:
-        names = [model.dimensions[d].label.lower() if d in model.dimensions else d for d in spec.dimensions]
+        names = [plural_label(model.dimensions[d].label.lower()) if d in model.dimensions else d for d in spec.dimensions]
         return f"List of {', '.join(names) or 'rows'}"
     first = model.metric(spec.metrics[0])
     definition = first.description.rstrip(".")
@@ -46,6 +48,14 @@ def _filters(spec: QuerySpec, model: SemanticModel) -> str:
         values = " or ".join(f.values[:3]) + (f" (+{len(f.values) - 3} more)" if len(f.values) > 3 else "")
         parts.append(f"{label} not {values}" if f.op == "not_in" else f"{label} {values}")
     return "for " + " and ".join(parts) if parts else ""
+
+
+def _thresholds(spec: QuerySpec, model: SemanticModel) -> str:
+    from query_engine.value_format import format_value
+
+    parts = [f"{model.metric(t.metric).label} {t.op} {format_value(t.value, model.metric(t.metric).format)}"
+             for t in spec.thresholds]
+    return "where " + " and ".join(parts) if parts else ""
 
 
 def _window(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -> str:

@@ -97,7 +97,8 @@ def _parsed_refusal(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.d
 def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date) -> list[Interpretation]:
     model = context.model
     axes = [_date_axis(parsed, as_of), _grouping_axis(parsed, model), _metric_axis(parsed, model)]
-    base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()))
+    base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),
+                     thresholds=tuple(parsed.thresholds))
     certainty = max(0.5, 0.95 - 0.04 * len(parsed.corrections) - 0.08 * len(parsed.unknown))
     seen: dict[str, int] = {}
     readings: list[tuple[float, QuerySpec, str]] = []
@@ -172,7 +173,14 @@ def _grouping_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]
                 return [Option(g.weight * w, (("dimensions", (*_grain_dims(g), *dims, *extra)),), d)
                         for g in grains for w, extra, d in ((0.5, (name,), f"split by {name}"), (0.5, (), "combined"))]
     options = [Option(g.weight, (("dimensions", (*_grain_dims(g), *dims)),), g.distinction) for g in grains]
-    for name in parsed.total_dimensions:
+    ranked = bool(parsed.polarity or parsed.extreme or parsed.limit or parsed.thresholds or parsed.metric_group)
+    splittable = list(parsed.total_dimensions)
+    for name in parsed.qualifier_dimensions:
+        if ranked or not (parsed.metrics or parsed.weak_metrics):
+            options = [Option(o.weight, (("dimensions", (*o.changes[0][1], name)),), o.distinction) for o in options]
+        else:
+            splittable.append(name)
+    for name in splittable:
         label = model.dimensions[name].label.lower()
         options = [Option(o.weight * w, (("dimensions", tuple(o.changes[0][1]) + extra),), d)
                    for o in options for w, extra, d in ((0.6, (), f"one total across all {label}s"),
@@ -187,15 +195,45 @@ def _grain_dims(option: Option) -> tuple[str, ...]:
 def _grain_options(parsed: ParsedQuestion) -> list[Option]:
     if parsed.grain:
         return [Option(1.0, (("dimensions", (parsed.grain,)),))]
-    years = {y for p in parsed.date_phrases for y in p.years}
-    if len(parsed.date_phrases) > 1 and len(years) > 1:
-        return [Option(1.0, (("dimensions", ("year",)),))]
+    separating = _separating_grain(parsed)
+    if separating:
+        return [Option(1.0, (("dimensions", (separating,)),))]
     if not parsed.auto_grain:
         return [Option(1.0, ())]
     days = _window_days(parsed)
     order = ["day", "week", "month"] if days <= 45 else ["week", "month", "day"] if days <= 200 else ["month", "week", "quarter"]
     return [Option(w, (("dimensions", (g,)),), f"{g}ly points" if g != "day" else "daily points")
             for w, g in zip((0.7, 0.2, 0.1), order)]
+
+
+def _separating_grain(parsed: ParsedQuestion) -> str | None:
+    """With two or more periods named ("2025 vs 2024"), the coarsest grain that tells them apart."""
+    windows = [p.options[0].window for p in parsed.date_phrases if p.options and p.options[0].window]
+    if len(windows) < 2:
+        return None
+    shapes = {_window_shape(w) for w in windows}
+    if len(shapes) == 1 and None not in shapes:
+        return shapes.pop()
+    for grain, key in (("year", lambda d: d.year), ("quarter", lambda d: (d.year, (d.month - 1) // 3)),
+                       ("month", lambda d: (d.year, d.month)), ("week", lambda d: d.isocalendar()[:2])):
+        keys = [{key(w.start), key(w.end)} for w in windows]
+        if all(len(k) == 1 for k in keys) and len({next(iter(k)) for k in keys}) == len(keys):
+            return grain
+    return "day"
+
+
+def _window_shape(window: DateRange) -> str | None:
+    """'year', 'quarter', 'month' or 'day' when the window is exactly one such calendar period."""
+    start, end = window.start, window.end
+    if start == end:
+        return "day"
+    if start.day != 1:
+        return None
+    following = (end + dt.timedelta(days=1))
+    months = (following.year - start.year) * 12 + following.month - start.month
+    if following.day != 1:
+        return "year" if start.month == 1 and end.month == 12 and end.day == 31 else None
+    return {1: "month", 3: "quarter", 12: "year"}.get(months)
 
 
 def _window_days(parsed: ParsedQuestion) -> int:
@@ -210,7 +248,8 @@ def _metric_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
     if parsed.metrics or parsed.weak_metrics:
         return _explicit_metric_options(parsed, model)
     group = parsed.metric_group or ("higher" if parsed.polarity else None)
-    has_grouping = bool(parsed.dimensions or parsed.total_dimensions or parsed.grain or parsed.auto_grain)
+    has_grouping = bool(parsed.dimensions or parsed.total_dimensions or parsed.qualifier_dimensions
+                        or parsed.grain or parsed.auto_grain)
     if group and has_grouping:
         names = [m for m in model.performance_metrics.get(group, ()) if m in model.metrics]
         return [Option(w, _ranking(parsed, model, m, best_words=True), f"performance = {model.metric(m).label}")
@@ -219,7 +258,7 @@ def _metric_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
         names = tuple(dict.fromkeys(("spend", *model.performance_metrics.get(group, ())))) 
         return [Option(1.0, (("metrics", tuple(m for m in names if m in model.metrics)),))]
     overview = (("metrics", model.default_metrics),)
-    if parsed.dimensions and not parsed.grain and not parsed.auto_grain:
+    if (parsed.dimensions or parsed.qualifier_dimensions) and not parsed.grain and not parsed.auto_grain:
         return [Option(0.6, (("metrics", ()),), "a list, no figures"), Option(0.4, overview, "key figures for each")]
     return [Option(1.0, overview)]
 
@@ -239,10 +278,11 @@ def _ranking(parsed: ParsedQuestion, model: SemanticModel, metric: str, best_wor
     metrics = _with_parts(names or [metric], model)
     changes: list[tuple[str, Any]] = [("metrics", metrics)]
     descending = _descending(parsed, model.metric(metric).direction, best_words)
-    if descending is not None and (parsed.dimensions or parsed.total_dimensions):
+    grouped = parsed.dimensions or parsed.total_dimensions or parsed.qualifier_dimensions
+    if descending is not None and grouped:
         changes.append(("order_by", (OrderBy(metric, descending),)))
     limit = parsed.limit or (1 if parsed.singular_which and descending is not None else None)
-    if limit and (parsed.dimensions or parsed.total_dimensions):
+    if limit and grouped:
         changes.append(("limit", limit))
     return tuple(changes)
 

@@ -42,6 +42,15 @@ class OrderBy:
 
 
 @dataclass(frozen=True)
+class Threshold:
+    """Keep groups whose metric compares to `value` (e.g. ROAS > 3); applied after aggregation."""
+
+    metric: str
+    op: Literal[">", ">=", "<", "<="]
+    value: float
+
+
+@dataclass(frozen=True)
 class QuerySpec:
     """What to compute: the contract between interpretation, SQL compilation and the UI."""
 
@@ -51,6 +60,7 @@ class QuerySpec:
     date_range: DateRange | None = None
     order_by: tuple[OrderBy, ...] = ()
     limit: int | None = None
+    thresholds: tuple[Threshold, ...] = ()
 
     def with_changes(self, **changes: Any) -> QuerySpec:
         """A copy with some fields replaced (specs are immutable)."""

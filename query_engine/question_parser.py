@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from query_engine.date_phrases import DatePhrase, find_date_phrases
+from query_engine.query_spec import Threshold
 from query_engine.question_text import STOPWORDS, Token, clean_question, number_value, tokenize
 from query_engine.semantic_model import SemanticModel
 from query_engine.vocabulary import Match, Vocabulary
@@ -63,6 +65,9 @@ class ParsedQuestion:
     limit: int | None = None
     singular_which: bool = False
     compare: bool = False
+    thresholds: list[Threshold] = field(default_factory=list)
+    qualifier_dimensions: list[str] = field(default_factory=list)
+    metric_spans: list[tuple[int, int, str]] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     unknown_groupings: list[str] = field(default_factory=list)
     corrections: list[tuple[str, str]] = field(default_factory=list)
@@ -71,7 +76,7 @@ class ParsedQuestion:
     def recognised(self) -> bool:
         """True when the question names anything the data has."""
         return bool(self.metrics or self.weak_metrics or self.dimensions or self.filters or self.date_phrases
-                    or self.metric_group or self.total_dimensions or self.grain)
+                    or self.metric_group or self.total_dimensions or self.grain or self.qualifier_dimensions)
 
 
 def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, as_of: dt.date) -> ParsedQuestion:
@@ -86,6 +91,7 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
     _read_matches(parsed, matches, model)
     taken |= {i for m in matches for i in range(m.start, m.end)}
     _read_entity_fragments(parsed, vocabulary, taken)
+    taken |= _read_thresholds(parsed)
     _read_words(parsed, taken)
     return parsed
 
@@ -93,6 +99,7 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
 def _read_matches(parsed: ParsedQuestion, matches: list[Match], model: SemanticModel) -> None:
     keys = [t.key for t in parsed.tokens]
     has_window = any(p.options for p in parsed.date_phrases)
+    previous: Match | None = None
     for match in matches:
         kinds = {t.kind for t in match.terms}
         before = keys[max(0, match.start - 3):match.start]
@@ -100,6 +107,8 @@ def _read_matches(parsed: ParsedQuestion, matches: list[Match], model: SemanticM
             parsed.date_field = next(t.name for t in match.terms if t.kind == "date_field")
             continue
         term = _preferred(match)
+        if term.kind == "metric":
+            parsed.metric_spans.append((match.start, match.end, term.name))
         if term.kind == "metric" and term.name not in parsed.metrics:
             parsed.metrics.append(term.name)
         elif term.kind == "weak_metric":
@@ -113,7 +122,8 @@ def _read_matches(parsed: ParsedQuestion, matches: list[Match], model: SemanticM
                 values.append(term.value or "")
             parsed.filters[term.name] = (values, op)
         elif term.kind == "dimension":
-            _read_dimension(parsed, term.name, match, before)
+            _read_dimension(parsed, term.name, match, before, model, previous)
+        previous = match
 
 
 def _preferred(match: Match):
@@ -121,15 +131,37 @@ def _preferred(match: Match):
     return min(match.terms, key=lambda t: order.get(t.kind, 9))
 
 
-def _read_dimension(parsed: ParsedQuestion, name: str, match: Match, before: list[str]) -> None:
+def _read_dimension(parsed: ParsedQuestion, name: str, match: Match, before: list[str],
+                    model: SemanticModel, previous: Match | None) -> None:
     token = parsed.tokens[match.end - 1]
+    dim = model.dimensions[name]
+    if dim.entity and _counts_entity(before):
+        counter = _count_metric(model, dim.table)
+        if counter:
+            parsed.metrics.append(counter)
+            return
     if before[-1:] in (["all"], ["total"]) and not set(before[-3:-1]) & {"by", "per", "each", "which"}:
         parsed.total_dimensions.append(name)
+        return
+    qualified = previous is not None and previous.end == match.start and any(t.kind == "value" for t in previous.terms)
+    if dim.entity and qualified and not set(before) & GROUP_CUES:
+        parsed.qualifier_dimensions.append(name)
         return
     if name not in parsed.dimensions:
         parsed.dimensions.append(name)
     if set(before) & {"which", "what"} and not token.is_plural:
         parsed.singular_which = True
+
+
+def _counts_entity(before: list[str]) -> bool:
+    text = " ".join(before)
+    return any(cue in text for cue in ("how many", "number of", "count of", "no of", "amount of")) or \
+        before[-1:] == ["many"] or " many " in f" {text} "
+
+
+def _count_metric(model: SemanticModel, table: str) -> str | None:
+    return next((m.name for m in model.metrics.values()
+                 if m.table == table and m.aggregation in ("count", "count_distinct")), None)
 
 
 def _read_entity_fragments(parsed: ParsedQuestion, vocabulary: Vocabulary, taken: set[int]) -> None:
@@ -155,6 +187,43 @@ def _read_entity_fragments(parsed: ParsedQuestion, vocabulary: Vocabulary, taken
                 values.append(value)
         taken.update(range(i, i + hit[0]))
         i += hit[0]
+
+
+_COMPARATORS = {"above": ">", "over": ">", "greater than": ">", "more than": ">", "higher than": ">",
+                "exceeding": ">", "exceeds": ">", "at least": ">=", "minimum of": ">=", "below": "<", "under": "<",
+                "less than": "<", "lower than": "<", "fewer than": "<", "at most": "<=", "maximum of": "<=",
+                ">": ">", ">=": ">=", "<": "<", "<=": "<="}
+_THRESHOLD = re.compile(r"(?<!\S)(" + "|".join(sorted(map(re.escape, _COMPARATORS), key=len, reverse=True))
+                        + r") (?:\$ )?(\d[\d,]*(?:\.\d+)?)(%?)(?: (k|m|x|percent|pct|thousand|million))?(?!\S)")
+_UNIT_WORDS = {"day", "week", "month", "quarter", "year", "days", "weeks", "months", "quarters", "years"}
+
+
+def _read_thresholds(parsed: ParsedQuestion) -> set[int]:
+    """'ROAS above 3', 'more than 100 conversions', 'CTR over 2%': filters on aggregated metrics."""
+    keys = [t.key for t in parsed.tokens]
+    text = " ".join(keys)
+    starts = [sum(len(k) + 1 for k in keys[:i]) for i in range(len(keys))]
+    used: set[int] = set()
+    for m in _THRESHOLD.finditer(text):
+        first = starts.index(m.start()) if m.start() in starts else None
+        last = max(i for i, st in enumerate(starts) if st < m.end()) + 1
+        if first is None or (last < len(keys) and keys[last] in _UNIT_WORDS):
+            continue
+        metric = _threshold_metric(parsed, first, last)
+        if metric is None:
+            continue
+        value = float(m.group(2).replace(",", ""))
+        scale = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}.get(m.group(4) or "", 1.0)
+        percent = m.group(3) == "%" or m.group(4) in ("percent", "pct")
+        parsed.thresholds.append(Threshold(metric, _COMPARATORS[m.group(1)], value / 100 if percent else value * scale))  # type: ignore[arg-type]
+        used.update(range(first, last))
+    return used
+
+
+def _threshold_metric(parsed: ParsedQuestion, first: int, last: int) -> str | None:
+    after = [name for start, _, name in parsed.metric_spans if last <= start <= last + 1]
+    before = [name for _, end, name in parsed.metric_spans if first - 3 <= end <= first]
+    return (after or before[-1:] or [None])[0]
 
 
 def _read_words(parsed: ParsedQuestion, taken: set[int]) -> None:

@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any
 
 from query_engine.errors import SpecError
-from query_engine.query_spec import DateRange, Filter, OrderBy, QuerySpec
+from query_engine.query_spec import DateRange, Filter, OrderBy, QuerySpec, Threshold
 
 
 def spec_to_dict(spec: QuerySpec) -> dict[str, Any]:
@@ -19,6 +19,7 @@ def spec_to_dict(spec: QuerySpec) -> dict[str, Any]:
                                                    "label": window.label, "field": window.field},
         "order_by": [{"field": o.field, "descending": o.descending} for o in spec.order_by],
         "limit": spec.limit,
+        "thresholds": [{"metric": t.metric, "op": t.op, "value": t.value} for t in spec.thresholds],
     }
 
 
@@ -36,6 +37,14 @@ def spec_from_dict(data: dict[str, Any]) -> QuerySpec:
                                                          str(window.get("label", "")), str(window.get("field", "date"))),
             order_by=tuple(OrderBy(str(o["field"]), bool(o.get("descending", True))) for o in data.get("order_by") or ()),
             limit=int(data["limit"]) if data.get("limit") else None,
+            thresholds=tuple(_threshold(t) for t in data.get("thresholds") or ()),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SpecError(f"That query description is malformed: {exc!r}.", hint="Pick a reading again.") from exc
+
+
+def _threshold(data: dict[str, Any]) -> Threshold:
+    op = str(data["op"])
+    if op not in (">", ">=", "<", "<="):
+        raise ValueError(f"unknown comparison {op!r}")
+    return Threshold(str(data["metric"]), op, float(data["value"]))  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from query_engine.errors import SpecError
-from query_engine.query_spec import ColumnInfo, DateRange, QuerySpec
+from query_engine.query_spec import ColumnInfo, DateRange, QuerySpec, Threshold
 from query_engine.semantic_model import Metric, SemanticModel
 
 GRAIN_FORMAT = {"day": "date", "week": "date", "month": "date", "quarter": "date", "year": "integer",
@@ -32,6 +32,8 @@ def compile_spec(spec: QuerySpec, model: SemanticModel, dialect: str = "duckdb")
     select = _from_and_where(select, spec, scope)
     if spec.dimensions:
         select = select.group_by(*(scope.dimension(d) for d in spec.dimensions))
+    for threshold in spec.thresholds:
+        select = select.having(_threshold_condition(threshold, scope))
     select = _order_and_limit(select, spec, scope)
     return CompiledQuery(select.sql(dialect), _columns(spec, model))
 
@@ -105,7 +107,7 @@ def _check_names(spec: QuerySpec, model: SemanticModel) -> None:
     for name in spec.dimensions:
         if name not in known_dims:
             raise SpecError(f"Unknown grouping '{name}'.", hint="Pick one of: " + ", ".join(sorted(known_dims)) + ".")
-    for name in spec.metrics:
+    for name in (*spec.metrics, *(t.metric for t in spec.thresholds)):
         model.metric(name)
     for filt in spec.filters:
         model.dimension(filt.dimension)
@@ -113,7 +115,7 @@ def _check_names(spec: QuerySpec, model: SemanticModel) -> None:
 
 def _tables_needed(spec: QuerySpec, model: SemanticModel) -> tuple[str, ...]:
     names = [*spec.dimensions, *(f.dimension for f in spec.filters)]
-    for metric in spec.metrics:
+    for metric in (*spec.metrics, *(t.metric for t in spec.thresholds)):
         names.extend(m.name for m in model.measures_of(metric))
     tables = {model.table_of(n) for n in names}
     if spec.date_range:
@@ -166,6 +168,12 @@ def _window_condition(window: DateRange, scope: _Scope) -> exp.Expression:
     end_col = scope.column(table, life[1])
     still_on = exp.Or(this=exp.Is(this=end_col, expression=exp.Null()), expression=exp.GTE(this=end_col.copy(), expression=start))
     return exp.And(this=began, expression=exp.Paren(this=still_on))
+
+
+def _threshold_condition(threshold: Threshold, scope: _Scope) -> exp.Expression:
+    builders = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}
+    value = exp.Literal.number(_number(threshold.value))
+    return builders[threshold.op](this=scope.metric(threshold.metric), expression=value)
 
 
 def _date_literal(iso: str) -> exp.Expression:

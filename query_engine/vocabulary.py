@@ -64,7 +64,7 @@ class Vocabulary:
             for phrase in (name.replace("_", " "), dim.label, *dim.synonyms):
                 self._add(phrase, Term("dimension", name))
         for name, grain in model.time_grains.items():
-            for phrase in grain.synonyms:
+            for phrase in (*grain.synonyms, *((grain.label,) if " " in grain.label else ())):
                 self._add(phrase, Term("grain", name))
         for name, field in model.date_fields.items():
             for phrase in field.synonyms:
