@@ -4,11 +4,11 @@ from __future__ import annotations
 import csv
 import sqlite3
 import threading
-from contextlib import closing
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Iterator
 
 from router.errors import LedgerError
 
@@ -78,21 +78,28 @@ class UsageLedger:
         self.path = Path(path)
         self._migrated = False
         self._lock = threading.Lock()
+        self._local = threading.local()
 
     def _connect(self) -> sqlite3.Connection:
+        """This thread's connection (SQLite connections must not cross threads), opened and migrated once."""
+        con = getattr(self._local, "con", None)
+        if con is not None:
+            return con
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             con.execute("PRAGMA busy_timeout = 30000")
             con.execute("PRAGMA journal_mode = WAL")
+            # In WAL mode NORMAL survives an app crash and skips an fsync per row.
+            con.execute("PRAGMA synchronous = NORMAL")
         except (OSError, sqlite3.Error) as exc:
             raise LedgerError(f"The usage ledger {self.path} cannot be opened ({exc}). "
                               "Check that the Clarify home folder is writable.") from None
-        if not self._migrated:
-            with self._lock:
-                if not self._migrated:
-                    self.migrate(con)
-                    self._migrated = True
+        with self._lock:
+            if not self._migrated:
+                self.migrate(con)
+                self._migrated = True
+        self._local.con = con
         return con
 
     def migrate(self, con: sqlite3.Connection | None = None) -> list[int]:
@@ -123,7 +130,7 @@ class UsageLedger:
 
     def applied_migrations(self) -> list[tuple[int, str]]:
         """The (number, name) of every applied migration, in order."""
-        with self._closing() as con:
+        with self._connection() as con:
             return [tuple(r) for r in con.execute("SELECT number, name FROM migrations ORDER BY number")]
 
     def record(self, row: LedgerRow) -> LedgerRow:
@@ -133,7 +140,7 @@ class UsageLedger:
         values = asdict(row)
         values["ts"] = values["ts"] or utc_iso()
         names = [c for c in COLUMNS if c != "id"]
-        with self._closing() as con:
+        with self._connection() as con:
             con.execute(f"INSERT INTO calls ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
                         [values[n] for n in names])
         return LedgerRow(**values)
@@ -143,7 +150,7 @@ class UsageLedger:
         query, params = f"SELECT {', '.join(COLUMNS)} FROM calls", ()
         if since is not None:
             query, params = query + " WHERE ts >= ?", (utc_iso(since),)
-        with self._closing() as con:
+        with self._connection() as con:
             return [dict(zip(COLUMNS, r)) for r in con.execute(query + " ORDER BY id", params)]
 
     def rows_frame(self, since: datetime | None = None):
@@ -154,7 +161,7 @@ class UsageLedger:
 
     def spend_since(self, since: datetime) -> float:
         """Actual USD spent by calls at or after `since`."""
-        with self._closing() as con:
+        with self._connection() as con:
             total = con.execute("SELECT COALESCE(SUM(actual_cost_usd), 0) FROM calls WHERE ts >= ?",
                                 (utc_iso(since),)).fetchone()[0]
         return float(total)
@@ -169,7 +176,7 @@ class UsageLedger:
                 SUM(status = 'error'), SUM(status = 'fallback'), SUM(status = 'cache-hit'),
                 SUM(status = 'budget-refused')
             FROM calls {where} GROUP BY task ORDER BY task"""
-        with self._closing() as con:
+        with self._connection() as con:
             return {r[0]: {"total_calls": int(r[1]), "total_cost": float(r[2]), "total_input_tokens": int(r[3]),
                            "total_output_tokens": int(r[4]), "avg_latency_ms": float(r[5] or 0.0),
                            "errors": int(r[6]), "fallbacks": int(r[7]), "cache_hits": int(r[8]),
@@ -191,6 +198,7 @@ class UsageLedger:
         writer.writerows(rows)
         return len(rows)
 
-    def _closing(self) -> closing[sqlite3.Connection]:
-        # sqlite3's own context manager commits but never closes; each use gets a fresh connection.
-        return closing(self._connect())
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        # Autocommit mode: each statement is its own transaction, so nothing is left open between uses.
+        yield self._connect()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -238,3 +239,51 @@ def test_get_cost_estimate_equals_litellm_price(make_router, task):
     model = LLMRouter.route_for(task).model
     assert LLMRouter.get_cost_estimate(task, input_tokens=1000, output_tokens=500) == pytest.approx(
         litellm_cost(model, 1000, 500), rel=1e-12)
+
+
+def test_call_llm_from_eight_threads_records_each_attempt_once(make_router):
+    configured = make_router(model_params={CODEX: {"mock_response": "litellm.RateLimitError"},
+                                           SONNET: {"mock_response": "SELECT 5"}})
+    texts: list[str] = []
+
+    def ask(worker: int) -> None:
+        texts.append(LLMRouter.call_llm(TaskType.SQL_GENERATION, f"Spend {worker}", question_id=f"q{worker}"))
+
+    threads = [threading.Thread(target=ask, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rows = configured.ledger.rows()
+    assert texts == ["SELECT 5"] * 8
+    assert sorted((r["question_id"], r["status"]) for r in rows) == sorted(
+        [(f"q{w}", "error") for w in range(8)] + [(f"q{w}", "fallback") for w in range(8)])
+
+
+def test_call_llm_cooled_down_model_is_skipped_without_an_attempt(make_router):
+    configured = make_router(allowed_fails=1, model_params={CODEX: {"mock_response": "litellm.InternalServerError"},
+                                                            SONNET: {"mock_response": "S"}})
+    for i in range(5):
+        LLMRouter.call_llm(TaskType.SQL_GENERATION, f"Spend {i}")
+    statuses = [r["status"] for r in configured.ledger.rows()]
+    assert statuses.count("fallback") == 5
+    assert 1 <= statuses.count("error") < 5  # litellm's cooldown stops trying the failing model
+
+
+def test_get_cost_estimate_unpriced_model_raises_price_unknown(make_router):
+    from router import PriceUnknown
+
+    make_router(route_overrides={"sql_generation": "openai/no-such-model-xyz"})
+    with pytest.raises(PriceUnknown) as caught:
+        LLMRouter.get_cost_estimate(TaskType.SQL_GENERATION)
+    assert "openai/no-such-model-xyz" in str(caught.value)
+
+
+def test_build_messages_puts_system_first_and_keeps_content_parts():
+    from router.llm_router import build_messages
+
+    parts = [{"type": "text", "text": "What does this chart show?"},
+             {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]
+    assert build_messages("Hi", "Be brief.") == [{"role": "system", "content": "Be brief."},
+                                                  {"role": "user", "content": "Hi"}]
+    assert build_messages(parts) == [{"role": "user", "content": parts}]

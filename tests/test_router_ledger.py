@@ -59,12 +59,14 @@ def test_ledger_rows_survive_a_new_process(tmp_path):
     assert float(reader.stdout) == 0.25
 
 
-def test_ledger_eight_threads_lose_no_rows(tmp_path):
+@pytest.mark.parametrize("shared", [True, False], ids=["one-ledger", "ledger-per-thread"])
+def test_ledger_eight_threads_lose_no_rows(tmp_path, shared):
     path = tmp_path / "usage.sqlite"
     errors: list[BaseException] = []
+    common = UsageLedger(path)
 
     def write(worker: int) -> None:
-        ledger = UsageLedger(path)  # each session builds its own, as Streamlit sessions would
+        ledger = common if shared else UsageLedger(path)
         try:
             for i in range(40):
                 ledger.record(row(question_id=f"{worker}-{i}"))
