@@ -267,7 +267,7 @@ def find_date_phrases(tokens: list[Token], as_of: dt.date) -> list[DatePhrase]:
     phrases: list[DatePhrase] = []
     for pattern, name in _COMPILED:
         for m in pattern.finditer(text):
-            if any(taken[m.start():m.end()]) or not _month_word_ok(m, name, text):
+            if any(taken[m.start():m.end()]) or not _month_word_ok(m, name, text) or _is_amount(m, name, text):
                 continue
             options = getattr(resolver, name)(m)
             if not options:
@@ -288,6 +288,14 @@ def _month_word_ok(m: re.Match, name: str, text: str) -> bool:
         return True
     before = text[:m.start()].split()[-1:] or [""]
     return bool(m.group(2)) or before[0] in ("in", "during", "for", "of", "since", "from", "until", "through", "to", "and")
+
+
+def _is_amount(m: re.Match, name: str, text: str) -> bool:
+    """'more than 2000 conversions': a number after a comparison is an amount, not a year."""
+    if name != "year":
+        return False
+    before = text[:m.start()].split()[-2:]
+    return bool(set(before) & {"than", "above", "over", "under", "below", "least", "most", "$", ">", "<", "exceeding"})
 
 
 def _joined(keys: list[str]) -> tuple[str, list[int]]:

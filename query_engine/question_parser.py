@@ -20,6 +20,8 @@ PERFORMANCE_WORDS = {"perform", "performing", "performed", "performance", "perfo
                      "struggling", "lagging", "laggard", "star", "great", "good", "bad", "well", "poorly", "working"}
 EFFICIENCY_WORDS = {"efficient", "efficiency", "cost effective", "cost efficient", "value for money", "economical"}
 ENGAGEMENT_WORDS = {"engagement", "engaging", "engaged", "interaction", "interactions"}
+QUALITY_ADJECTIVES = {"efficient", "effective", "successful", "profitable", "valuable", "productive", "engaging",
+                      "impactful", "lucrative", "cost", "performant"}
 MAX_WORDS = {"highest", "most", "largest", "biggest", "max", "maximum", "greatest", "more", "peak", "top"}
 MIN_WORDS = {"lowest", "least", "smallest", "min", "minimum", "fewest", "cheapest", "less", "fewer", "bottom"}
 GROUP_CUES = {"by", "per", "each", "every", "across", "which", "what", "breakdown", "split", "among", "between"}
@@ -255,9 +257,11 @@ def _read_word(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
         parsed.polarity = parsed.polarity or "best"
     if word in WORST_WORDS:
         parsed.polarity = "worst"
-    if word in MAX_WORDS and word != "top":
+    if word in ("most", "least") and after in QUALITY_ADJECTIVES:
+        parsed.polarity = "best" if word == "most" else "worst"
+    elif word in MAX_WORDS and word != "top":
         parsed.extreme = parsed.extreme or "max"
-    if word in MIN_WORDS and word != "bottom":
+    elif word in MIN_WORDS and word != "bottom":
         parsed.extreme = parsed.extreme or "min"
     if word in PERFORMANCE_WORDS and not parsed.metric_group:
         parsed.metric_group = "higher"

@@ -16,6 +16,10 @@ MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "
 DATE_WORDS = MONTH_NAMES + ("yesterday", "today", "quarter", "month", "week", "year", "weekly", "monthly",
                             "daily", "quarterly", "yearly", "previous", "trailing", "between")
 MAX_PHRASE_TOKENS = 6
+# Short forms too short for edit distance to find safely.
+SHORT_FORMS = {"las": "last", "lst": "last", "yr": "year", "yrs": "year", "mth": "month", "mnth": "month",
+               "mo": "month", "wk": "week", "wks": "week", "qtr": "quarter", "yday": "yesterday", "tdy": "today",
+               "rev": "revenue", "conv": "conversion", "imps": "impression", "cnv": "conversion"}
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,8 @@ class Vocabulary:
     def correct(self, token: Token) -> Token:
         """The token with a misspelt key replaced by the closest vocabulary word, when one is close."""
         key = token.key
+        if key in SHORT_FORMS and key not in self._word_set:
+            return Token(token.text, SHORT_FORMS[key], token.index)
         if len(key) < 4 or key in self._word_set or key in STOPWORDS or not key.isalpha():
             return token
         limit = 1 if len(key) <= 5 else 2
