@@ -132,12 +132,15 @@ def build_router(chains: Mapping[str, list[Deployment]], *, num_retries: int, ti
 def complete(router: Any, entry: str, messages: list[dict[str, Any]], kwargs: Mapping[str, Any]) -> Completion:
     """Run one chat completion through the router from deployment `entry`, following its fallbacks."""
     import openai
+    from litellm.types.router import RouterRateLimitError, RouterRateLimitErrorBasic
 
+    # Provider errors (mocked ones included) and the router's "every deployment is cooling down".
+    expected = (openai.APIError, RouterRateLimitError, RouterRateLimitErrorBasic)
     call_id = uuid.uuid4().hex
     metadata = {**dict(kwargs.get("metadata") or {}), _CALL_ID: call_id}
     try:
         response = router.completion(model=entry, messages=messages, **{**kwargs, "metadata": metadata})
-    except openai.APIError as exc:  # every litellm provider error, mocked ones included
+    except expected as exc:
         raise ProviderCallError(type(exc).__name__, str(exc), _take_failures(call_id)) from None
     failed = _take_failures(call_id)
     return _completion_from(response, entry, failed)

@@ -106,7 +106,9 @@ class ConfiguredRouter:
         try:
             done = litellm_client.complete(self._router(), chain[0].name, messages, litellm_kwargs)
         except litellm_client.ProviderCallError as exc:
-            self._record_failures(exc.failed, route, chain, messages, question_id)
+            # When every model is cooling down litellm attempts none, but the refusal still belongs in the ledger.
+            failed = exc.failed or (litellm_client.FailedAttempt(chain[0].name, exc.error_class, "", 0.0),)
+            self._record_failures(failed, route, chain, messages, question_id)
             raise self._provider_failed(route, exc) from None
         latency_ms = (time.perf_counter() - started) * 1000.0 - sum(f.latency_ms for f in done.failed)
         self._record_failures(done.failed, route, chain, messages, question_id)
@@ -196,8 +198,11 @@ _current_lock = threading.Lock()
 
 
 def configure(settings: RouterSettings) -> ConfiguredRouter:
-    """Use these settings (keys, home, routes, budgets) for every call from now on."""
+    """Use these settings (keys, home, routes, budgets) from now on; equal settings keep the current router."""
     global _current
+    with _current_lock:
+        if _current is not None and _current.settings == settings:
+            return _current  # Streamlit reruns call this often; keep the cache and the built litellm.Router
     configured = ConfiguredRouter(settings)
     with _current_lock:
         _current = configured

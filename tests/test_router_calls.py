@@ -287,3 +287,25 @@ def test_build_messages_puts_system_first_and_keeps_content_parts():
     assert build_messages("Hi", "Be brief.") == [{"role": "system", "content": "Be brief."},
                                                   {"role": "user", "content": "Hi"}]
     assert build_messages(parts) == [{"role": "user", "content": parts}]
+
+
+def test_call_llm_all_models_cooling_down_still_records_an_error(make_router):
+    configured = make_router(keys={k: KEYS[k] for k in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")}, allowed_fails=1,
+                             model_params={CODEX: {"mock_response": "litellm.InternalServerError"},
+                                           SONNET: {"mock_response": "litellm.InternalServerError"}})
+    errors = []
+    for i in range(5):
+        with pytest.raises(ProviderFailed) as caught:
+            LLMRouter.call_llm(TaskType.SQL_GENERATION, f"Spend {i}", question_id=f"q{i}")
+        errors.append(caught.value.error_class)
+    rows = configured.ledger.rows()
+    assert errors[0] == "InternalServerError"
+    assert errors[-1] == "RouterRateLimitError"  # litellm refused: the deployments are cooling down
+    assert {r["question_id"] for r in rows} == {f"q{i}" for i in range(5)}  # every call left a row
+    assert all(r["status"] == "error" and r["error_class"] for r in rows)
+
+
+def test_configure_with_equal_settings_keeps_the_router(make_router, clarify_home):
+    first = make_router()
+    assert configure(RouterSettings(home=clarify_home, num_retries=0, keys=dict(KEYS))) is first
+    assert configure(RouterSettings(home=clarify_home, num_retries=1, keys=dict(KEYS))) is not first
