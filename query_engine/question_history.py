@@ -1,0 +1,175 @@
+"""The question history: every run the analyst made, in a DuckDB file under $CLARIFY_HOME.
+
+Each operation opens the file, does its work and closes it again, under a process-wide lock, so
+Streamlit sessions (threads) and other processes never hold a long write lock on one another.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import duckdb
+
+from query_engine.errors import ClarifyError
+
+HISTORY_FILE_NAME = "history.duckdb"
+LOCK_RETRY_SECONDS = 10.0
+_PROCESS_LOCK = threading.Lock()
+T = TypeVar("T")
+
+# Numbered migrations, applied in order, each once; never edit one that has shipped: add another.
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "create questions", """
+        CREATE SEQUENCE IF NOT EXISTS question_id_seq START 1;
+        CREATE TABLE IF NOT EXISTS questions (
+            id BIGINT PRIMARY KEY DEFAULT nextval('question_id_seq'),
+            asked_at TIMESTAMP NOT NULL,
+            question VARCHAR NOT NULL,
+            as_of DATE,
+            engine VARCHAR NOT NULL,
+            picked_rank INTEGER,
+            reading_text VARCHAR NOT NULL,
+            spec_json VARCHAR,
+            adjustments_json VARCHAR NOT NULL,
+            sql VARCHAR NOT NULL,
+            sql_source VARCHAR NOT NULL,
+            timings_json VARCHAR NOT NULL,
+            row_count BIGINT,
+            error VARCHAR,
+            refusal VARCHAR
+        );
+    """),
+    (2, "index questions by time", "CREATE INDEX IF NOT EXISTS questions_asked_at ON questions (asked_at);"),
+)
+
+
+class HistoryError(ClarifyError):
+    """The history file could not be read or written."""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One run: the question, the reading picked (and its rank), adjustments, SQL, timings and outcome."""
+
+    id: int | None = None
+    asked_at: dt.datetime | None = None
+    question: str = ""
+    as_of: dt.date | None = None
+    engine: str = "offline"
+    picked_rank: int | None = None
+    reading_text: str = ""
+    spec_json: str | None = None
+    adjustments_json: str = "[]"
+    sql: str = ""
+    sql_source: str = ""
+    timings_json: str = "{}"
+    row_count: int | None = None
+    error: str | None = None
+    refusal: str | None = None
+
+
+_COLUMNS = tuple(f.name for f in fields(HistoryEntry))
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM questions"
+
+
+class QuestionHistory:
+    """The history store at `path` (a DuckDB file); safe to share between threads and processes."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        self._migrated = False
+
+    @classmethod
+    def in_home(cls, home: str | Path) -> QuestionHistory:
+        """The history store of a Clarify home folder."""
+        return cls(Path(home).expanduser() / HISTORY_FILE_NAME)
+
+    def add(self, entry: HistoryEntry) -> int:
+        """Store an entry (its id and, if missing, asked_at are assigned here) and return its id."""
+        values = {name: getattr(entry, name) for name in _COLUMNS if name != "id"}
+        values["asked_at"] = entry.asked_at or dt.datetime.now()
+        names = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        sql = f"INSERT INTO questions ({names}) VALUES ({marks}) RETURNING id"
+        return self._with_connection(lambda con: int(con.execute(sql, list(values.values())).fetchone()[0]))
+
+    def list(self, limit: int = 100) -> list[HistoryEntry]:
+        """The newest `limit` entries, newest first."""
+        sql = f"{_SELECT} ORDER BY asked_at DESC, id DESC LIMIT ?"
+        rows = self._with_connection(lambda con: con.execute(sql, [int(limit)]).fetchall())
+        return [HistoryEntry(*row) for row in rows]
+
+    def get(self, entry_id: int) -> HistoryEntry | None:
+        """The entry with this id, or None if there is none."""
+        row = self._with_connection(lambda con: con.execute(f"{_SELECT} WHERE id = ?", [int(entry_id)]).fetchone())
+        return HistoryEntry(*row) if row else None
+
+    def delete(self, entry_id: int) -> bool:
+        """Delete one entry; True if it existed."""
+        sql = "DELETE FROM questions WHERE id = ? RETURNING id"
+        return self._with_connection(lambda con: bool(con.execute(sql, [int(entry_id)]).fetchall()))
+
+    def count(self) -> int:
+        """How many entries are stored."""
+        return self._with_connection(lambda con: int(con.execute("SELECT count(*) FROM questions").fetchone()[0]))
+
+    def schema_version(self) -> int:
+        """The number of the last migration applied to the file."""
+        return self._with_connection(lambda con: _applied_version(con))
+
+    def _with_connection(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        with _PROCESS_LOCK:
+            con = self._connect()
+            try:
+                if not self._migrated:
+                    migrate(con)
+                    self._migrated = True
+                return work(con)
+            except duckdb.Error as exc:
+                raise HistoryError(f"The question history at {self.path} could not be used: {exc}",
+                                   hint="Check that the folder is writable; deleting the file starts a fresh history.") from None
+            finally:
+                con.close()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        # Another process may hold the file for a moment; wait for it rather than fail.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + LOCK_RETRY_SECONDS
+        pause = 0.01
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise HistoryError(f"The question history at {self.path} is locked by another program.",
+                                       hint="Close other Clarify windows or processes and try again.") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.2)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration not yet recorded in the file; returns the resulting version."""
+    con.execute("CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+                "applied_at TIMESTAMP NOT NULL)")
+    done = _applied_version(con)
+    for number, name, sql in MIGRATIONS:
+        if number <= done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO migrations VALUES (?, ?, ?)", [number, name, dt.datetime.now()])
+            con.execute("COMMIT")
+        except duckdb.Error:
+            con.execute("ROLLBACK")
+            raise
+    return _applied_version(con)
+
+
+def _applied_version(con: duckdb.DuckDBPyConnection) -> int:
+    row: Any = con.execute("SELECT coalesce(max(id), 0) FROM migrations").fetchone()
+    return int(row[0])
