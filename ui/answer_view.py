@@ -1,0 +1,87 @@
+"""The answer: a formatted table, the plotly chart, insights, the SQL, stage timings and a CSV download."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from query_engine.chart_spec import build_figure
+from query_engine.pipeline import STAGES, Answer
+from query_engine.query_spec import ColumnInfo, QueryResult
+from query_engine.value_format import format_value
+
+# Streamlit's NumberColumn formats that match query_engine.value_format for each column format.
+NUMBER_FORMATS = {"currency": "dollar", "integer": "localized", "percent": "percent",
+                  "ratio": "%.2fx", "number": "localized"}
+
+
+def result_frame(result: QueryResult) -> pd.DataFrame:
+    """The raw result as a DataFrame (numbers stay numbers, so sorting and CSV keep full precision)."""
+    return pd.DataFrame.from_records(list(result.rows), columns=list(result.columns))
+
+
+def column_config(columns: tuple[ColumnInfo, ...]) -> dict[str, object]:
+    """st.dataframe column settings: people's labels and currency / percent / thousands formats."""
+    config: dict[str, object] = {}
+    for info in columns:
+        if info.role == "metric" or (info.role == "detail" and info.format in NUMBER_FORMATS):
+            config[info.name] = st.column_config.NumberColumn(info.label, format=NUMBER_FORMATS.get(info.format))
+        else:
+            config[info.name] = st.column_config.Column(info.label)
+    return config
+
+
+def timings_text(timings_ms: dict[str, float]) -> str:
+    """Stage times in pipeline order, e.g. 'interpreting 3 ms · writing SQL 1 ms · …'."""
+    parts = [f"{stage} {timings_ms[stage]:,.0f} ms" for stage in STAGES if stage in timings_ms]
+    return " · ".join(parts) + f" · total {sum(timings_ms.values()):,.0f} ms"
+
+
+def show_stages(answer: Answer, interpreting_ms: float | None) -> None:
+    """A completed st.status listing each stage with its time."""
+    timings = dict(answer.timings_ms)
+    if interpreting_ms is not None:
+        timings = {"interpreting": interpreting_ms, **timings}
+    failed = answer.error is not None
+    label = ("Stopped: " if failed else "Answered · ") + timings_text(timings)
+    with st.status(label, state="error" if failed else "complete", expanded=False):
+        for stage in STAGES:
+            if stage in timings:
+                st.write(f"✓ {stage}: {timings[stage]:,.1f} ms")
+
+
+def escape_markdown(text: str) -> str:
+    """Text safe for st.markdown: dollar signs would otherwise start LaTeX."""
+    return text.replace("\\", "\\\\").replace("$", "\\$").replace("*", "\\*").replace("_", "\\_")
+
+
+def show_answer(answer: Answer, key: str) -> None:
+    """Render one answer: its error, or the table, chart, insights, SQL and download."""
+    if answer.error:
+        st.error(answer.error, icon=":material/block:")
+        return
+    result = answer.result
+    if result is None:
+        return
+    _show_table(result, answer.columns, key)
+    figure = build_figure(answer.chart, result, answer.columns) if answer.chart else None
+    if figure is not None:
+        st.plotly_chart(figure, key=f"{key}.chart", config={"displaylogo": False})
+    if answer.insights:
+        st.markdown("**Insights**\n\n" + "\n".join(f"- {escape_markdown(line)}" for line in answer.insights))
+    _show_sql(answer, key)
+
+
+def _show_table(result: QueryResult, columns: tuple[ColumnInfo, ...], key: str) -> None:
+    frame = result_frame(result)
+    rows = format_value(len(result.rows), "integer")
+    note = " (cut at the row cap; narrow the question for everything)" if result.truncated else ""
+    st.caption(f"{rows} rows{note} · ran in {result.elapsed_ms:,.0f} ms")
+    st.dataframe(frame, hide_index=True, column_config=column_config(columns), key=f"{key}.table")
+    st.download_button("Download CSV", frame.to_csv(index=False).encode("utf-8"), file_name="clarify_result.csv",
+                       mime="text/csv", key=f"{key}.csv", icon=":material/download:")
+
+
+def _show_sql(answer: Answer, key: str) -> None:
+    with st.expander(f"SQL · {answer.sql_source}"):
+        st.code(answer.sql, language="sql")
+        st.caption(timings_text(answer.timings_ms))

@@ -1,0 +1,78 @@
+"""The Data page: the tables (columns, types, row counts, sample rows) and the semantic model."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from sqlglot import exp
+
+from query_engine.pipeline import Pipeline
+from query_engine.value_format import format_value
+from ui.resources import get_pipeline, load_settings, pipeline_key
+
+SAMPLE_ROWS = 10
+DIRECTIONS = {"higher": "higher is better", "lower": "lower is better", "neutral": "neither"}
+
+
+def render_data_page() -> None:
+    """The whole Data page."""
+    pipeline = get_pipeline(load_settings())
+    model, profile = pipeline.model, pipeline.profile
+    st.title("Data")
+    st.markdown(f"**{model.name}** — {model.description}")
+    first, as_of, tables = st.columns(3)
+    first.metric("First date", str(profile.first_date or "—"))
+    as_of.metric("As of (latest date)", str(profile.as_of or "—"))
+    tables.metric("Tables", len(model.tables))
+    st.caption(f"Database: {pipeline.database}")
+    tab_tables, tab_metrics, tab_dims = st.tabs(["Tables", "Metrics", "Dimensions and time"])
+    with tab_tables:
+        _show_tables(pipeline)
+    with tab_metrics:
+        st.dataframe(metrics_frame(pipeline), hide_index=True, key="data.metrics")
+    with tab_dims:
+        st.dataframe(dimensions_frame(pipeline), hide_index=True, key="data.dimensions")
+        grains = pd.DataFrame([{"Grain": g.label, "Name": n, "Also called": ", ".join(g.synonyms)}
+                               for n, g in model.time_grains.items()])
+        st.dataframe(grains, hide_index=True, key="data.grains")
+
+
+def metrics_frame(pipeline: Pipeline) -> pd.DataFrame:
+    """One row per metric: label, name, definition, synonyms, format and direction."""
+    return pd.DataFrame([{"Metric": m.label, "Name": m.name, "Definition": m.description,
+                          "Also called": ", ".join(m.synonyms), "Format": m.format,
+                          "Direction": DIRECTIONS.get(m.direction, m.direction)}
+                         for m in pipeline.model.metrics.values()])
+
+
+def dimensions_frame(pipeline: Pipeline) -> pd.DataFrame:
+    """One row per dimension: label, name, description, synonyms and its values."""
+    values = pipeline.profile.values
+    return pd.DataFrame([{"Dimension": d.label, "Name": d.name, "Description": d.description,
+                          "Also called": ", ".join(d.synonyms), "Values": len(values.get(n, ())),
+                          "Examples": ", ".join(values.get(n, ())[:8])}
+                         for n, d in pipeline.model.dimensions.items()])
+
+
+def _show_tables(pipeline: Pipeline) -> None:
+    for name, table in pipeline.model.tables.items():
+        columns, sample = _table_details(pipeline_key(pipeline), name, pipeline)
+        rows = format_value(pipeline.profile.row_counts.get(name, 0), "integer")
+        st.subheader(f"{name} · {rows} rows")
+        st.caption(table.description)
+        left, right = st.columns([1, 3])
+        left.dataframe(columns, hide_index=True, key=f"data.columns.{name}")
+        right.dataframe(sample, hide_index=True, key=f"data.sample.{name}")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _table_details(key: str, table: str, _pipeline: Pipeline) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # Table names come from the semantic model, never from the analyst; quoted all the same.
+    ident = exp.to_identifier(table, quoted=True).sql("duckdb")
+    cursor = _pipeline.con.cursor()
+    try:
+        described = cursor.execute(f"DESCRIBE {ident}").fetchall()
+        sample = cursor.execute(f"SELECT * FROM {ident} LIMIT {SAMPLE_ROWS}").df()
+    finally:
+        cursor.close()
+    columns = pd.DataFrame([{"Column": row[0], "Type": row[1]} for row in described])
+    return columns, sample

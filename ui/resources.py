@@ -1,0 +1,112 @@
+"""Cached resources: settings from the environment and secrets, the pipeline, the history store, answers."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from query_engine.demo_database import ensure_demo_database
+from query_engine.pipeline import Answer, Pipeline
+from query_engine.query_spec import Understanding
+from query_engine.question_history import QuestionHistory
+from query_engine.settings import Settings
+from query_engine.spec_codec import spec_from_dict
+
+ENGINE = "offline"
+
+
+def secret_values() -> dict[str, str]:
+    """Top-level scalar values of st.secrets, or nothing when no secrets.toml exists."""
+    try:
+        items = list(st.secrets.items())
+    except (FileNotFoundError, StreamlitSecretNotFoundError):
+        return {}
+    return {str(k): str(v) for k, v in items if not isinstance(v, Mapping)}
+
+
+def load_settings() -> Settings:
+    """Settings from st.secrets overlaid by the environment (so a shell or test can override a secret)."""
+    return Settings.from_environ({**secret_values(), **os.environ})
+
+
+def ensure_database(settings: Settings) -> Path:
+    """The database to query; builds the demo database the first time, showing progress."""
+    path = settings.database_path
+    if settings.database is not None or path.is_file():
+        return path
+    with st.status("Preparing the demo database (first run only)…", expanded=True) as status:
+        bar = st.progress(0.0, text="Starting")
+        ensure_demo_database(path, progress=lambda message, fraction: bar.progress(min(max(fraction, 0.0), 1.0),
+                                                                                   text=message))
+        status.update(label="Demo database ready", state="complete", expanded=False)
+    return path
+
+
+def get_pipeline(settings: Settings) -> Pipeline:
+    """The shared, read-only pipeline for the configured database (built once per database and settings)."""
+    path = ensure_database(settings)
+    return _open_pipeline(_settings_key(settings, path), settings, path)
+
+
+@st.cache_resource(show_spinner="Opening the data…", max_entries=4)
+def _open_pipeline(key: str, _settings: Settings, _path: Path) -> Pipeline:
+    return Pipeline.open(_settings, _path)
+
+
+def _settings_key(settings: Settings, path: Path) -> str:
+    stamp = path.stat().st_mtime_ns if path.is_file() else 0
+    return json.dumps([str(path.resolve()), stamp, settings.time_limit_s, settings.row_cap,
+                       settings.memory_limit, settings.threads])
+
+
+def pipeline_key(pipeline: Pipeline) -> str:
+    """A cache key naming the database (and its version) a pipeline reads."""
+    return _settings_key(pipeline.settings, pipeline.database)
+
+
+@st.cache_resource(max_entries=4)
+def _history_at(path: str) -> QuestionHistory:
+    return QuestionHistory(path)
+
+
+def get_history(settings: Settings) -> QuestionHistory:
+    """The question history in the home folder."""
+    return _history_at(str(QuestionHistory.in_home(settings.home).path))
+
+
+def understand(pipeline: Pipeline, question: str, as_of: dt.date | None) -> tuple[Understanding, float]:
+    """The readings of a question and the ms it took (0 when they came from the cache)."""
+    started = time.perf_counter()
+    understanding = _understand(pipeline_key(pipeline), question, as_of, pipeline)
+    return understanding, round((time.perf_counter() - started) * 1000, 2)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _understand(key: str, question: str, as_of: dt.date | None, _pipeline: Pipeline) -> Understanding:
+    return _pipeline.understand(question, as_of)
+
+
+def answer_spec(pipeline: Pipeline, spec_json: str) -> Answer:
+    """The answer for a spec (given as spec_to_dict JSON, which is also the cache key)."""
+    return _answer_spec(pipeline_key(pipeline), spec_json, pipeline)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _answer_spec(key: str, spec_json: str, _pipeline: Pipeline) -> Answer:
+    return _pipeline.answer(spec_from_dict(json.loads(spec_json)))
+
+
+def answer_sql(pipeline: Pipeline, sql: str) -> Answer:
+    """The answer for SQL the analyst wrote; the guard checks it first."""
+    return _answer_sql(pipeline_key(pipeline), sql, pipeline)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _answer_sql(key: str, sql: str, _pipeline: Pipeline) -> Answer:
+    return _pipeline.answer_sql(sql)

@@ -1,0 +1,63 @@
+"""Explicit per-page session state: one small typed object per page under one session_state key."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import streamlit as st
+
+T = TypeVar("T")
+
+
+@dataclass
+class AskState:
+    """What the Ask page is showing: the question, the picked reading and what the analyst changed."""
+
+    question: str = ""
+    as_of: dt.date | None = None
+    picked_rank: int | None = None
+    adjusted_spec_json: str | None = None
+    edited_sql: str | None = None
+    recorded_runs: set[str] = field(default_factory=set)
+
+    def ask(self, question: str) -> None:
+        """Start over with a new question."""
+        self.question = question.strip()
+        self.pick(None)
+
+    def pick(self, rank: int | None) -> None:
+        """Choose a reading; adjustments and edited SQL belong to the previous one and are dropped."""
+        self.picked_rank = rank
+        self.adjusted_spec_json = None
+        self.edited_sql = None
+
+
+@dataclass
+class HistoryState:
+    """What the History page is doing: which entry is being re-run or awaits delete confirmation."""
+
+    rerun_id: int | None = None
+    confirm_delete_id: int | None = None
+
+
+def _page_state(key: str, kind: type[T]) -> T:
+    if not isinstance(st.session_state.get(key), kind):
+        st.session_state[key] = kind()
+    return st.session_state[key]
+
+
+def ask_state() -> AskState:
+    """The Ask page's state for this session."""
+    return _page_state("ask.state", AskState)
+
+
+def history_state() -> HistoryState:
+    """The History page's state for this session."""
+    return _page_state("history.state", HistoryState)
+
+
+def clear_widgets(prefix: str) -> None:
+    """Forget widget values whose key starts with `prefix`, so they start again from their defaults."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
+        del st.session_state[key]
