@@ -98,7 +98,8 @@ def _grain_expression(grain: str, date_col: exp.Expression) -> exp.Expression:
     if grain == "day_of_week":
         return exp.Anonymous(this="dayname", expressions=[date_col])
     if grain in ("week", "month", "quarter"):
-        return exp.DateTrunc(unit=exp.Literal.string(grain), this=date_col)
+        # date_trunc returns a timestamp; periods are dates to the analyst.
+        return exp.cast(exp.DateTrunc(unit=exp.Literal.string(grain), this=date_col), "DATE")
     raise SpecError(f"Unknown time grain '{grain}'.", hint="Use day, week, month, quarter, year or day_of_week.")
 
 

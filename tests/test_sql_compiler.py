@@ -1,0 +1,104 @@
+"""Compiled SQL runs on a tiny hand-made database and gives hand-computed answers."""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from query_engine.errors import SpecError
+from query_engine.query_spec import DateRange, Filter, OrderBy, QuerySpec, Threshold
+from query_engine.semantic_model import load_semantic_model
+from query_engine.sql_compiler import compile_spec
+
+MODEL = load_semantic_model()
+Y2024 = DateRange(dt.date(2024, 1, 1), dt.date(2024, 12, 31), "2024")
+
+
+def run(tiny_db, spec):
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    try:
+        return con.execute(compile_spec(spec, MODEL).sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_compile_ratio_is_ratio_of_sums(tiny_db):
+    rows = run(tiny_db, QuerySpec(metrics=("ctr",), dimensions=("channel",), order_by=(OrderBy("channel", False),)))
+    # Google Search: clicks 100+100+300 over impressions 1000+2000+3000, not the mean of daily CTRs.
+    assert dict(rows)["Google Search"] == pytest.approx(500 / 6000)
+    assert dict(rows)["Meta"] == pytest.approx(50 / 10000)
+
+
+def test_compile_cpm_multiplies_by_thousand(tiny_db):
+    rows = run(tiny_db, QuerySpec(metrics=("cpm",), filters=(Filter("channel", ("LinkedIn",)),)))
+    assert rows[0][0] == pytest.approx((40 + 60) / (500 + 400) * 1000)
+
+
+def test_compile_date_window_and_filter(tiny_db):
+    spec = QuerySpec(metrics=("spend",), filters=(Filter("channel", ("Google Search",)),), date_range=Y2024)
+    assert run(tiny_db, spec) == [(100.0,)]
+
+
+def test_compile_not_in_filter(tiny_db):
+    spec = QuerySpec(metrics=("revenue",), filters=(Filter("channel", ("Google Search",), "not_in"),))
+    assert run(tiny_db, spec)[0][0] == pytest.approx(40 + 200 + 100)
+
+
+def test_compile_month_grain_orders_by_time(tiny_db):
+    rows = run(tiny_db, QuerySpec(metrics=("spend",), dimensions=("month",)))
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+    assert rows[0] == (dt.date(2024, 1, 1), 100.0)
+
+
+def test_compile_campaign_count_reads_campaigns_only(tiny_db):
+    spec = QuerySpec(metrics=("campaign_count",), dimensions=("status",))
+    sql = compile_spec(spec, MODEL).sql
+    assert "campaign_daily" not in sql
+    assert dict(run(tiny_db, spec)) == {"active": 1, "ended": 1, "paused": 1}
+
+
+def test_compile_campaign_level_window_means_live_during(tiny_db):
+    window = DateRange(dt.date(2024, 7, 1), dt.date(2024, 12, 31))
+    # Meta Prospecting ended 2024-06-30, so only two campaigns were live in H2 2024.
+    assert run(tiny_db, QuerySpec(metrics=("campaign_count",), date_range=window)) == [(2,)]
+
+
+def test_compile_listing_by_end_date(tiny_db):
+    spec = QuerySpec(dimensions=("campaign",), date_range=DateRange(dt.date(2024, 1, 1), dt.date(2024, 12, 31), field="end_date"))
+    rows = run(tiny_db, spec)
+    assert [r[0] for r in rows] == ["Meta Prospecting"]
+
+
+def test_compile_top_n_and_order(tiny_db):
+    spec = QuerySpec(metrics=("revenue",), dimensions=("campaign",), order_by=(OrderBy("revenue", True),), limit=2)
+    assert [r[0] for r in run(tiny_db, spec)] == ["Search Brand", "LinkedIn B2B"]
+
+
+def test_compile_threshold_becomes_having(tiny_db):
+    spec = QuerySpec(metrics=("roas",), dimensions=("channel",), thresholds=(Threshold("roas", ">", 3.0),))
+    rows = run(tiny_db, spec)
+    assert [r[0] for r in rows] == ["Google Search"]  # 2250/250 = 9; LinkedIn 300/100 = 3 is not > 3
+
+
+def test_compile_day_of_week_sorted_monday_first(tiny_db):
+    rows = run(tiny_db, QuerySpec(metrics=("clicks",), dimensions=("day_of_week",)))
+    order = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    names = [r[0] for r in rows]
+    assert names == sorted(names, key=order.index)
+
+
+def test_compile_quotes_values_safely(tiny_db):
+    spec = QuerySpec(metrics=("spend",), filters=(Filter("channel", ("x'); DROP TABLE campaigns; --",)),))
+    assert run(tiny_db, spec) == [(None,)]
+    assert run(tiny_db, QuerySpec(metrics=("campaign_count",))) == [(3,)]
+
+
+def test_compile_budget_split_by_device_is_refused():
+    with pytest.raises(SpecError, match="cannot be split"):
+        compile_spec(QuerySpec(metrics=("daily_budget",), dimensions=("device",)), MODEL)
+
+
+def test_compile_unknown_names_are_refused():
+    with pytest.raises(SpecError):
+        compile_spec(QuerySpec(metrics=("spend",), dimensions=("zodiac",)), MODEL)
