@@ -5,6 +5,7 @@ import datetime as dt
 import threading
 import time
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,7 @@ def _interrupt_after(cursor: duckdb.DuckDBPyConnection, limit_s: float,
 def run_guarded(con: duckdb.DuckDBPyConnection, sql: str, policy: GuardPolicy, *,
                 time_limit_s: float = 10.0, row_cap: int = 10_000) -> QueryResult:
     """Guard a statement, then execute it; SqlRefused comes before anything runs."""
-    guarded = guard_sql(sql, policy)
+    guarded = guard_sql(sql, replace(policy, row_cap=min(row_cap, policy.row_cap)))
     return execute(con, guarded, time_limit_s=time_limit_s, row_cap=row_cap)
 
 

@@ -45,6 +45,7 @@ _STATEMENT_REASONS: dict[str, str] = {
     "CALL": "which runs a table function", "USE": "which switches database",
 }
 
+_FROM_ITEMS = (exp.Table, exp.Subquery, exp.Lateral)
 _SELECT_HINT = "Write a single SELECT (a WITH ... SELECT is fine) over those tables."
 
 _NODE_WORDS: dict[type[exp.Expression], str] = {
@@ -54,7 +55,8 @@ _NODE_WORDS: dict[type[exp.Expression], str] = {
     exp.Pivot: "PIVOT", exp.Dot: "struct field access", exp.Bracket: "list or struct indexing",
     exp.Columns: "COLUMNS(...)", exp.TableSample: "TABLESAMPLE", exp.Version: "time travel (AT)",
     exp.Fetch: "FETCH FIRST (use LIMIT instead)", exp.LimitOptions: "LIMIT with PERCENT or TIES",
-    exp.HistoricalData: "time travel (AT ...)", exp.Array: "a list literal", exp.Struct: "a struct literal",
+    exp.HistoricalData: "time travel (AT ...)", exp.Array: "a list literal",
+    exp.Struct: "a struct literal",
 }
 
 
@@ -121,7 +123,8 @@ def _parse_single(sql: str, policy: GuardPolicy) -> exp.Expression:
         statements = [s for s in sqlglot.parse(sql, read=policy.dialect) if s is not None]
     except RecursionError:
         raise _too_deep(policy) from None
-    except (SqlglotError, ValueError) as exc:
+    except (SqlglotError, ValueError, IndexError, KeyError, TypeError, AttributeError) as exc:
+        # sqlglot raises some internal errors on malformed input; fail closed on all of them
         raise _unreadable(sql, exc, policy) from None
     if not statements:
         raise SqlRefused("Refused: there is no SQL statement to run.",
@@ -179,12 +182,18 @@ def _check_node(node: exp.Expression, refs: _References, policy: GuardPolicy) ->
         _refuse_node(node, policy)
     elif kind is exp.Table:
         _collect_table(node, refs, policy)
+    elif kind is exp.Select and not node.expressions:
+        raise _refused("this SELECT names nothing to return", policy,
+                       hint="List the columns or measures to return after SELECT.")
     elif kind in CONCATENATIONS:
         _count_concatenation(node, refs, policy)
     elif kind is exp.Column:
         refs.columns.append(node)
     elif kind in (exp.Subquery, exp.Lateral):
         _collect_derived(node, refs, policy)
+    elif kind in (exp.From, exp.Join) and not isinstance(node.this, _FROM_ITEMS):
+        raise _refused("this statement reads from something that is not a table or a "
+                       "subquery in parentheses", policy, hint=_SELECT_HINT)
     elif kind is exp.Join:
         refs.using.extend(ident.name.lower() for ident in node.args.get("using") or ())
     elif kind is exp.Alias:
@@ -311,13 +320,13 @@ def _check_columns(refs: _References, policy: GuardPolicy) -> None:
     unqualified_ok = model_cols | refs.output_names
     for name in refs.using:
         if name not in unqualified_ok:
-            raise _refused(_column_problem(name, refs), policy, hint=_column_hint(refs, policy))
+            raise _refused(_column_problem(name), policy, hint=_column_hint(refs, policy))
     for column in refs.columns:
         name = column.name.lower()
         if isinstance(column.this, exp.Star):
             name = "*"
         if not _column_allowed(column, name, refs, policy, unqualified_ok):
-            raise _refused(_column_problem(column.sql(dialect=policy.dialect), refs), policy,
+            raise _refused(_column_problem(column.sql(dialect=policy.dialect)), policy,
                            hint=_column_hint(refs, policy))
 
 
@@ -336,7 +345,7 @@ def _column_allowed(column: exp.Column, name: str, refs: _References, policy: Gu
     return qualifier in refs.derived_aliases and name in unqualified_ok
 
 
-def _column_problem(name: str, refs: _References) -> str:
+def _column_problem(name: str) -> str:
     return f"this statement uses the column {name}, which the tables it reads do not have"
 
 
@@ -362,8 +371,9 @@ def _cap_rows(tree: exp.Expression, row_cap: int) -> exp.Expression:
 
 
 def _int_literal(node: exp.Expression | None) -> int | None:
-    if isinstance(node, exp.Literal) and not node.is_string and node.this.isascii() and node.this.isdigit():
-        return int(node.this)
+    text = node.this if isinstance(node, exp.Literal) and not node.is_string else ""
+    if isinstance(text, str) and text.isascii() and text.isdigit():
+        return int(text)
     return None
 
 
