@@ -1,0 +1,194 @@
+"""AppTest of the Ask page: readings, picking, adjusting, the answer, edited SQL and refusals."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from query_engine.executor import open_connection
+from query_engine.pipeline import Pipeline
+from query_engine.question_history import QuestionHistory
+from query_engine.settings import Settings
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+QUESTION = "Show me high performing campaigns"
+
+
+@pytest.fixture
+def app(demo_db, monkeypatch) -> AppTest:
+    """The app on the small demo database, after its first run."""
+    monkeypatch.setenv("CLARIFY_DB", str(demo_db))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    return at
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    """Type a question and press Ask."""
+    at.text_input(key="ask.question").input(question)
+    return at.button(key="ask.submit").click().run()
+
+
+def pick_keys(at: AppTest) -> list[str]:
+    return sorted(b.key for b in at.button if b.key and b.key.startswith("ask.pick."))
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    """Rows straight from DuckDB (same connection settings as the app, which holds the file open)."""
+    con = open_connection(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def table_rows(at: AppTest) -> list[tuple]:
+    assert len(at.dataframe) == 1
+    frame = at.dataframe[0].value
+    return [tuple(row) for row in frame.itertuples(index=False)]
+
+
+def second_reading(demo_db: Path):
+    pipeline = Pipeline.open(Settings(), demo_db)
+    try:
+        return pipeline.understand(QUESTION).interpretations[1]
+    finally:
+        pipeline.close()
+
+
+def test_ask_page_shows_scope_as_of_and_examples(app, demo_db):
+    counts = dict(query(demo_db, "SELECT 'daily', count(*) FROM campaign_daily UNION ALL "
+                                 "SELECT 'campaigns', count(*) FROM campaigns"))
+    scope = " ".join(c.value for c in app.caption)
+    assert f"campaign_daily {counts['daily']:,} rows" in scope
+    assert f"campaigns {counts['campaigns']:,} rows" in scope
+    last_date = query(demo_db, "SELECT max(date) FROM campaign_daily")[0][0]
+    assert str(last_date) in scope
+    assert [b.label for b in app.button if b.key.startswith("ask.example.")][0] == QUESTION
+    assert not app.dataframe
+
+
+def test_ask_vague_question_offers_readings_without_answering(app):
+    at = ask(app, QUESTION)
+    assert not at.exception
+    assert len(pick_keys(at)) > 1
+    assert not at.dataframe  # low confidence: the analyst picks first
+    assert "Reading 1 · suggested" in " ".join(m.value for m in at.markdown)
+
+
+def test_ask_example_button_asks_its_question(app):
+    at = app.button(key="ask.example.0").click().run()
+    assert not at.exception
+    assert at.text_input(key="ask.question").value == QUESTION
+    assert len(pick_keys(at)) > 1
+
+
+def test_ask_pick_second_reading_shows_correct_table_chart_and_insights(app, demo_db):
+    reading = second_reading(demo_db)
+    assert reading.spec.metrics == ("conversions",) and reading.spec.dimensions == ("campaign",)
+    at = ask(app, QUESTION).button(key="ask.pick.2").click().run()
+    assert not at.exception
+    expected = query(demo_db, "SELECT c.campaign_name, SUM(d.conversions) AS conversions FROM campaign_daily d "
+                              "JOIN campaigns c USING (campaign_id) GROUP BY 1 ORDER BY 2 DESC, 1")
+    assert table_rows(at) == expected
+    assert len(at.get("plotly_chart")) == 1
+    insights = next(m.value for m in at.markdown if m.value.startswith("**Insights**"))
+    assert expected[0][0] in insights
+    assert any(b.key == "ask.answer.csv" for b in at.get("download_button"))
+    assert any("compiled from the reading" in e.label for e in at.expander)
+
+
+def test_ask_confident_question_answers_at_once(app, demo_db):
+    at = ask(app, "total spend")
+    assert not at.exception
+    total = query(demo_db, "SELECT SUM(spend) FROM campaign_daily")[0][0]
+    assert table_rows(at)[0][0] == pytest.approx(total)
+
+
+def test_ask_adjust_metric_and_top_n_reruns_without_retyping(app, demo_db):
+    at = ask(app, QUESTION).button(key="ask.pick.2").click().run()
+    at.selectbox(key="ask.adjust.metric").select("revenue")
+    at.number_input(key="ask.adjust.top_n").set_value(3)
+    at = at.button(key="ask.adjust.apply").click().run()
+    assert not at.exception
+    expected = query(demo_db, "SELECT c.campaign_name, SUM(d.revenue) AS revenue FROM campaign_daily d "
+                              "JOIN campaigns c USING (campaign_id) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3")
+    rows = table_rows(at)
+    assert [r[0] for r in rows] == [e[0] for e in expected]
+    assert [r[1] for r in rows] == pytest.approx([e[1] for e in expected])
+    assert at.text_input(key="ask.question").value == QUESTION
+
+
+def test_ask_adjust_filter_restricts_rows(app, demo_db):
+    at = ask(app, QUESTION).button(key="ask.pick.2").click().run()
+    at.multiselect(key="ask.adjust.filter.channel").select("Meta")
+    at = at.button(key="ask.adjust.apply").click().run()
+    assert not at.exception
+    expected = query(demo_db, "SELECT c.campaign_name, SUM(d.conversions) FROM campaign_daily d JOIN campaigns c "
+                              "USING (campaign_id) WHERE c.channel = 'Meta' GROUP BY 1 ORDER BY 2 DESC, 1")
+    assert table_rows(at) == expected
+
+
+def test_ask_edited_sql_runs_after_the_check(app, demo_db):
+    at = ask(app, QUESTION).button(key="ask.pick.2").click().run()
+    sql = ("SELECT c.channel, SUM(d.spend) AS spend FROM campaign_daily d JOIN campaigns c USING (campaign_id) "
+           "GROUP BY c.channel ORDER BY spend DESC")
+    at.text_area(key="ask.sql_editor").input(sql)
+    at = at.button(key="ask.run_sql").click().run()
+    assert not at.exception
+    rows = table_rows(at)
+    expected = query(demo_db, sql)
+    assert [r[0] for r in rows] == [e[0] for e in expected]
+    assert [r[1] for r in rows] == pytest.approx([e[1] for e in expected])
+    assert any("edited by the analyst" in e.label for e in at.expander)
+
+
+@pytest.mark.parametrize("sql, reason", [
+    ("DROP TABLE campaigns", "DROP"),
+    ("SELECT * FROM read_csv('/etc/passwd')", "read_csv"),
+])
+def test_ask_rejected_sql_shows_reason_and_runs_nothing(app, demo_db, sql, reason):
+    before = query(demo_db, "SELECT count(*) FROM campaigns")
+    at = ask(app, QUESTION).button(key="ask.pick.2").click().run()
+    at.text_area(key="ask.sql_editor").input(sql)
+    at = at.button(key="ask.run_sql").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("Refused" in e and reason in e for e in errors)
+    assert not at.dataframe
+    assert query(demo_db, "SELECT count(*) FROM campaigns") == before
+    history = QuestionHistory.in_home(Settings.from_environ(__import__("os").environ).home)
+    assert history.list(1)[0].error.startswith("Refused")
+
+
+def test_ask_refusal_shows_why_and_suggestions(app):
+    at = ask(app, "Update all budgets to zero")
+    assert not at.exception
+    assert "only reads data" in at.warning[0].value
+    suggestions = [b for b in at.button if b.key.startswith("ask.suggest.")]
+    assert len(suggestions) >= 2
+    label = suggestions[0].label
+    at = suggestions[0].click().run()
+    assert not at.exception
+    assert at.text_input(key="ask.question").value == label
+    assert not at.warning
+
+
+def test_ask_records_pick_and_adjustments_in_history(app, clarify_home):
+    at = ask(app, QUESTION).button(key="ask.pick.2").click().run()
+    at.number_input(key="ask.adjust.top_n").set_value(5)
+    at.button(key="ask.adjust.apply").click().run()
+    entries = QuestionHistory.in_home(clarify_home).list()
+    assert [(e.question, e.picked_rank, e.engine) for e in entries[:2]] == [(QUESTION, 2, "offline")] * 2
+    assert '"field": "limit"' in entries[0].adjustments_json and '"to": 5' in entries[0].adjustments_json
+    assert entries[1].adjustments_json == "[]"
+    assert entries[0].row_count == 5
+
+
+def test_ask_missing_database_becomes_a_friendly_message(monkeypatch, tmp_path):
+    monkeypatch.setenv("CLARIFY_DB", str(tmp_path / "nowhere.duckdb"))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert "does not exist" in at.error[0].value
+    assert "Traceback" not in at.error[0].value
