@@ -1,0 +1,53 @@
+"""Bad questions get a clear message, never a traceback, and the engine keeps answering afterwards."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from query_engine.pipeline import Pipeline
+from query_engine.settings import Settings
+from tests.conftest import PROJECT_ROOT
+
+BAD_QUESTIONS = [
+    "", "   ", "\n\t\r", "x" * 10_000, "spend " * 2_000, "\x00\x01\x02\x1b[31m", "\ufffd\ufffd\x7f\x80binary\x00junk",
+    bytes(range(256)).decode("latin-1"), "🚀📈💸", "ما هو الإنفاق حسب القناة", "\u202espend by channel\u202c",
+    "収益はいくらですか", "SELECT * FROM campaigns; DROP TABLE campaigns", "'; DROP TABLE campaign_daily; --",
+    "{{7*7}} ${jndi:ldap://x} <script>alert(1)</script>", "../../etc/passwd",
+]
+
+
+@pytest.fixture(scope="module")
+def pipeline(demo_db, tmp_path_factory):
+    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize("question", BAD_QUESTIONS, ids=range(len(BAD_QUESTIONS)))
+def test_bad_question_gets_a_message_or_safe_readings(pipeline, question):
+    understanding = pipeline.understand(question)
+    if understanding.refusal:
+        assert understanding.refusal.reason and understanding.refusal.suggestions
+    for reading in understanding.interpretations:
+        answer = pipeline.answer(reading)
+        assert answer.error is None, answer.error
+    after = pipeline.answer(pipeline.understand("spend by channel").interpretations[0])
+    assert after.result is not None and len(after.result.rows) == 7
+
+
+def test_bad_question_refusals_for_empty_and_huge(pipeline):
+    assert "Type a question" in pipeline.understand("   ").refusal.reason
+    assert "10,000 characters" in pipeline.understand("x" * 10_000).refusal.reason
+
+
+@pytest.mark.parametrize("question", ["", "x" * 10_000, "\x00\x01binary", "🚀📈💸", "ما هو الإنفاق"])
+def test_bad_question_cli_prints_json_without_traceback(tiny_db, clarify_home, question):
+    env = {"PATH": "/usr/bin:/bin", "LITELLM_OFFLINE_MODE": "true", "CLARIFY_HOME": str(clarify_home)}
+    proc = subprocess.run([sys.executable, "-m", "query_engine", "ask", question.replace("\x00", ""), "--db", str(tiny_db),
+                           "--json"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["refusal"] or out["interpretations"]
