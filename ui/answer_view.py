@@ -62,10 +62,13 @@ def show_answer(answer: Answer, key: str) -> None:
     result = answer.result
     if result is None:
         return
-    _show_table(result, answer.columns, key)
     figure = build_figure(answer.chart, result, answer.columns) if answer.chart else None
-    if figure is not None:
-        st.plotly_chart(figure, key=f"{key}.chart", config={"displaylogo": False})
+    table_area, chart_area = st.columns([2, 3]) if figure is not None else (st.container(), None)
+    with table_area:
+        _show_table(result, answer.columns, key)
+    if figure is not None and chart_area is not None:
+        with chart_area:
+            st.plotly_chart(figure, key=f"{key}.chart", config={"displaylogo": False})
     if answer.insights:
         st.markdown("**Insights**\n\n" + "\n".join(f"- {escape_markdown(line)}" for line in answer.insights))
     _show_sql(answer, key)

@@ -1,0 +1,43 @@
+"""Take docs/screenshots/ask_page.png: the Ask page with readings and an answer, on the full demo data.
+
+Run: .venv/bin/python bench/screenshot.py [output.png]   (needs /usr/bin/chromium; never `playwright install`)
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from query_engine.demo_database import ensure_demo_database  # noqa: E402
+from query_engine.settings import DEMO_DATABASE_NAME  # noqa: E402
+from tests.browser.app_server import ask, chromium_page, pick, running_app  # noqa: E402
+
+QUESTION = "Show me high performing campaigns"
+DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots" / "ask_page.png"
+
+
+def take_screenshot(output: Path) -> Path:
+    """Start the app on a fresh full demo database, ask, pick reading 2 and save a screenshot."""
+    with tempfile.TemporaryDirectory(prefix="clarify_shot_") as folder:
+        home = Path(folder)
+        ensure_demo_database(home / DEMO_DATABASE_NAME)
+        with running_app(home, None) as url, chromium_page(width=1400, height=2250) as page:
+            page.goto(url)
+            page.get_by_label("Your question").wait_for(timeout=60_000)
+            ask(page, QUESTION)
+            pick(page, 2)
+            page.get_by_text("Other readings").click()  # show every reading next to the answer
+            page.locator(".st-key-ask-reading-1").wait_for()
+            page.locator(".js-plotly-plot").first.wait_for()
+            page.get_by_text("Insights", exact=True).wait_for()
+            page.wait_for_timeout(1500)  # let plotly finish its entry animation
+            output.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(output), full_page=True)
+    return output
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUTPUT
+    print(f"saved {take_screenshot(target)}")

@@ -1,0 +1,69 @@
+"""End to end in a real browser: ask, see the readings, pick the second, see the answer, find it in History."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from query_engine.pipeline import Pipeline
+from query_engine.settings import Settings
+from tests.browser.app_server import CHROMIUM, ask, chromium_page, pick, reading_cards, running_app
+
+QUESTION = "Show me high performing campaigns"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not IN_CI,
+                                reason=f"{CHROMIUM} is not installed (apt-get install chromium); CI installs it")
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_db, tmp_path_factory):
+    """Clarify served by `streamlit run` on a free port, over the small demo database."""
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing; CI must install it (apt-get install -y chromium)"
+    home = tmp_path_factory.mktemp("browser_home")
+    with running_app(home, demo_db) as url:
+        yield url
+
+
+@pytest.fixture
+def page(request):
+    """A chromium page; a screenshot lands in artifacts/ when the test fails."""
+    with chromium_page() as page:
+        yield page
+        report = getattr(request.node, "rep_call", None)
+        if report is None or report.failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+
+
+def expected_readings(database: Path) -> int:
+    pipeline = Pipeline.open(Settings(), database)
+    try:
+        return len(pipeline.understand(QUESTION).interpretations)
+    finally:
+        pipeline.close()
+
+
+def test_browser_ask_pick_second_reading_and_find_it_in_history(app_url, page, demo_db):
+    page.goto(app_url)
+    page.get_by_label("Your question").wait_for()
+    ask(page, QUESTION)
+    count = expected_readings(demo_db)
+    assert count > 1
+    assert reading_cards(page).count() == count
+    assert page.get_by_role("button", name="Use this reading").count() == count
+    pick(page, 2)
+    assert page.locator("[data-testid='stDataFrame']").count() == 1
+    page.locator(".js-plotly-plot").first.wait_for()
+    assert page.locator(".js-plotly-plot").count() >= 1
+    insights = page.get_by_text("Insights", exact=True)
+    insights.wait_for()
+    assert "Reading 2 · in use" in page.locator(".st-key-ask-reading-2").inner_text()
+    page.get_by_role("link", name="History").click()
+    page.get_by_role("heading", name="History").wait_for()
+    entry = page.locator("[class*='st-key-history-entry-']").first
+    entry.wait_for()
+    assert QUESTION in entry.inner_text()
+    assert "reading 2" in entry.inner_text()
