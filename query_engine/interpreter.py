@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from query_engine.data_profile import DataProfile
 from query_engine.descriptions import describe_spec
@@ -50,8 +50,13 @@ class Option:
     distinction: str = ""
 
 
-def interpret(question: str, context: DatasetContext, as_of: dt.date | None = None) -> Understanding:
-    """Up to five ranked interpretations of `question`, or a refusal that says why and what to ask."""
+def interpret(question: str, context: DatasetContext, as_of: dt.date | None = None,
+              preferences: Mapping[str, str] | None = None) -> Understanding:
+    """Up to five ranked interpretations of `question`, or a refusal that says why and what to ask.
+
+    `preferences` maps an ambiguity (see `ambiguity_key`) to the option a team keeps picking; that
+    option is ranked first.
+    """
     as_of = as_of or context.as_of
     cleaned = clean_question(question)
     refusal = _input_refusal(cleaned, context.model) or refusal_for(cleaned, context.model)
@@ -61,7 +66,7 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
     refusal = _parsed_refusal(parsed, context, as_of)
     if refusal:
         return Understanding(cleaned, as_of, refusal=refusal)
-    readings = _readings(parsed, context, as_of)
+    readings = _readings(parsed, context, as_of, preferences or {})
     if not readings:
         return Understanding(cleaned, as_of, refusal=unknown_subject(parsed.unknown, context.model, False))
     notes = tuple(f"Read '{a}' as '{b}'." for a, b in parsed.corrections)
@@ -94,14 +99,31 @@ def _parsed_refusal(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.d
     return None
 
 
-def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date) -> list[Interpretation]:
+def ambiguity_key(options: list[Option]) -> str:
+    """A stable name for one ambiguity: its options' distinctions, sorted."""
+    return " | ".join(sorted(o.distinction for o in options))
+
+
+def _prefer(axis: list[Option], preferences: Mapping[str, str]) -> list[Option]:
+    favourite = preferences.get(ambiguity_key(axis)) if len(axis) > 1 else None
+    if not favourite or all(o.distinction != favourite for o in axis):
+        return axis
+    top = max(o.weight for o in axis) + 0.3
+    total = top + sum(o.weight for o in axis if o.distinction != favourite)
+    return [Option((top if o.distinction == favourite else o.weight) / total, o.changes, o.distinction) for o in axis]
+
+
+def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
+              preferences: Mapping[str, str]) -> list[Interpretation]:
     model = context.model
     axes = [_date_axis(parsed, as_of), _grouping_axis(parsed, model), _metric_axis(parsed, model)]
+    axes = [_prefer(axis, preferences) for axis in axes]
+    keys = [ambiguity_key(axis) for axis in axes]
     base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),
                      thresholds=tuple(parsed.thresholds))
     certainty = max(0.5, 0.95 - 0.04 * len(parsed.corrections) - 0.08 * len(parsed.unknown))
     seen: dict[str, int] = {}
-    readings: list[tuple[float, QuerySpec, str]] = []
+    readings: list[tuple[float, QuerySpec, str, tuple[tuple[str, str], ...]]] = []
     for combo in itertools.product(*axes):
         spec = _finish(_apply(base, combo), parsed, context, as_of)
         if spec is None:
@@ -110,21 +132,22 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date) -
         for option in combo:
             weight *= option.weight
         distinction = "; ".join(o.distinction for o, axis in zip(combo, axes) if o.distinction and len(axis) > 1)
+        choices = tuple((key, o.distinction) for o, key, axis in zip(combo, keys, axes) if len(axis) > 1)
         try:
             sql = compile_spec(spec, model).sql
         except ClarifyError:
             continue
         if sql in seen:
             index = seen[sql]
-            w, s, d = readings[index]
-            readings[index] = (w + weight, s, d)
+            w, s, d, c = readings[index]
+            readings[index] = (w + weight, s, d, c)
             continue
         seen[sql] = len(readings)
-        readings.append((weight, spec, distinction))
+        readings.append((weight, spec, distinction, choices))
     readings.sort(key=lambda r: -r[0])
     return [Interpretation(spec, describe_spec(spec, model, context.profile), distinction or "the most direct reading",
-                           round(min(weight, 0.99), 3), rank)
-            for rank, (weight, spec, distinction) in enumerate(readings[:MAX_READINGS], start=1)]
+                           round(min(weight, 0.99), 3), rank, choices=choices)
+            for rank, (weight, spec, distinction, choices) in enumerate(readings[:MAX_READINGS], start=1)]
 
 
 def _apply(base: QuerySpec, combo: tuple[Option, ...]) -> QuerySpec:

@@ -76,6 +76,8 @@ class Interpretation:
     distinction: str = ""
     confidence: float = 1.0
     rank: int = 1
+    engine: str = "offline"  # "offline", or the model (e.g. "anthropic/claude-sonnet-4-5") that proposed it
+    choices: tuple[tuple[str, str], ...] = ()  # (ambiguity, option taken): what picking it teaches
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ class Understanding:
     interpretations: tuple[Interpretation, ...] = ()
     refusal: Refusal | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    question_id: str = ""  # ties the question's model calls together in the usage ledger
+    cost_usd: float = 0.0  # what interpreting it cost (0 offline)
 
 
 @dataclass(frozen=True)

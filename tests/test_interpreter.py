@@ -129,3 +129,20 @@ def test_interpret_refusals_say_why(context, question, reason_word):
     understanding = interpret(question, context)
     assert understanding.refusal is not None and not understanding.interpretations
     assert reason_word in understanding.refusal.reason
+
+
+def test_interpret_readings_record_their_choices(context):
+    readings = interpret("Show me high performing campaigns", context).interpretations
+    keys = {key for r in readings for key, _ in r.choices}
+    assert len(keys) == 1 and "performance = ROAS" in next(iter(keys))
+    assert readings[3].choices[0][1] == "performance = CPA"
+
+
+def test_interpret_preferences_rank_the_usual_pick_first(context):
+    plain = interpret("Show me high performing campaigns", context).interpretations
+    key, cpa = plain[3].choices[0]
+    learned = interpret("Show me high performing campaigns", context, preferences={key: cpa}).interpretations
+    assert learned[0].spec.metrics[0] == "cpa" and learned[0].confidence > plain[0].confidence
+    assert [r.spec.metrics[0] for r in learned[1:]] == ["roas", "conversions", "revenue"]
+    unrelated = interpret("Show me high performing campaigns", context, preferences={"other": "x"}).interpretations
+    assert [r.spec for r in unrelated] == [r.spec for r in plain]
