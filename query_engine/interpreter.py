@@ -326,9 +326,8 @@ def _with_parts(names: list[str], model: SemanticModel) -> tuple[str, ...]:
     for name in names:
         out.append(name)
     for name in names:
-        metric = model.metric(name)
-        if metric.is_ratio:
-            out.extend(p for p in (metric.numerator or "", metric.denominator or "") if p not in out)
+        if model.metric(name).is_derived:
+            out.extend(m.name for m in model.measures_of(name) if m.name not in out)
     return tuple(dict.fromkeys(out))
 
 

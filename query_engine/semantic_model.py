@@ -8,6 +8,7 @@ from typing import Any, Literal
 import yaml
 
 from query_engine.errors import SemanticModelError
+from query_engine.metric_formula import FormulaError, formula_measures
 
 Direction = Literal["higher", "lower", "neutral"]
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "semantic_model.yaml"
@@ -82,11 +83,17 @@ class Metric:
     numerator: str | None = None
     denominator: str | None = None
     multiplier: float = 1.0
+    formula: str | None = None  # calculated metrics: arithmetic over measures, e.g. "revenue - spend"
 
     @property
     def is_ratio(self) -> bool:
         """True for derived metrics such as CTR or ROAS."""
         return self.numerator is not None
+
+    @property
+    def is_derived(self) -> bool:
+        """True for ratios and calculated metrics: computed from other measures, in no single table."""
+        return self.is_ratio or self.formula is not None
 
 
 @dataclass(frozen=True)
@@ -125,9 +132,15 @@ class SemanticModel:
     def measures_of(self, metric_name: str) -> tuple[Metric, ...]:
         """The base measures a metric is computed from (itself, or a ratio's two parts)."""
         metric = self.metric(metric_name)
+        if metric.formula:
+            return tuple(self.metric(n) for n in formula_measures(metric.formula, self.base_measures()))
         if not metric.is_ratio:
             return (metric,)
         return (self.metric(metric.numerator or ""), self.metric(metric.denominator or ""))
+
+    def base_measures(self) -> set[str]:
+        """Names of the metrics that aggregate a column (what ratios and formulas are built from)."""
+        return {n for n, m in self.metrics.items() if not m.is_derived}
 
     def table_of(self, name: str) -> str:
         """The table that holds a dimension, date field or base measure."""
@@ -137,8 +150,8 @@ class SemanticModel:
         if name in self.time_grains:
             return self.time_table
         metric = self.metric(name)
-        if metric.is_ratio:
-            raise SemanticModelError(f"'{name}' is a ratio and lives in no single table.")
+        if metric.is_derived:
+            raise SemanticModelError(f"'{name}' is derived and lives in no single table.")
         return metric.table or self.base_table
 
     @property
@@ -250,7 +263,7 @@ def _metric(name: str, m: dict[str, Any]) -> Metric:
         synonyms=_synonyms(m), weak_synonyms=tuple(str(w).lower() for w in m.get("weak_synonyms") or ()),
         table=m.get("table"), aggregation=m.get("aggregation"),
         column=m.get("column"), numerator=ratio.get("numerator"), denominator=ratio.get("denominator"),
-        multiplier=float(ratio.get("multiplier", 1.0)),
+        multiplier=float(ratio.get("multiplier", 1.0)), formula=m.get("formula"),
     )
 
 
@@ -265,10 +278,16 @@ def _validate(model: SemanticModel) -> None:
     for words in model.performance_metrics.values():
         problems.extend(f"performance metric '{w}' is not a metric" for w in words if w not in model.metrics)
     if problems:
-        raise SemanticModelError("The semantic model is inconsistent: " + "; ".join(problems) + ".")
+        raise SemanticModelError("The semantic model is inconsistent: " + "; ".join(p.rstrip(".") for p in problems) + ".")
 
 
 def _metric_problems(model: SemanticModel, metric: Metric) -> list[str]:
+    if metric.formula:
+        try:
+            formula_measures(metric.formula, model.base_measures())
+        except FormulaError as exc:
+            return [f"metric '{metric.name}': {exc}"]
+        return []
     if metric.is_ratio:
         parts = (metric.numerator, metric.denominator)
         return [f"ratio '{metric.name}' uses unknown measure '{p}'" for p in parts

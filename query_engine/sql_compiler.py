@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from query_engine.errors import SpecError
+from query_engine.metric_formula import expand_formula
 from query_engine.query_spec import ColumnInfo, DateRange, QuerySpec, Threshold
 from query_engine.semantic_model import Metric, SemanticModel
 
@@ -64,6 +65,9 @@ class _Scope:
     def metric(self, name: str) -> exp.Expression:
         """The aggregate expression of a metric; ratios are ratios of sums."""
         metric = self.model.metric(name)
+        if metric.formula:
+            return expand_formula(metric.formula, self.model.base_measures(),
+                                  lambda measure: self._aggregate(self.model.metric(measure)))
         if not metric.is_ratio:
             return self._aggregate(metric)
         ratio: exp.Expression = exp.Div(

@@ -102,3 +102,39 @@ def test_compile_budget_split_by_device_is_refused():
 def test_compile_unknown_names_are_refused():
     with pytest.raises(SpecError):
         compile_spec(QuerySpec(metrics=("spend",), dimensions=("zodiac",)), MODEL)
+
+
+def _with_formula(name, formula):
+    from query_engine.semantic_model import semantic_model_from_dict
+    import yaml
+    from query_engine.semantic_model import DEFAULT_MODEL_PATH
+
+    raw = yaml.safe_load(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
+    raw["metrics"][name] = {"label": name.title(), "formula": formula, "format": "currency", "direction": "higher"}
+    return semantic_model_from_dict(raw)
+
+
+def test_compile_calculated_metric_profit(tiny_db):
+    model = _with_formula("profit", "revenue - spend")
+    sql = compile_spec(QuerySpec(metrics=("profit",), dimensions=("channel",)), model).sql
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    rows = dict(con.execute(sql).fetchall())
+    con.close()
+    assert rows["Google Search"] == pytest.approx(2250 - 250) and rows["Meta"] == pytest.approx(40 - 20)
+
+
+def test_compile_calculated_metric_division_is_zero_safe(tiny_db):
+    model = _with_formula("aov", "revenue / conversions")
+    sql = compile_spec(QuerySpec(metrics=("aov",), dimensions=("channel",)), model).sql
+    assert "NULLIF" in sql
+
+
+@pytest.mark.parametrize("formula, message", [
+    ("revenue - customers", "not a measure"), ("revenue; DROP TABLE campaigns", "only"),
+    ("read_csv('/etc/passwd')", "only"), ("ctr * 2", "not a measure"),
+])
+def test_compile_bad_formulas_are_refused(formula, message):
+    from query_engine.errors import SemanticModelError
+
+    with pytest.raises(SemanticModelError, match=message):
+        _with_formula("bad", formula)
