@@ -51,6 +51,21 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class Forecast:
+    """Project the spec's time series over `start`..`end` (after the as-of date).
+
+    method: "trend" (a statistical model chosen by backtest) or "last_year" (the same period a year
+    earlier, scaled by the recent year-over-year change). `target` is a total to test against
+    ("will we hit 500k revenue this quarter?").
+    """
+
+    start: dt.date
+    end: dt.date
+    method: Literal["trend", "last_year"] = "trend"
+    target: float | None = None
+
+
+@dataclass(frozen=True)
 class QuerySpec:
     """What to compute: the contract between interpretation, SQL compilation and the UI."""
 
@@ -61,6 +76,7 @@ class QuerySpec:
     order_by: tuple[OrderBy, ...] = ()
     limit: int | None = None
     thresholds: tuple[Threshold, ...] = ()
+    forecast: Forecast | None = None
 
     def with_changes(self, **changes: Any) -> QuerySpec:
         """A copy with some fields replaced (specs are immutable)."""

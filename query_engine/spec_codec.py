@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any
 
 from query_engine.errors import SpecError
-from query_engine.query_spec import DateRange, Filter, OrderBy, QuerySpec, Threshold
+from query_engine.query_spec import DateRange, Filter, Forecast, OrderBy, QuerySpec, Threshold
 
 
 def spec_to_dict(spec: QuerySpec) -> dict[str, Any]:
@@ -20,6 +20,9 @@ def spec_to_dict(spec: QuerySpec) -> dict[str, Any]:
         "order_by": [{"field": o.field, "descending": o.descending} for o in spec.order_by],
         "limit": spec.limit,
         "thresholds": [{"metric": t.metric, "op": t.op, "value": t.value} for t in spec.thresholds],
+        "forecast": None if spec.forecast is None else {
+            "start": spec.forecast.start.isoformat(), "end": spec.forecast.end.isoformat(),
+            "method": spec.forecast.method, "target": spec.forecast.target},
     }
 
 
@@ -38,6 +41,7 @@ def spec_from_dict(data: dict[str, Any]) -> QuerySpec:
             order_by=tuple(OrderBy(str(o["field"]), bool(o.get("descending", True))) for o in data.get("order_by") or ()),
             limit=int(data["limit"]) if data.get("limit") else None,
             thresholds=tuple(_threshold(t) for t in data.get("thresholds") or ()),
+            forecast=_forecast(data.get("forecast")),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SpecError(f"That query description is malformed: {exc!r}.", hint="Pick a reading again.") from exc
@@ -48,3 +52,12 @@ def _threshold(data: dict[str, Any]) -> Threshold:
     if op not in (">", ">=", "<", "<="):
         raise ValueError(f"unknown comparison {op!r}")
     return Threshold(str(data["metric"]), op, float(data["value"]))  # type: ignore[arg-type]
+
+
+def _forecast(data: dict[str, Any] | None) -> Forecast | None:
+    if not data:
+        return None
+    method = "last_year" if data.get("method") == "last_year" else "trend"
+    target = data.get("target")
+    return Forecast(dt.date.fromisoformat(data["start"]), dt.date.fromisoformat(data["end"]), method,
+                    None if target is None else float(target))
