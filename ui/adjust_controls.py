@@ -10,8 +10,8 @@ from query_engine.data_profile import DataProfile
 from query_engine.query_spec import DateRange, Filter, OrderBy, QuerySpec
 from query_engine.semantic_model import SemanticModel
 from query_engine.spec_codec import spec_to_dict
+from ui.state import ADJUST_PREFIX as PREFIX
 
-PREFIX = "ask.adjust."
 
 
 def spec_changes(before: QuerySpec, after: QuerySpec) -> list[dict[str, Any]]:

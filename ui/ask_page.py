@@ -1,40 +1,31 @@
-"""The Ask page: scope and as-of, the question, readings to pick, adjustments, the answer and edited SQL."""
+"""The Ask page below the question box: scope and as-of, readings to pick, adjustments, the answer, edited SQL."""
 from __future__ import annotations
 
 import json
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from query_engine.descriptions import describe_spec
 from query_engine.pipeline import Answer, Pipeline
 from query_engine.query_spec import Interpretation, QuerySpec, Understanding
 from query_engine.spec_codec import spec_from_dict, spec_to_dict
 from query_engine.value_format import format_value
-from ui.adjust_controls import PREFIX as ADJUST_PREFIX, adjust_form, spec_changes
+from ui.adjust_controls import adjust_form, spec_changes
 from ui.answer_view import escape_markdown, show_answer, show_stages
 from ui.error_messages import friendly_errors
 from ui.reading_cards import show_readings
 from ui.resources import answer_spec, answer_sql, get_history, get_pipeline, load_settings, understand
 from ui.run_record import answer_entry, record_once, refusal_entry, run_key
-from ui.state import AskState, ask_state, clear_widgets
-
-EXAMPLE_QUESTIONS = (
-    "Show me high performing campaigns",
-    "Revenue by channel last month",
-    "Monthly spend trend this year",
-    "Which region has the best CTR?",
-)
-SQL_EDITOR_KEY = "ask.sql_editor"
+from ui.state import SQL_EDITOR_KEY, AskState, ask_question, clear_widgets, pick_reading
 
 
-def render_ask_page() -> None:
-    """The whole Ask page."""
+def render_ask_page(state: AskState, scope_slot: DeltaGenerator) -> None:
+    """Everything below the question box: the scope (into `scope_slot`), readings and the answer."""
     settings = load_settings()
-    pipeline = get_pipeline(settings)
-    state = ask_state()
-    st.title("Ask")
-    _show_scope(pipeline, state)
-    _show_question_box(state)
+    with scope_slot:
+        pipeline = get_pipeline(settings)
+        _show_scope(pipeline, state)
     if not state.question:
         st.info("Ask a question about your campaigns, or press one of the examples above.")
         return
@@ -50,27 +41,13 @@ def render_ask_page() -> None:
     readings = understanding.interpretations
     if state.picked_rank is None and readings[0].confidence >= settings.confident_threshold:
         state.picked_rank = readings[0].rank  # confident: answer at once, other readings stay one click away
-    show_readings(readings, state.picked_rank, on_pick=lambda rank: _pick(state, rank))
+    show_readings(readings, state.picked_rank, on_pick=lambda rank: pick_reading(state, rank))
     picked = next((r for r in readings if r.rank == state.picked_rank), None)
     if picked is None:
         st.info("Pick the reading you mean; its answer appears here.")
         return
     with friendly_errors("answering this reading"):
         _show_picked(pipeline, state, understanding, picked, interpreting_ms)
-
-
-def ask(state: AskState, question: str) -> None:
-    """Ask `question` from scratch (used by the box, the examples and refusal suggestions)."""
-    st.session_state["ask.question"] = question
-    state.ask(question)
-    clear_widgets(ADJUST_PREFIX)
-    clear_widgets(SQL_EDITOR_KEY)
-
-
-def _pick(state: AskState, rank: int) -> None:
-    state.pick(rank)
-    clear_widgets(ADJUST_PREFIX)
-    clear_widgets(SQL_EDITOR_KEY)
 
 
 def _show_scope(pipeline: Pipeline, state: AskState) -> None:
@@ -88,25 +65,13 @@ def _show_scope(pipeline: Pipeline, state: AskState) -> None:
             st.rerun()
 
 
-def _show_question_box(state: AskState) -> None:
-    st.markdown("**Try:**")
-    buttons = st.columns(len(EXAMPLE_QUESTIONS))
-    for number, (column, example) in enumerate(zip(buttons, EXAMPLE_QUESTIONS)):
-        column.button(example, key=f"ask.example.{number}", on_click=ask, args=(state, example), width="stretch")
-    box, go = st.columns([6, 1], vertical_alignment="bottom")
-    box.text_input("Your question", key="ask.question", placeholder="e.g. Which channel had the best ROAS last quarter?",
-                   on_change=lambda: ask(state, st.session_state["ask.question"]))
-    go.button("Ask", key="ask.submit", type="primary", width="stretch",
-              on_click=lambda: ask(state, st.session_state.get("ask.question", "")))
-
-
 def _show_refusal(understanding: Understanding, state: AskState) -> None:
     refusal = understanding.refusal
     st.warning(f"**Clarify can't answer this.** {escape_markdown(refusal.reason)}", icon=":material/do_not_disturb_on:")
     if refusal.suggestions:
         st.markdown("Questions it can answer:")
         for number, suggestion in enumerate(refusal.suggestions):
-            st.button(suggestion, key=f"ask.suggest.{number}", on_click=ask, args=(state, suggestion))
+            st.button(suggestion, key=f"ask.suggest.{number}", on_click=ask_question, args=(state, suggestion))
     history = get_history(load_settings())
     key = run_key(understanding.question, understanding.as_of, "refused")
     record_once(history, state, key, refusal_entry(understanding.question, understanding.as_of, refusal.reason))

@@ -8,6 +8,9 @@ from typing import TypeVar
 import streamlit as st
 
 T = TypeVar("T")
+QUESTION_KEY = "ask.question"
+ADJUST_PREFIX = "ask.adjust."
+SQL_EDITOR_KEY = "ask.sql_editor"
 
 
 @dataclass
@@ -61,3 +64,18 @@ def clear_widgets(prefix: str) -> None:
     """Forget widget values whose key starts with `prefix`, so they start again from their defaults."""
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
         del st.session_state[key]
+
+
+def ask_question(state: AskState, question: str) -> None:
+    """Ask `question` from scratch (the box, the examples and refusal suggestions all land here)."""
+    st.session_state[QUESTION_KEY] = question
+    state.ask(question)
+    clear_widgets(ADJUST_PREFIX)
+    clear_widgets(SQL_EDITOR_KEY)
+
+
+def pick_reading(state: AskState, rank: int) -> None:
+    """Use reading `rank`; the adjust controls and SQL editor start again from it."""
+    state.pick(rank)
+    clear_widgets(ADJUST_PREFIX)
+    clear_widgets(SQL_EDITOR_KEY)

@@ -1,0 +1,34 @@
+"""The top of the Ask page: title, a slot for the data scope, example questions and the question box.
+
+It imports nothing heavy, so the box is on screen before pandas, plotly and DuckDB have loaded.
+"""
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from ui.state import QUESTION_KEY, AskState, ask_question
+
+EXAMPLE_QUESTIONS = (
+    "Show me high performing campaigns",
+    "Revenue by channel last month",
+    "Monthly spend trend this year",
+    "Which region has the best CTR?",
+)
+
+
+def render_question_box(state: AskState) -> DeltaGenerator:
+    """Title, examples and the question box; returns the empty slot where the data scope goes."""
+    st.title("Ask")
+    scope_slot = st.container()
+    st.markdown("**Try:**")
+    buttons = st.columns(len(EXAMPLE_QUESTIONS))
+    for number, (column, example) in enumerate(zip(buttons, EXAMPLE_QUESTIONS)):
+        column.button(example, key=f"ask.example.{number}", on_click=ask_question, args=(state, example),
+                      width="stretch")
+    box, go = st.columns([6, 1], vertical_alignment="bottom")
+    box.text_input("Your question", key=QUESTION_KEY, placeholder="e.g. Which channel had the best ROAS last quarter?",
+                   on_change=lambda: ask_question(state, st.session_state[QUESTION_KEY]))
+    go.button("Ask", key="ask.submit", type="primary", width="stretch",
+              on_click=lambda: ask_question(state, st.session_state.get(QUESTION_KEY, "")))
+    return scope_slot
