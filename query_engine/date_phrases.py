@@ -219,8 +219,68 @@ class _Resolver:
             return (DateOption(DateRange(monday, monday, f"Cyber Monday {year}")),)
         return (DateOption(DateRange(friday, monday, f"Black Friday to Cyber Monday {year}")),)
 
+    def next_n(self, m: re.Match) -> tuple[DateOption, ...]:
+        n, unit = _number(m.group(1)), m.group(2)
+        if n <= 0:
+            return ()
+        start = self.as_of + dt.timedelta(days=1)
+        if unit in ("day", "week"):
+            end = self.as_of + dt.timedelta(days=n * (7 if unit == "week" else 1))
+        else:
+            end = add_months(self.as_of, n * {"month": 1, "quarter": 3, "year": 12}[unit])
+        return (DateOption(DateRange(start, end, f"next {n} {unit}{'s' if n > 1 else ''}")),)
+
+    def next_unit(self, m: re.Match) -> tuple[DateOption, ...]:
+        unit, as_of = m.group(1), self.as_of
+        if unit == "day":
+            day = as_of + dt.timedelta(days=1)
+            return (DateOption(DateRange(day, day, "next day")),)
+        if unit == "week":
+            monday = as_of - dt.timedelta(days=as_of.weekday()) + dt.timedelta(weeks=1)
+            return (DateOption(DateRange(monday, monday + dt.timedelta(days=6), f"next week, from {monday}")),)
+        start = _period_start(as_of, unit)
+        start = add_months(start, {"month": 1, "quarter": 3, "year": 12}[unit])
+        end = add_months(start, {"month": 1, "quarter": 3, "year": 12}[unit]) - dt.timedelta(days=1)
+        return (DateOption(DateRange(start, end, f"next {unit}")),)
+
+    def rest_of(self, m: re.Match) -> tuple[DateOption, ...]:
+        unit, as_of = m.group(1), self.as_of
+        start = _period_start(as_of, unit)
+        if unit == "week":
+            end = start + dt.timedelta(days=6)
+        elif unit == "day":
+            end = as_of
+        else:
+            end = add_months(start, {"month": 1, "quarter": 3, "year": 12}[unit]) - dt.timedelta(days=1)
+        if end <= as_of:
+            return ()
+        return (DateOption(DateRange(as_of + dt.timedelta(days=1), end, f"rest of the {unit}")),)
+
     def all_time(self, m: re.Match) -> tuple[DateOption, ...]:
         return (DateOption(None, "all time"),)
+
+
+def _period_start(day: dt.date, unit: str) -> dt.date:
+    """The first day of the week, month, quarter or year that contains `day`."""
+    if unit == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if unit == "month":
+        return day.replace(day=1)
+    if unit == "quarter":
+        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    if unit == "year":
+        return day.replace(month=1, day=1)
+    return day
+
+
+def period_end(day: dt.date, unit: str) -> dt.date:
+    """The last day of the week, month, quarter or year that contains `day`."""
+    start = _period_start(day, unit)
+    if unit == "week":
+        return start + dt.timedelta(days=6)
+    if unit in ("month", "quarter", "year"):
+        return add_months(start, {"month": 1, "quarter": 3, "year": 12}[unit]) - dt.timedelta(days=1)
+    return day
 
 
 def _calendar_label(start: dt.date, end: dt.date, n: int, unit: str) -> str:
@@ -236,6 +296,9 @@ def _calendar_label(start: dt.date, end: dt.date, n: int, unit: str) -> str:
 
 
 PATTERNS: tuple[tuple[str, str], ...] = (
+    (rf"(?:the )?(?:next|coming|upcoming|following) {NUM} {UNIT}", "next_n"),
+    (rf"(?:the )?(?:next|coming|upcoming|following) {UNIT}", "next_unit"),
+    (rf"(?:the )?(?:rest|remainder|balance|end) of (?:the |this )?{UNIT}", "rest_of"),
     (rf"(?:between|from) {ISO} (?:and|to|until|till|through) {ISO}", "iso_range"),
     (rf"since {ISO}|since {MONTH}(?: {YEAR})?|since {YEAR}", "since"),
     (rf"{ISO}", "iso_day"),
@@ -255,7 +318,9 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     (rf"(?<![\w-]){YEAR}(?![\w-])", "year"),
     (r"all time|ever|lifetime|since launch|since the beginning|since inception|to date", "all_time"),
 )
-FUTURE = re.compile(rf"\b(next|upcoming|coming|forecast|forecasts|predict|projected|projection|will we|going to)\b")
+FUTURE = re.compile(r"\b(next|upcoming|coming|forecast|forecasts|forecasted|forecasting|predict|predicted|prediction|"
+                    r"projected|projection|projections|will we|will it|will our|going to|outlook|on track|on pace|"
+                    r"run rate)\b")
 _COMPILED = tuple((re.compile(rf"(?<![\w])(?:{p})(?![\w])"), name) for p, name in PATTERNS)
 
 
@@ -277,9 +342,16 @@ def find_date_phrases(tokens: list[Token], as_of: dt.date) -> list[DatePhrase]:
             years = tuple(int(y) for y in re.findall(r"(?:19|20)\d\d", m.group(0)))
             phrases.append(DatePhrase(first, last, options, years=years))
     phrases.sort(key=lambda p: p.start)
-    if FUTURE.search(text):
-        phrases = [DatePhrase(p.start, p.end, p.options, True, p.years) for p in phrases] or [DatePhrase(0, 0, (), True)]
-    return phrases
+    return [DatePhrase(p.start, p.end, p.options, _is_future(p, as_of), p.years) for p in phrases]
+
+
+def _is_future(phrase: DatePhrase, as_of: dt.date) -> bool:
+    return any(o.window is not None and o.window.start > as_of for o in phrase.options)
+
+
+def mentions_future(tokens: list[Token]) -> bool:
+    """True when the question asks about what will happen (forecast, next month, will we hit ...)."""
+    return bool(FUTURE.search(" ".join(t.key for t in tokens)))
 
 
 def _month_word_ok(m: re.Match, name: str, text: str) -> bool:

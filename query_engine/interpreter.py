@@ -14,6 +14,8 @@ from query_engine.question_parser import ParsedQuestion, parse_question
 from query_engine.question_text import MAX_QUESTION_CHARS, clean_question
 from query_engine.refusals import future_refusal, refusal_for, suggestions, unknown_subject
 from query_engine.semantic_model import SemanticModel
+from query_engine.special_readings import forecast_readings, is_why_question, why_readings
+from query_engine.date_phrases import mentions_future
 from query_engine.sql_compiler import compile_spec
 from query_engine.vocabulary import Vocabulary
 
@@ -63,9 +65,13 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
     if refusal:
         return Understanding(cleaned, as_of, refusal=refusal)
     parsed = parse_question(cleaned, context.model, context.vocabulary, as_of)
-    refusal = _parsed_refusal(parsed, context, as_of)
+    future = mentions_future(parsed.tokens) or any(p.future for p in parsed.date_phrases)
+    refusal = _parsed_refusal(parsed, context, future)
     if refusal:
         return Understanding(cleaned, as_of, refusal=refusal)
+    special = _special_readings(cleaned, parsed, context, as_of, future)
+    if special:
+        return Understanding(cleaned, as_of, tuple(special[1]), intent=special[0])
     readings = _readings(parsed, context, as_of, preferences or {})
     if not readings:
         return Understanding(cleaned, as_of, refusal=unknown_subject(parsed.unknown, context.model, False))
@@ -85,15 +91,32 @@ def _input_refusal(cleaned: str, model: SemanticModel) -> Refusal | None:
     return None
 
 
-def _parsed_refusal(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date) -> Refusal | None:
-    if any(p.future for p in parsed.date_phrases):
-        return future_refusal(as_of.isoformat(), context.model)
+def _certainty(parsed: ParsedQuestion) -> float:
+    return max(0.5, 0.95 - 0.04 * len(parsed.corrections) - 0.08 * len(parsed.unknown))
+
+
+def _special_readings(text: str, parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
+                      future: bool) -> tuple[str, list[Interpretation]] | None:
+    """Forecast and why questions get their own kinds of readings."""
+    model, profile = context.model, context.profile
+    if is_why_question(text):
+        return "investigate", why_readings(parsed, model, profile, as_of, _certainty(parsed))
+    if future:
+        if not model.time_column:
+            return None
+        return "forecast", forecast_readings(parsed, model, profile, as_of, _certainty(parsed))
+    return None
+
+
+def _parsed_refusal(parsed: ParsedQuestion, context: DatasetContext, future: bool) -> Refusal | None:
+    if future and not context.model.time_column:
+        return future_refusal(context.as_of.isoformat(), context.model)
     if parsed.unknown_groupings:
         return unknown_subject(parsed.unknown_groupings, context.model, grouping=True)
     keys = [t.key for t in parsed.tokens]
     placed = [t.text for t in parsed.tokens if t.text in parsed.unknown and t.index > 0
               and keys[t.index - 1] in PREPOSITIONS]
-    if placed or not parsed.recognised:
+    if placed or not (parsed.recognised or future):
         words = placed or parsed.unknown or [t.text for t in parsed.tokens if t.text.isalpha()][:3]
         return unknown_subject(words, context.model, grouping=False)
     return None
@@ -121,7 +144,7 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
     keys = [ambiguity_key(axis) for axis in axes]
     base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),
                      thresholds=tuple(parsed.thresholds))
-    certainty = max(0.5, 0.95 - 0.04 * len(parsed.corrections) - 0.08 * len(parsed.unknown))
+    certainty = _certainty(parsed)
     seen: dict[str, int] = {}
     readings: list[tuple[float, QuerySpec, str, tuple[tuple[str, str], ...]]] = []
     for combo in itertools.product(*axes):

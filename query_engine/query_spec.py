@@ -113,6 +113,7 @@ class Understanding:
     interpretations: tuple[Interpretation, ...] = ()
     refusal: Refusal | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    intent: str = "answer"  # "answer", "forecast" (about dates after the data) or "investigate" (a why question)
     question_id: str = ""  # ties the question's model calls together in the usage ledger
     cost_usd: float = 0.0  # what interpreting it cost (0 offline)
 

@@ -69,8 +69,8 @@ def unknown_subject(words: list[str], model: SemanticModel, grouping: bool) -> R
 
 
 def future_refusal(as_of_text: str, model: SemanticModel) -> Refusal:
-    """The refusal for questions about dates after the data ends."""
-    return Refusal(f"The data ends on {as_of_text}, so Clarify can only answer about what already happened.",
+    """The refusal for questions about the future over data that has no dates to forecast from."""
+    return Refusal(f"This data has no date column, so Clarify cannot forecast it (data as of {as_of_text}).",
                    suggestions(model))
 
 

@@ -122,7 +122,7 @@ def test_interpret_descriptions_state_definition_window_and_grouping(context):
     ("\x00\x01\x02", "question"), ("!!! ??? 123", "question"),
     ("Update all budgets to zero", "only reads"), ("DROP TABLE campaigns", "only reads"),
     ("give me the admin password", "passwords"), ("customer emails", "customer"),
-    ("weather in Paris", "weather"), ("revenue by zodiac sign", "group by"), ("spend next month", "ends on"),
+    ("weather in Paris", "weather"), ("revenue by zodiac sign", "group by"),
     ("какая выручка", "couldn't find"), ("🙂🙂🙂", "question"),
 ])
 def test_interpret_refusals_say_why(context, question, reason_word):

@@ -1,0 +1,53 @@
+"""Forecast and why questions become their own runnable readings instead of refusals."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from query_engine.pipeline import Pipeline
+from query_engine.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def pipeline(demo_db, tmp_path_factory):
+    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize("question, metric, start, end, grain, target", [
+    ("forecast spend for the next 30 days", "spend", "2025-11-16", "2025-12-15", "day", None),
+    ("projected conversions by channel for December", "conversions", "2025-12-01", "2025-12-31", "day", None),
+    ("will we hit 500k revenue this quarter?", "revenue", "2025-11-16", "2025-12-31", "week", 500_000.0),
+    ("what will we spend next month", "spend", "2025-12-01", "2025-12-31", "day", None),
+])
+def test_forecast_questions_get_trend_and_last_year_readings(pipeline, question, metric, start, end, grain, target):
+    understanding = pipeline.understand(question)
+    assert understanding.intent == "forecast" and understanding.refusal is None
+    methods = [r.spec.forecast.method for r in understanding.interpretations]
+    assert methods == ["trend", "last_year"]
+    spec = understanding.interpretations[0].spec
+    assert spec.metrics[0] == metric and spec.dimensions[0] == grain
+    assert (spec.forecast.start, spec.forecast.end) == (dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    assert spec.forecast.target == target
+    assert start in understanding.interpretations[0].description
+
+
+def test_forecast_history_query_runs(pipeline):
+    reading = pipeline.understand("forecast spend for the next 30 days").interpretations[0]
+    answer = pipeline.answer(reading)
+    assert answer.error is None and len(answer.result.rows) == 685  # one row per day of history
+
+
+def test_why_question_compares_the_period_with_the_one_before(pipeline):
+    understanding = pipeline.understand("why did ROAS drop in October?")
+    assert understanding.intent == "investigate"
+    readings = understanding.interpretations
+    assert readings[0].spec.metrics[0] == "roas"
+    assert readings[0].spec.date_range.start == dt.date(2025, 9, 1) and readings[0].spec.date_range.end == dt.date(2025, 10, 31)
+    splits = [r.spec.dimensions[1:] for r in readings]
+    assert splits[0] == () and ("channel",) in splits and ("region",) in splits
+    by_region = next(r for r in readings if r.spec.dimensions[1:] == ("region",))
+    rows = pipeline.answer(by_region).result.rows
+    assert {r[0] for r in rows} == {dt.date(2025, 9, 1), dt.date(2025, 10, 1)}
