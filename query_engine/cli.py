@@ -9,10 +9,11 @@ import os
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from query_engine.demo_database import ensure_demo_database
 from query_engine.errors import ClarifyError
+from query_engine.llm_access import LLMAccess, RouterLLM
 from query_engine.pipeline import Answer, Pipeline
 from query_engine.query_spec import Understanding
 from query_engine.settings import Settings
@@ -67,7 +68,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _open(settings: Settings, db: Path | None) -> Pipeline:
     if db is None:
         ensure_demo_database(settings.database_path, progress=_stderr_progress)
-    return Pipeline.open(settings, db)
+    return Pipeline.open(settings, db, llm=router_llm(os.environ))
+
+
+def router_llm(environ: Mapping[str, str]) -> LLMAccess | None:
+    """LLM access through the router when some provider key is set; None keeps the CLI offline (no litellm import)."""
+    from router import RouterSettings, configure
+
+    router_settings = RouterSettings.from_sources(environ)
+    if not router_settings.present_keys():
+        return None
+    configure(router_settings)
+    return RouterLLM()
 
 
 def _stderr_progress(message: str, fraction: float) -> None:
@@ -100,12 +112,19 @@ def _ask_payload(pipeline: Pipeline, understanding: Understanding, answers: dict
         "question": understanding.question,
         "as_of": understanding.as_of.isoformat(),
         "database": str(pipeline.database),
-        "engine": ENGINE,
+        "engine": _engine(understanding),
+        "question_id": understanding.question_id,
+        "cost_usd": round(understanding.cost_usd + sum(a.cost_usd for a in answers.values()), 6),
         "refusal": refusal.reason if refusal else None,
         "suggestions": list(refusal.suggestions) if refusal else [],
         "notes": list(understanding.notes),
         "interpretations": [_reading_payload(pipeline, i, answers.get(i.rank)) for i in understanding.interpretations],
     }
+
+
+def _engine(understanding: Understanding) -> str:
+    models = sorted({i.engine for i in understanding.interpretations if i.engine != ENGINE})
+    return ENGINE if not models else "+".join([*models, ENGINE])
 
 
 def _reading_payload(pipeline: Pipeline, reading: Any, answer: Answer | None) -> dict[str, Any]:
@@ -115,7 +134,11 @@ def _reading_payload(pipeline: Pipeline, reading: Any, answer: Answer | None) ->
     sql = answer.sql if answer else _safe_sql(compile_spec, reading.spec, pipeline)
     return {
         "rank": reading.rank, "text": reading.description, "distinction": reading.distinction,
-        "confidence": reading.confidence, "sql": sql,
+        "confidence": reading.confidence, "engine": reading.engine, "sql": sql,
+        "sql_source": answer.sql_source if answer else None,
+        "insights_source": answer.insights_source if answer else None,
+        "cost_usd": answer.cost_usd if answer else 0.0,
+        "notes": list(answer.notes) if answer else [],
         "columns": list(result.columns) if result else [c.name for c in answer.columns] if answer else [],
         "rows": [[_json_value(v) for v in row] for row in result.rows] if result else None,
         "truncated": result.truncated if result else False,
@@ -179,12 +202,16 @@ def _print_ask(understanding: Understanding, answers: dict[int, Answer]) -> None
 
 def _print_answer(answer: Answer) -> None:
     print(f"\n  SQL: {answer.sql}")
+    if answer.sql_source != "compiled from the reading":
+        print(f"  SQL source: {answer.sql_source}")
     if answer.error:
         print(f"  Error: {answer.error}")
         return
     _print_table(answer)
     for line in answer.insights:
         print(f"  * {line}")
+    if answer.cost_usd:
+        print(f"  Model calls for this answer: ${answer.cost_usd:.4f}; insights {answer.insights_source}")
 
 
 def _print_table(answer: Answer) -> None:

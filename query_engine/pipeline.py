@@ -2,25 +2,36 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from decimal import Decimal
+from typing import Any, Callable
 
 import duckdb
 
 from query_engine.chart_spec import ChartSpec, chart_spec
 from query_engine.data_profile import DataProfile, profile_database
+from query_engine.descriptions import describe_spec
 from query_engine.errors import ClarifyError
 from query_engine.executor import execute, open_connection
 from query_engine.insights import insights
 from query_engine.interpreter import DatasetContext, build_context, interpret
+from query_engine.llm_access import LLMAccess, LLMCallFailed, new_question_id
+from query_engine.llm_insights import model_insights
+from query_engine.llm_interpretation import merge_readings, model_readings, offline_note
+from query_engine.llm_sql import model_sql
 from query_engine.query_spec import ColumnInfo, Interpretation, QueryResult, QuerySpec, Understanding
+from query_engine.question_text import MAX_QUESTION_CHARS
+from query_engine.refusals import future_refusal, refusal_for
 from query_engine.result_columns import infer_columns
 from query_engine.semantic_model import DEFAULT_MODEL_PATH, SemanticModel, load_semantic_model
 from query_engine.settings import Settings
 from query_engine.sql_compiler import compile_spec
 from query_engine.sql_guard import GuardPolicy, guard_sql, policy_for_model
+from router import TaskType
 
 STAGES = ("interpreting", "writing SQL", "checking", "running", "summarizing")
 
@@ -38,48 +49,138 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     sql_source: str = "compiled from the reading"
     spec: QuerySpec | None = None
+    insights_source: str = "offline"
+    cost_usd: float = 0.0  # model calls made for this answer (SQL and insights); 0 offline
+    question_id: str = ""
+    notes: tuple[str, ...] = ()  # what the model stages did: dropped statements, fallbacks
 
 
 class Pipeline:
-    """One dataset opened for questions: its model, a read-only connection and the guard policy."""
+    """One dataset opened for questions: its model, a read-only connection, the guard policy and optional LLM access."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, model: SemanticModel, settings: Settings,
-                 database: Path) -> None:
+                 database: Path, llm: LLMAccess | None = None) -> None:
         self.con = con
         self.model = model
         self.settings = settings
         self.database = database
+        self.llm = llm
         self.profile: DataProfile = profile_database(con, model)
         self.context: DatasetContext = build_context(model, self.profile)
         self.policy: GuardPolicy = policy_for_model(model, settings.row_cap)
+        self._asked = _AskedQuestions()
 
     @classmethod
     def open(cls, settings: Settings, database: Path | None = None,
-             model_path: Path = DEFAULT_MODEL_PATH) -> Pipeline:
-        """Open a database read-only with its semantic model."""
+             model_path: Path = DEFAULT_MODEL_PATH, llm: LLMAccess | None = None) -> Pipeline:
+        """Open a database read-only with its semantic model; `llm` enables the model-backed stages."""
         path = Path(database or settings.database_path).expanduser().resolve()
         con = open_connection(path, memory_limit=settings.memory_limit, threads=settings.threads)
-        return cls(con, load_semantic_model(model_path), settings, path)
+        return cls(con, load_semantic_model(model_path), settings, path, llm)
 
     def close(self) -> None:
         """Release the connection."""
         self.con.close()
 
-    def understand(self, question: str, as_of: dt.date | None = None) -> Understanding:
-        """Interpret a question into ranked readings (or a refusal)."""
-        return interpret(question, self.context, as_of)
+    def understand(self, question: str, as_of: dt.date | None = None, *,
+                   question_id: str | None = None) -> Understanding:
+        """Interpret a question into ranked readings (or a refusal); a model's readings come first when it has a key."""
+        offline = interpret(question, self.context, as_of)
+        if self.llm is None:
+            return offline
+        offline = replace(offline, question_id=question_id or new_question_id())
+        if not self._ready(TaskType.QUERY_INTERPRETATION) or self._final_refusal(offline):
+            return self._asked.remember(offline)
+        try:
+            found = model_readings(self.llm, offline.question, self.model, self.profile, self.policy,
+                                   offline.interpretations, offline.as_of, offline.question_id)
+        except (LLMCallFailed, ValueError) as exc:
+            reason = exc.error_class if isinstance(exc, LLMCallFailed) else "MalformedOutput"
+            self.llm.record_fallback(TaskType.QUERY_INTERPRETATION, offline.question_id, reason or "LLMCallFailed")
+            return self._asked.remember(offline_note(offline, exc))
+        if not found.readings:
+            self.llm.record_fallback(TaskType.QUERY_INTERPRETATION, offline.question_id, "NoValidReading")
+            reason = ValueError("none of its readings fit the data" + (f": {found.dropped[0]}" if found.dropped else ""))
+            return self._asked.remember(replace(offline_note(offline, reason), cost_usd=found.cost_usd))
+        return self._asked.remember(merge_readings(offline, found, self.policy, self.model))
 
-    def answer(self, reading: Interpretation | QuerySpec,
-               progress: Callable[[str, float], None] | None = None) -> Answer:
+    def _ready(self, task: TaskType) -> bool:
+        return self.llm is not None and self.llm.available(task)
+
+    def _record_fallback(self, task: TaskType, question_id: str, reason: str) -> None:
+        if self.llm is not None:
+            self.llm.record_fallback(task, question_id, reason)
+
+    def _final_refusal(self, offline: Understanding) -> bool:
+        """Whether the offline result stands: refusals of changes, secrets, people, off-topic or unusable input."""
+        if getattr(offline, "intent", "answer") != "answer":
+            return True  # forecasts and why-questions have their own offline handling that readings cannot express
+        if offline.refusal is None:
+            return False
+        text = offline.question
+        if not text or len(text) > MAX_QUESTION_CHARS or not any(ch.isalpha() for ch in text):
+            return True
+        future = future_refusal(offline.as_of.isoformat(), self.model).reason
+        return refusal_for(text, self.model) is not None or offline.refusal.reason == future
+
+    def answer(self, reading: Interpretation | QuerySpec, progress: Callable[[str, float], None] | None = None, *,
+               question: str | None = None, question_id: str | None = None) -> Answer:
         """Compile, check, run and summarise one reading; failures come back in Answer.error."""
         spec = reading.spec if isinstance(reading, Interpretation) else reading
+        asked_question, asked_id = self._asked.lookup(spec)
+        question = question or asked_question
+        question_id = question_id or asked_id or (new_question_id() if self.llm is not None else "")
         timings: dict[str, float] = {}
         try:
             with _timed(timings, "writing SQL", progress):
                 compiled = compile_spec(spec, self.model)
+                written = model_sql(self.llm, spec, compiled.sql, tuple(c.name for c in compiled.columns), self.model,
+                                    self.policy, question_id) if self._ready(TaskType.SQL_GENERATION) else None
         except ClarifyError as exc:
-            return Answer("", error=str(exc), timings_ms=timings, spec=spec)
-        return self._run(compiled.sql, compiled.columns, timings, progress, spec=spec)
+            return Answer("", error=str(exc), timings_ms=timings, spec=spec, question_id=question_id)
+        answer = self._run(compiled.sql, compiled.columns, timings, progress, spec=spec)
+        if written is not None:
+            answer = self._prefer_model_sql(answer, written.guarded, written.source, progress)
+            answer = replace(answer, cost_usd=written.cost_usd)
+            if not answer.sql_source.startswith("written by"):
+                self._record_fallback(TaskType.SQL_GENERATION, question_id,
+                                      written.fallback_reason or _reason_of(answer.sql_source))
+        answer = replace(answer, question_id=question_id)
+        if answer.result is not None and answer.result.rows and self._ready(TaskType.INSIGHTS_GENERATION):
+            answer = self._model_insights(answer, question, spec)
+        return answer
+
+    def _prefer_model_sql(self, compiled: Answer, guarded: Any, source: str,
+                          progress: Callable[[str, float], None] | None) -> Answer:
+        """The model's SQL answer when it ran and agrees with the compiled reading; otherwise the compiled one."""
+        if guarded is None or compiled.result is None:
+            return replace(compiled, sql_source=source if guarded is None else compiled.sql_source)
+        timings = dict(compiled.timings_ms)
+        written = self._run(guarded.sql, compiled.columns, timings, progress, spec=compiled.spec, source=source)
+        writer = source.removeprefix("written by ").split(" after ")[0]
+        if written.result is None:
+            return replace(compiled, sql_source=f"compiled from the reading ({writer} SQL failed: {written.error})")
+        problem = result_difference(compiled.result, written.result)
+        if problem:
+            return replace(compiled, sql_source=f"compiled from the reading ({writer} SQL {problem})")
+        return replace(written, columns=compiled.columns, chart=compiled.chart, insights=compiled.insights)
+
+    def _model_insights(self, answer: Answer, question: str, spec: QuerySpec | None) -> Answer:
+        if self.llm is None or answer.result is None:
+            return answer
+        description = describe_spec(spec, self.model, self.profile) if spec else "SQL written or edited by the analyst"
+        started = time.perf_counter()
+        found = model_insights(self.llm, question, description, answer.result, answer.columns, answer.question_id)
+        timings = dict(answer.timings_ms)
+        timings["summarizing"] = round(timings.get("summarizing", 0.0) + (time.perf_counter() - started) * 1000, 2)
+        notes = (*answer.notes, *(f"Dropped a model finding: {d}" for d in found.dropped))
+        cost = answer.cost_usd + found.cost_usd
+        if found.fallback_reason:
+            self._record_fallback(TaskType.INSIGHTS_GENERATION, answer.question_id, found.fallback_reason)
+        if not found.statements:
+            return replace(answer, insights_source=found.source, notes=notes, cost_usd=cost, timings_ms=timings)
+        return replace(answer, insights=found.statements, insights_source=found.source, notes=notes, cost_usd=cost,
+                       timings_ms=timings)
 
     def answer_sql(self, sql: str, progress: Callable[[str, float], None] | None = None,
                    source: str = "edited by the analyst") -> Answer:
@@ -102,6 +203,54 @@ class Pipeline:
             notes = insights(result, columns)
             chart = chart_spec(result, columns)
         return Answer(sql, columns, result, notes, chart, None, timings, source, spec)
+
+
+def _reason_of(source: str) -> str:
+    """The ledger's error_class for a compiled-SQL fallback, from the answer's sql_source."""
+    if "SQL failed" in source:
+        return "SqlFailed"
+    return "SqlDisagreed" if "SQL " in source else "LLMCallFailed"
+
+
+def result_difference(expected: QueryResult, got: QueryResult) -> str:
+    """How a model's result differs from the compiled reading's ('' when they agree, rows in any order)."""
+    if [c.lower() for c in got.columns] != [c.lower() for c in expected.columns]:
+        return f"returned columns {', '.join(got.columns)[:120]} instead of {', '.join(expected.columns)}"
+    if len(got.rows) != len(expected.rows):
+        return f"returned {len(got.rows)} rows instead of {len(expected.rows)}"
+    if sorted(map(_row_key, got.rows)) != sorted(map(_row_key, expected.rows)):
+        return "gave different numbers"
+    return ""
+
+
+def _row_key(row: tuple[Any, ...]) -> tuple[str, ...]:
+    # Six significant digits: the same sum computed in another order may differ in the last bits.
+    return tuple(f"{float(v):.6g}" if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) else repr(v)
+                 for v in row)
+
+
+class _AskedQuestions:
+    """Recent questions by the specs of their readings, so answer() can tie a pick to its question's id."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._items: OrderedDict[QuerySpec, tuple[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, understanding: Understanding) -> Understanding:
+        """Index the understanding's readings; returns it unchanged."""
+        with self._lock:
+            for reading in understanding.interpretations:
+                self._items[reading.spec] = (understanding.question, understanding.question_id)
+                self._items.move_to_end(reading.spec)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return understanding
+
+    def lookup(self, spec: QuerySpec) -> tuple[str, str]:
+        """(question, question_id) of the latest question with this reading, or ('', '')."""
+        with self._lock:
+            return self._items.get(spec, ("", ""))
 
 
 class _timed:
