@@ -1,6 +1,7 @@
 """AppTest of the Ask page: readings, picking, adjusting, the answer, edited SQL and refusals."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,18 @@ def test_ask_adjust_filter_restricts_rows(app, demo_db):
     assert table_rows(at) == expected
 
 
+def test_ask_adjust_dates_and_grouping(app, demo_db):
+    at = ask(app, QUESTION).button(key="ask.pick.2").click().run()
+    at.date_input(key="ask.adjust.dates").set_value((dt.date(2025, 1, 1), dt.date(2025, 3, 31)))
+    at.multiselect(key="ask.adjust.grouping").unselect("campaign").select("channel")
+    at = at.button(key="ask.adjust.apply").click().run()
+    assert not at.exception
+    expected = query(demo_db, "SELECT c.channel, SUM(d.conversions) FROM campaign_daily d JOIN campaigns c "
+                              "USING (campaign_id) WHERE d.date BETWEEN DATE '2025-01-01' AND DATE '2025-03-31' "
+                              "GROUP BY 1 ORDER BY 2 DESC, 1")
+    assert table_rows(at) == expected
+
+
 def test_ask_edited_sql_runs_after_the_check(app, demo_db):
     at = ask(app, QUESTION).button(key="ask.pick.2").click().run()
     sql = ("SELECT c.channel, SUM(d.spend) AS spend FROM campaign_daily d JOIN campaigns c USING (campaign_id) "
@@ -192,3 +205,28 @@ def test_ask_missing_database_becomes_a_friendly_message(monkeypatch, tmp_path):
     assert not at.exception
     assert "does not exist" in at.error[0].value
     assert "Traceback" not in at.error[0].value
+
+
+def _failing_script(kind: str) -> None:
+    import streamlit as st
+
+    from query_engine.errors import QueryTimeout
+    from ui.error_messages import friendly_errors
+
+    with friendly_errors("testing the error path"):
+        if kind == "clarify":
+            raise QueryTimeout("The query ran past 10 s and was stopped.", hint="Narrow the date range.")
+        raise KeyError("internal detail")
+    st.write("the page goes on")
+
+
+@pytest.mark.parametrize("kind, expected", [
+    ("clarify", "The query ran past 10 s and was stopped. Narrow the date range."),
+    ("unexpected", "Something went wrong while testing the error path. Try again"),
+])
+def test_friendly_errors_show_a_message_and_the_page_goes_on(kind, expected):
+    at = AppTest.from_function(_failing_script, args=(kind,), default_timeout=30).run()
+    assert not at.exception
+    assert at.error[0].value.startswith(expected)
+    assert "internal detail" not in at.error[0].value and "Traceback" not in at.error[0].value
+    assert at.markdown[-1].value == "the page goes on"

@@ -8,10 +8,9 @@ import pytest
 
 from query_engine.pipeline import Pipeline
 from query_engine.settings import Settings
-from tests.browser.app_server import CHROMIUM, ask, chromium_page, pick, reading_cards, running_app
+from tests.browser.app_server import CHROMIUM, ask, pick, reading_cards, running_app
 
 QUESTION = "Show me high performing campaigns"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not IN_CI,
@@ -25,17 +24,6 @@ def app_url(demo_db, tmp_path_factory):
     home = tmp_path_factory.mktemp("browser_home")
     with running_app(home, demo_db) as url:
         yield url
-
-
-@pytest.fixture
-def page(request):
-    """A chromium page; a screenshot lands in artifacts/ when the test fails."""
-    with chromium_page() as page:
-        yield page
-        report = getattr(request.node, "rep_call", None)
-        if report is None or report.failed:
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
 
 
 def expected_readings(database: Path) -> int:
