@@ -36,3 +36,7 @@ class DatabaseMissing(ClarifyError):
 
 class SpecError(ClarifyError):
     """A query spec names something the semantic model does not have."""
+
+
+class IngestError(ClarifyError):
+    """An uploaded file could not be loaded; the message names the row and column where it can."""

@@ -1,0 +1,206 @@
+"""The catalogue of datasets under $CLARIFY_HOME: the demo dataset, and each uploaded file as its own dataset.
+
+Layout: <home>/datasets/<name>/data.duckdb (one table), model.yaml (its semantic model, editable) and
+load.json (what the load did). A dataset is staged in a hidden folder and swapped in only when the load
+and the model inference have both succeeded, so nothing is half-loaded and a replacement is all or nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import yaml
+
+from query_engine.errors import IngestError, SemanticModelError
+from query_engine.file_ingest import IngestReport, ingest_file, table_name_for
+from query_engine.model_inference import infer_model, model_yaml
+from query_engine.semantic_model import DEFAULT_MODEL_PATH, SemanticModel, load_semantic_model, semantic_model_from_dict
+from query_engine.settings import Settings
+from query_engine.value_rules import sanitize_identifier
+
+DEMO_NAME = "demo"
+DATA_FILE, MODEL_FILE, LOAD_FILE = "data.duckdb", "model.yaml", "load.json"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One queryable dataset: its DuckDB file, its semantic model file and the tables in scope."""
+
+    name: str
+    label: str
+    kind: Literal["demo", "upload"]
+    database: Path
+    model_path: Path
+    tables: tuple[str, ...]
+    source: str = ""
+    rows: int | None = None
+    loaded_at: str = ""
+
+
+@dataclass(frozen=True)
+class AddedDataset:
+    """The result of adding a file: the dataset, what the load did and the inferred model (YAML form)."""
+
+    dataset: Dataset
+    report: IngestReport
+    model: dict[str, Any] = field(default_factory=dict)
+    replaced: bool = False
+
+
+def catalog_for(settings: Settings) -> DatasetCatalog:
+    """The catalogue under the settings' home, with the settings' demo database."""
+    return DatasetCatalog(settings.home, settings.database_path)
+
+
+class DatasetCatalog:
+    """Lists, adds, replaces and removes datasets, and loads and saves their semantic models."""
+
+    def __init__(self, home: str | Path, demo_database: str | Path | None = None) -> None:
+        self.home = Path(home).expanduser()
+        self.root = self.home / "datasets"
+        self.demo_database = Path(demo_database) if demo_database else self.home / "demo.duckdb"
+
+    def list(self) -> tuple[Dataset, ...]:
+        """The demo dataset first, then uploads by name."""
+        uploads = []
+        if self.root.is_dir():
+            for folder in sorted(p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+                if (folder / DATA_FILE).is_file() and (folder / MODEL_FILE).is_file():
+                    uploads.append(self._upload(folder))
+        return (self._demo(), *uploads)
+
+    def names(self) -> tuple[str, ...]:
+        """The names of all datasets, demo first."""
+        return tuple(d.name for d in self.list())
+
+    def get(self, name: str) -> Dataset:
+        """The dataset called `name`, or an error listing the known ones."""
+        if name == DEMO_NAME:
+            return self._demo()
+        folder = self.root / name
+        if not (folder / DATA_FILE).is_file() or not (folder / MODEL_FILE).is_file():
+            known = ", ".join(self.names())
+            raise IngestError(f"There is no dataset called '{name}'.", hint=f"Known datasets: {known}.")
+        return self._upload(folder)
+
+    def exists(self, name: str) -> bool:
+        """Whether a dataset of that name exists (the demo always does)."""
+        return name == DEMO_NAME or (self.root / name / DATA_FILE).is_file()
+
+    def dataset_name_for(self, path: str | Path) -> str:
+        """The name a file would get as a dataset (its sanitised stem)."""
+        return table_name_for(path)
+
+    def add_file(self, path: str | Path, *, name: str | None = None, replace: bool = False) -> AddedDataset:
+        """Load a file as its own dataset with an inferred model; an existing name needs replace=True."""
+        name = sanitize_identifier((name or table_name_for(path)).lower(), fallback="upload")
+        if name == DEMO_NAME:
+            raise IngestError("'demo' is the name of the bundled dataset.", hint="Choose another name.")
+        existed = self.exists(name)
+        if existed and not replace:
+            raise IngestError(f"A dataset called '{name}' already exists; nothing was changed.",
+                              hint="Confirm the replacement to overwrite it, or upload under another name.")
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = self.root / f".staging-{name}-{uuid.uuid4().hex[:8]}"
+        staging.mkdir()
+        try:
+            report = ingest_file(path, staging / DATA_FILE, table=name)
+            raw = self._infer(staging / DATA_FILE, report)
+            (staging / MODEL_FILE).write_text(model_yaml(raw), encoding="utf-8")
+            load = {"source": report.source, "loaded_at": dt.datetime.now().isoformat(timespec="seconds"),
+                    **asdict(report)}
+            (staging / LOAD_FILE).write_text(json.dumps(load, indent=2, default=str), encoding="utf-8")
+            self._swap_in(staging, self.root / name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return AddedDataset(self.get(name), report, raw, existed)
+
+    def remove(self, name: str) -> None:
+        """Delete an uploaded dataset (its data and model); the demo cannot be removed."""
+        if name == DEMO_NAME:
+            raise IngestError("The demo dataset is part of Clarify and cannot be removed.")
+        folder = self.get(name).database.parent
+        trash = self.root / f".trash-{name}-{uuid.uuid4().hex[:8]}"
+        os.replace(folder, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def load_model(self, name: str) -> SemanticModel:
+        """The dataset's semantic model, validated."""
+        return load_semantic_model(self.get(name).model_path)
+
+    def load_model_dict(self, name: str) -> dict[str, Any]:
+        """The dataset's model in YAML form (with its `columns` and `ambiguities`), for review and editing."""
+        text = self.get(name).model_path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
+        if not isinstance(raw, dict):
+            raise SemanticModelError(f"The model of '{name}' is not a mapping.", hint="Re-upload the file.")
+        return raw
+
+    def save_model(self, name: str, raw: dict[str, Any]) -> SemanticModel:
+        """Validate an edited model against the model rules and the table's columns, then save it."""
+        if name == DEMO_NAME:
+            raise SemanticModelError("The demo model is part of Clarify and is not edited here.",
+                                     hint="Upload your own file to get a model you can edit.")
+        dataset = self.get(name)
+        model = semantic_model_from_dict(raw)
+        _check_columns_exist(model, dataset.database)
+        staged = dataset.model_path.with_name(f".{MODEL_FILE}.{uuid.uuid4().hex[:8]}")
+        staged.write_text(model_yaml(raw), encoding="utf-8")
+        os.replace(staged, dataset.model_path)
+        return model
+
+    def load_report(self, name: str) -> dict[str, Any]:
+        """What the load of an uploaded dataset did (renamed columns, dropped rows, notes)."""
+        path = self.get(name).database.parent / LOAD_FILE
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    def _infer(self, database: Path, report: IngestReport) -> dict[str, Any]:
+        con = duckdb.connect(str(database))
+        try:
+            return infer_model(con, report.table, kinds=report.kinds(), sources=report.source_names(),
+                               title=Path(report.source).stem)
+        finally:
+            con.close()
+
+    def _swap_in(self, staging: Path, final: Path) -> None:
+        old = None
+        if final.exists():
+            old = self.root / f".trash-{final.name}-{uuid.uuid4().hex[:8]}"
+            os.replace(final, old)
+        os.replace(staging, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def _demo(self) -> Dataset:
+        return Dataset(DEMO_NAME, "Campaign performance (demo)", "demo", self.demo_database, DEFAULT_MODEL_PATH,
+                       ("campaign_daily", "campaigns"), "bundled demo data")
+
+    def _upload(self, folder: Path) -> Dataset:
+        load_path = folder / LOAD_FILE
+        load = json.loads(load_path.read_text(encoding="utf-8")) if load_path.is_file() else {}
+        table = load.get("table", folder.name)
+        return Dataset(folder.name, load.get("source", folder.name), "upload", folder / DATA_FILE,
+                       folder / MODEL_FILE, (table,), load.get("source", ""), load.get("rows"),
+                       load.get("loaded_at", ""))
+
+
+def _check_columns_exist(model: SemanticModel, database: Path) -> None:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        actual: dict[str, set[str]] = {}
+        for table, column in con.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall():
+            actual.setdefault(table.lower(), set()).add(column.lower())
+    finally:
+        con.close()
+    missing = [f"{t}.{c}" for t, cols in model.columns_by_table().items() for c in sorted(cols)
+               if c.lower() not in actual.get(t.lower(), set())]
+    if missing:
+        raise SemanticModelError("The model names columns the data does not have: " + ", ".join(missing) + ".",
+                                 hint="Pick columns from the table, or re-upload the file.")

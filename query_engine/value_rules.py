@@ -1,0 +1,221 @@
+"""The explicit rules that turn an export's text cells into typed values, decided per column from its values.
+
+Each rule is judged in Python on a sample of a column's distinct values and applied in DuckDB SQL over every
+row; a rule that fails on any row is abandoned for the next (the last is always text, which keeps the data).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MISSING_TOKENS = ("", "#n/a", "n/a", "#na", "-", "--", "---", "\u2013", "\u2014", "null", "(null)", "nan",
+                  "#div/0!", "#value!", "#ref!", "#null!", "#num!")
+MISSING_SQL = "{c} IS NULL OR lower(trim({c})) IN (" + ", ".join(f"'{t}'" for t in MISSING_TOKENS) + ")"
+TOTAL_ROW = r"(?i)(grand\s+)?totals?(\s*:.*)?"
+
+_CODES = "usd|eur|gbp|cad|aud|nzd|chf|jpy|cny|inr|brl|mxn|sek|nok|dkk|pln|czk|huf|zar|sgd|hkd|krw|aed|try|ils"
+CURRENCY_STRIP = rf"^(?:[a-z]{{0,2}}\$|{_CODES})|(?:{_CODES})$|[$€£¥₹\s" + "\u00a0\u202f]"
+_CURRENCY_MARK = re.compile(rf"^(?:[a-z]{{0,2}}\$|{_CODES})|(?:{_CODES})$|[$€£¥₹]", re.IGNORECASE)
+_STRIP = re.compile(CURRENCY_STRIP, re.IGNORECASE)
+US_NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|[-+]?\.\d+"
+EU_NUMBER = r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"
+_US, _EU = re.compile(US_NUMBER), re.compile(EU_NUMBER)
+_INTEGRAL = {"us": re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)"), "eu": re.compile(r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)")}
+_LEADING_ZERO = re.compile(r"[-+]?0\d")
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%SZ",
+                "%Y-%m-%d %H:%M:%S.%f", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y",
+                "%d/%m/%y", "%m/%d/%y", "%d.%m.%y", "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %d %Y",
+                "%d-%b-%Y", "%d-%b-%y", "%a, %b %d, %Y", "%A, %B %d, %Y", "%d/%m/%Y %H:%M:%S",
+                "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M")
+_DAY_FIRST = {"%d/%m/%Y": "%m/%d/%Y", "%d-%m-%Y": "%m-%d-%Y", "%d/%m/%y": "%m/%d/%y",
+              "%d/%m/%Y %H:%M:%S": "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M": "%m/%d/%Y %H:%M"}
+_DATE_SHAPE = re.compile(r"[\w ,./:+-]{6,40}")
+RESERVED = frozenset("""all and any as asc between both by case cast check collate column constraint create cross
+ default desc distinct do else end except false fetch for foreign from full grant group having in inner intersect
+ into is join lateral leading left like limit natural not null offset on only or order outer over partition
+ pivot primary qualify references right select some symmetric table then to trailing true union unique using
+ when where window with""".split())
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How to convert one text column: the kind it becomes, the SQL that converts it, and a note."""
+
+    kind: str
+    sql: str
+    note: str = ""
+
+
+ENUM_TYPES = tuple(f"CREATE TYPE {name} AS ENUM ({', '.join(repr(v) for v in values)})"
+                   for name, values in (("month_name", MONTHS), ("weekday_name", WEEKDAYS)))
+
+
+def sanitize_identifier(name: str, fallback: str = "column") -> str:
+    """`name` unchanged when it is a plain identifier; otherwise its letters, digits and underscores."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and name.lower() not in RESERVED:
+        return name
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    clean = re.sub(r"[^A-Za-z0-9]+", "_", ascii_name).strip("_") or fallback
+    if clean[0].isdigit():
+        clean = f"c_{clean}"
+    return f"{clean}_" if clean.lower() in RESERVED else clean
+
+
+def unique_names(headers: list[str]) -> list[str]:
+    """Sanitised, case-insensitively unique column names, in order."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for i, header in enumerate(headers):
+        base = sanitize_identifier(header.strip(), fallback=f"column_{i + 1}")
+        name, n = base, 2
+        while name.lower() in seen:
+            name, n = f"{base}_{n}", n + 1
+        seen.add(name.lower())
+        out.append(name)
+    return out
+
+
+def clean_number_text(text: str) -> tuple[str, bool, bool]:
+    """The text without currency marks and spaces, '(x)' as '-x', no '%'; and whether it was currency/percent."""
+    currency = bool(_CURRENCY_MARK.search(text.strip()))
+    cleaned = _STRIP.sub("", text.strip())
+    cleaned = re.sub(r"^\((.*)\)$", r"-\1", cleaned)
+    return cleaned.replace("%", ""), currency, "%" in cleaned
+
+
+def parse_number(text: str, convention: str) -> float | None:
+    """A cell as a number under the 'us' (1,234.5) or 'eu' (1.234,5) convention; percents as fractions."""
+    cleaned, _, percent = clean_number_text(text)
+    pattern = _US if convention == "us" else _EU
+    if not pattern.fullmatch(cleaned):
+        return None
+    plain = cleaned.replace(",", "") if convention == "us" else cleaned.replace(".", "").replace(",", ".")
+    value = float(plain)
+    return value / 100 if percent else value
+
+
+def number_convention(values: list[str], european_hint: bool = False) -> str | None:
+    """'us' or 'eu' when every value is a number under that convention; None when they are not numbers."""
+    cleaned = [clean_number_text(v)[0] for v in values]
+    if any(_LEADING_ZERO.match(c) and not re.search(r"[.,]", c) for c in cleaned):
+        return None  # codes such as 007 or zip codes keep their leading zeros as text
+    us_ok = all(_US.fullmatch(c) for c in cleaned)
+    eu_ok = all(_EU.fullmatch(c) for c in cleaned)
+    if us_ok and eu_ok:
+        return _ambiguous_convention(cleaned, european_hint)
+    return "us" if us_ok else "eu" if eu_ok else None
+
+
+def _ambiguous_convention(cleaned: list[str], european_hint: bool) -> str:
+    """Values such as '12,345' or '1.234' read both ways: many all-three-digit groups mean thousands."""
+    separated = [c for c in cleaned if re.search(r"[.,]", c)]
+    if not separated:
+        return "us"
+    char = "," if "," in separated[0] else "."
+    grouped = all(re.fullmatch(r"[-+]?\d{1,3}(?:[.,]\d{3})+", c) for c in separated)
+    if grouped and len(separated) >= 5:
+        return "us" if char == "," else "eu"
+    return "eu" if european_hint else "us"
+
+
+def date_formats(values: list[str], european_hint: bool = False) -> tuple[str, ...]:
+    """The strptime formats that read every value (day-first or month-first decided by the values)."""
+    if not all(_DATE_SHAPE.fullmatch(v) and any(ch.isdigit() for ch in v) for v in values):
+        return ()
+    found = [f for f in DATE_FORMATS if all(_parses(v, f) for v in values)]
+    if not found:
+        found = _cover(values)
+    for day_first, month_first in _DAY_FIRST.items():
+        if day_first in found and month_first in found:
+            found.remove(month_first if european_hint else day_first)
+    return tuple(found)
+
+
+def _parses(value: str, fmt: str) -> bool:
+    try:
+        dt.datetime.strptime(value, fmt)
+    except ValueError:
+        return False
+    return True
+
+
+def _cover(values: list[str]) -> list[str]:
+    """Up to three formats that together read every value (exports that mix date styles)."""
+    chosen: list[str] = []
+    left = list(values)
+    while left and len(chosen) < 3:
+        best = max(DATE_FORMATS, key=lambda f: sum(_parses(v, f) for v in left[:500]))
+        hits = [v for v in left if _parses(v, best)]
+        if not hits:
+            return []
+        chosen.append(best)
+        left = [v for v in left if v not in set(hits)]
+    return chosen if not left else []
+
+
+def plan_column(column: str, values: list[str], european_hint: bool = False) -> list[ColumnPlan]:
+    """Candidate conversions for a text column, most specific first, always ending with text."""
+    missing = MISSING_SQL.format(c=column)
+    text = ColumnPlan("text", f"CASE WHEN {missing} THEN NULL ELSE trim({column}) END")
+    if not values:
+        return [text]
+    plans = _name_plans(column, values) or _date_plans(column, values, european_hint) \
+        or _number_plans(column, values, european_hint)
+    return [ColumnPlan(p.kind, f"CASE WHEN {missing} THEN NULL ELSE {p.sql} END", p.note)
+            for p in plans] + [text]
+
+
+def _name_plans(column: str, values: list[str]) -> list[ColumnPlan]:
+    for kind, names, type_name in (("month", MONTHS, "month_name"), ("weekday", WEEKDAYS, "weekday_name")):
+        spellings = {n.lower(): n for n in names} | {n[:3].lower(): n for n in names}
+        if kind == "month":
+            spellings["sept"] = "September"
+        if all(v.lower() in spellings for v in values):
+            cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in spellings.items())
+            return [ColumnPlan(kind, f"CAST(CASE lower(trim({column})) {cases} END AS {type_name})",
+                               f"{kind} names without a year, kept in calendar order")]
+    return []
+
+
+def _date_plans(column: str, values: list[str], european_hint: bool) -> list[ColumnPlan]:
+    formats = date_formats(values, european_hint)
+    if not formats:
+        return []
+    listing = "[" + ", ".join(f"'{f}'" for f in formats) + "]"
+    stamp = f"try_strptime(trim({column}), {listing})"
+    note = "dates read as " + " or ".join(formats)
+    timed = any(dt.datetime.strptime(v, f).time() != dt.time() for v in values for f in formats if _parses(v, f))
+    as_date = ColumnPlan("date", f"CASE WHEN {stamp} = date_trunc('day', {stamp}) THEN CAST({stamp} AS DATE) END",
+                         note)
+    as_timestamp = ColumnPlan("timestamp", f"CAST({stamp} AS TIMESTAMP)", note)
+    return [as_timestamp] if timed else [as_date, as_timestamp]
+
+
+def _number_plans(column: str, values: list[str], european_hint: bool) -> list[ColumnPlan]:
+    convention = number_convention(values, european_hint)
+    if convention is None:
+        return []
+    marks = [clean_number_text(v) for v in values]
+    currency, percent = any(m[1] for m in marks), any(m[2] for m in marks)
+    cleaned = (f"replace(regexp_replace(regexp_replace(trim({column}), '{CURRENCY_STRIP}', '', 'gi'), "
+               f"'^\\((.*)\\)$', '-\\1'), '%', '')")
+    pattern, plain = (US_NUMBER, f"replace({cleaned}, ',', '')") if convention == "us" else \
+        (EU_NUMBER, f"replace(replace({cleaned}, '.', ''), ',', '.')")
+    number = f"CASE WHEN regexp_full_match({cleaned}, '{pattern}') THEN TRY_CAST({plain} AS DOUBLE) END"
+    style = "1.234,56" if convention == "eu" else "1,234.56"
+    if percent:
+        return [ColumnPlan("percent", f"({number}) / 100", f"percentages as fractions ({style} style)")]
+    kind = "currency" if currency else "number"
+    note = f"{'amounts with currency marks' if currency else 'numbers'} in {style} style"
+    integral = not currency and all(_INTEGRAL[convention].fullmatch(m[0]) for m in marks)
+    as_double = ColumnPlan(kind, number, note)
+    if integral:
+        whole = f"CASE WHEN regexp_full_match({cleaned}, '{pattern}') THEN TRY_CAST({plain} AS BIGINT) END"
+        return [ColumnPlan("integer", whole, note), as_double]
+    return [as_double]
