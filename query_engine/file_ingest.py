@@ -196,7 +196,7 @@ def _drop_total_rows(con: duckdb.DuckDBPyConnection, raw: _Raw) -> list[str]:
     if not text_cols:
         return []
     where = " OR ".join(f"regexp_full_match(trim({c}), '{TOTAL_ROW}')" for c in text_cols)
-    found = con.execute(f"SELECT _row, concat_ws(' ', {', '.join(text_cols)}) FROM _raw WHERE {where} "
+    found = con.execute(f"SELECT _row, concat_ws(' ', {', '.join(f'trim({c})' for c in text_cols)}) FROM _raw WHERE {where} "
                         "ORDER BY _row").fetchall()
     if found:
         con.execute(f"DELETE FROM _raw WHERE {where}")
@@ -306,7 +306,7 @@ def _decoded_head(source: Path, encoding: str) -> str:
 def _sniff(head: str, name: str) -> tuple[str, int, int]:
     """The delimiter, the header line's index and the number of columns, judged by consistent widths."""
     lines = [ln for ln in head.splitlines()[:200]]
-    best: tuple[tuple[float, int], str, int, int] | None = None
+    best: tuple[tuple[float, int, int], str, int, int] | None = None
     for delim in DELIMITERS:
         widths = [len(r) for r in csv.reader(lines, delimiter=delim)] if lines else []
         filled = [w for w, ln in zip(widths, lines) if ln.strip()]
@@ -315,7 +315,7 @@ def _sniff(head: str, name: str) -> tuple[str, int, int]:
         width = max(set(filled), key=lambda w: (filled.count(w), w))
         start = next(i for i, (w, ln) in enumerate(zip(widths, lines)) if w == width and ln.strip())
         rest = [w for w, ln in zip(widths[start:], lines[start:]) if ln.strip()]
-        score = (sum(w == width for w in rest) / len(rest) if width > 1 else 0.0, width)
+        score = (sum(w == width for w in rest) / len(rest) if width > 1 else 0.0, width, -start)
         if best is None or score > best[0]:
             best = (score, delim, start, width)
     if best is None:
