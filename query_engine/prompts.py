@@ -58,7 +58,7 @@ def interpretation_prompt(question: str, model: SemanticModel, profile: DataProf
     metrics = ",".join(_metric_entry(model, name) for name in model.metrics)
     dims = ", ".join(_dimension_entry(name, question, model, profile, offline) for name in model.dimensions)
     return (f"metrics: {metrics}\n"
-            f"dimensions (values in <data>): {dims}\n"
+            f"dimensions [values]: {dims}\n"
             f"grains: {','.join(model.time_grains)}\n"
             f"date fields: {','.join(model.date_fields)} (default date)\n"
             f"data: {profile.window_label().replace(' to ', '..')}; today is the last day\n"
