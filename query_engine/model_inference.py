@@ -145,14 +145,14 @@ class _Role:
     note: str = ""
 
 
-def classify_columns(facts: list[ColumnFacts]) -> list[_Role]:
+def classify_columns(facts: list[ColumnFacts], named_elsewhere: frozenset[str] = frozenset()) -> list[_Role]:
     """Each column's role (and a measure's meaning) from its name and values."""
     roles = [_classify(f) for f in facts]
     dated = [r for r in roles if r.role == "date"]
     if dated:
         best = max(dated, key=lambda r: (r.facts.words in TIME_COLUMN_NAMES, r.facts.distinct))
         roles = [_Role(r.facts, "time", "date", "the table's date") if r is best else r for r in roles]
-    named = {r.meaning for r in roles if r.role == "dimension" and r.meaning}
+    named = {r.meaning for r in roles if r.role == "dimension" and r.meaning} | named_elsewhere
     return [_identifier_as_dimension(r) if r.role == "identifier" and r.meaning and r.meaning not in named else r
             for r in roles]
 
@@ -204,12 +204,21 @@ def _identifier_as_dimension(role: _Role) -> _Role:
 def infer_model(con: duckdb.DuckDBPyConnection, table: str, *, kinds: Mapping[str, str] | None = None,
                 sources: Mapping[str, str] | None = None, title: str | None = None) -> dict[str, Any]:
     """The semantic model of one table, as the YAML dict semantic_model_from_dict reads (validated)."""
-    facts = column_facts(con, table, kinds, sources)
-    roles = classify_columns(facts)
+    return model_from_facts(table, column_facts(con, table, kinds, sources), title=title)
+
+
+def model_from_facts(table: str, facts: list[ColumnFacts], *, title: str | None = None,
+                     lookups: Mapping[str, tuple[list[ColumnFacts], tuple[str, ...]]] | None = None) -> dict[str, Any]:
+    """The model of a fact table, plus lookup tables joined on shared columns whose text columns become dimensions."""
+    elsewhere = frozenset(r.meaning for lf, _ in (lookups or {}).values() for r in classify_columns(lf)
+                          if r.role == "dimension" and r.meaning)
+    roles = classify_columns(facts, elsewhere)
     builder = _ModelBuilder(table, title or table, facts[0].rows if facts else 0,
                             any(r.role == "time" for r in roles))
     for role in roles:
         builder.add(role)
+    for name, (lookup_facts, using) in (lookups or {}).items():
+        builder.add_lookup(name, lookup_facts, using)
     raw = builder.finish()
     semantic_model_from_dict(raw)
     return raw
@@ -237,7 +246,8 @@ class _ModelBuilder:
         self.plain: dict[str, dict[str, Any]] = {}
         self.reported: dict[str, ColumnFacts] = {}
         self.columns: dict[str, dict[str, Any]] = {}
-        self.entity_column: tuple[str, str] | None = None
+        self.entity_column: tuple[str, str, str] | None = None
+        self.lookups: dict[str, tuple[str, ...]] = {}
 
     def add(self, role: _Role) -> None:
         """Place one classified column in the model."""
@@ -256,14 +266,28 @@ class _ModelBuilder:
         elif role.role == "measure":
             self._measure(role)
 
-    def _dimension(self, role: _Role) -> None:
+    def add_lookup(self, table: str, facts: list[ColumnFacts], using: tuple[str, ...]) -> None:
+        """A table joined to the fact table: its text and date columns become dimensions and date fields."""
+        self.lookups[table] = using
+        for role in classify_columns(facts):
+            if role.facts.name in using:
+                continue
+            if role.role == "dimension" or (role.role == "identifier" and role.meaning):
+                self._dimension(role, table)
+            elif role.role in ("date", "time"):
+                self.date_fields.setdefault(_key(role.facts.name), {
+                    "table": table, "column": role.facts.name, "label": role.facts.source,
+                    "synonyms": [role.facts.words]})
+
+    def _dimension(self, role: _Role, table: str | None = None) -> None:
         f = role.facts
+        table = table or self.table
         name = role.meaning if role.meaning and role.meaning not in self.dimensions else _key(f.name)
         if self.has_dates and name in GRAIN_WORDS:
             name = f"{name}_{'name' if f.kind in ('month', 'weekday') else 'number'}"
         demo = self.demo["dimensions"].get(name, {})
         entity = bool(role.meaning) and role.meaning in dict(ENTITIES)
-        dim: dict[str, Any] = {"table": self.table, "column": f.name,
+        dim: dict[str, Any] = {"table": table, "column": f.name,
                                "label": name.replace("_", " ").capitalize() if entity or name != _key(f.name)
                                else f.source,
                                "synonyms": _unique([f.words, f"{f.words}s", name.replace("_", " ") + "s",
@@ -276,7 +300,7 @@ class _ModelBuilder:
             dim["time_part"] = (role.meaning or f.kind)
         self.dimensions[name] = dim
         if dim.get("entity") and self.entity_column is None:
-            self.entity_column = (name, f.name)
+            self.entity_column = (name, f.name, table)
 
     def _measure(self, role: _Role) -> None:
         f = role.facts
@@ -295,8 +319,8 @@ class _ModelBuilder:
         metrics.update({k: v for k, v in self.plain.items() if k not in metrics})
         metrics.update(self._ratios(metrics))
         if self.entity_column:
-            name, column = self.entity_column
-            metrics.setdefault(f"{name}_count", _count_metric(self.table, name, column))
+            name, column, table = self.entity_column
+            metrics.setdefault(f"{name}_count", _count_metric(table, name, column))
         metrics.update(self._reported_rates(metrics))
         if not metrics:
             raise_no_measures(self.title)
@@ -306,8 +330,12 @@ class _ModelBuilder:
         raw: dict[str, Any] = {
             "name": self.title, "description": f"Uploaded data: {self.rows:,} rows in table {self.table}.",
             "tables": {self.table: {"alias": "t", "description": f"One row per line of {self.title}.",
-                                    **({"time_column": self.time_column} if self.time_column else {})}},
-            "base_table": self.table, "dimensions": self.dimensions, "date_fields": self.date_fields,
+                                    **({"time_column": self.time_column} if self.time_column else {})},
+                       **{t: {"alias": f"l{i + 1}", "description": f"Joined on {', '.join(u)}."}
+                          for i, (t, u) in enumerate(self.lookups.items())}},
+            "base_table": self.table,
+            "joins": [{"table": t, "to": self.table, "using": list(u)} for t, u in self.lookups.items()],
+            "dimensions": self.dimensions, "date_fields": self.date_fields,
             "time_grains": self.demo["time_grains"] if self.time_column else {},
             "metrics": metrics, "performance_metrics": self._performance(metrics, defaults),
             "default_metrics": defaults, "ambiguities": ambiguities, "columns": self.columns}

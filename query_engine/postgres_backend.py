@@ -1,0 +1,171 @@
+"""PostgreSQL as a dataset: introspect its schema into an inferred model, run guarded SQL read-only.
+
+Every statement passes guard_sql (the same allow-list as DuckDB) first; only then is it transpiled by
+sqlglot to PostgreSQL and run inside a READ ONLY transaction with a statement_timeout and a row cap.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from psycopg import sql as pgsql
+from sqlglot import exp, parse_one
+
+from query_engine.errors import DatabaseMissing, QueryFailed, QueryTimeout
+from query_engine.model_inference import ColumnFacts, model_from_facts
+from query_engine.query_spec import QueryResult
+from query_engine.sql_guard import GuardedSql, GuardPolicy, guard_sql
+
+SAMPLE_ROWS = 100_000  # statistics for inference come from at most this many rows per table
+_TYPES = {"smallint": "BIGINT", "integer": "BIGINT", "bigint": "BIGINT", "numeric": "DOUBLE", "real": "DOUBLE",
+          "double precision": "DOUBLE", "date": "DATE", "timestamp without time zone": "TIMESTAMP",
+          "timestamp with time zone": "TIMESTAMP", "boolean": "BOOLEAN"}
+
+
+def connect(url: str, *, connect_timeout_s: int = 10) -> psycopg.Connection:
+    """Open a connection whose transactions are read-only by default."""
+    try:
+        con = psycopg.connect(url, connect_timeout=connect_timeout_s, autocommit=False)
+    except psycopg.Error as exc:
+        raise DatabaseMissing(f"Could not connect to PostgreSQL: {_first_line(exc)}",
+                              hint="Check the postgresql:// URL (host, port, database, user, password).") from None
+    con.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    con.commit()
+    return con
+
+
+def to_postgres(sql: str) -> str:
+    """Transpile a guarded DuckDB statement to PostgreSQL, mapping the few functions sqlglot leaves as-is."""
+    tree = parse_one(sql, read="duckdb")
+    for node in list(tree.find_all(exp.Dayname, exp.DayOfWeekIso)):
+        if isinstance(node, exp.Dayname):
+            node.replace(exp.func("TO_CHAR", node.this, exp.Literal.string("FMDay")))
+        else:
+            node.replace(exp.Extract(this=exp.var("ISODOW"), expression=node.this))
+    return tree.sql(dialect="postgres")
+
+
+def execute(con: psycopg.Connection, guarded: GuardedSql, *, time_limit_s: float = 10.0,
+            row_cap: int = 10_000) -> QueryResult:
+    """Run a guarded statement in a read-only transaction with a statement timeout and a row cap."""
+    statement = to_postgres(guarded.sql)
+    started = time.perf_counter()
+    try:
+        with con.transaction(), con.cursor() as cur:
+            cur.execute("SET TRANSACTION READ ONLY")
+            cur.execute(pgsql.SQL("SET LOCAL statement_timeout = {}").format(
+                pgsql.Literal(f"{max(1, int(time_limit_s * 1000))}ms")))
+            cur.execute(statement.encode())
+            columns = tuple(d.name for d in cur.description or ())
+            fetched = cur.fetchmany(row_cap + 1)
+            raise _Rollback
+    except _Rollback:
+        pass
+    except psycopg.errors.QueryCanceled:
+        raise QueryTimeout(f"The query ran longer than {time_limit_s:g} s and was stopped.",
+                           hint="Narrow the date range or group by fewer things.") from None
+    except psycopg.Error as exc:
+        raise QueryFailed(f"PostgreSQL could not run this query: {_first_line(exc)}",
+                          hint="Check the column and table names, or rephrase the question.") from None
+    rows = tuple(tuple(_plain(v) for v in row) for row in fetched[:row_cap])
+    return QueryResult(columns, rows, (time.perf_counter() - started) * 1000, len(fetched) > row_cap)
+
+
+class _Rollback(Exception):
+    """Leaves the transaction block by rolling back: a read-only query has nothing to commit."""
+
+
+def run_guarded(con: psycopg.Connection, sql: str, policy: GuardPolicy, *, time_limit_s: float = 10.0,
+                row_cap: int = 10_000) -> QueryResult:
+    """Guard (DuckDB dialect, the model's policy), transpile and run; SqlRefused comes before anything runs."""
+    return execute(con, guard_sql(sql, policy), time_limit_s=time_limit_s, row_cap=row_cap)
+
+
+def introspect(con: psycopg.Connection, *, schema: str = "public", table: str | None = None,
+               title: str | None = None) -> dict[str, Any]:
+    """Infer a model (YAML form) from the schema: the fact table plus tables that join to it on shared ids."""
+    columns = _columns(con, schema)
+    if not columns:
+        raise DatabaseMissing(f"The schema '{schema}' has no tables Clarify can read.",
+                              hint="Check the schema name and that the user may SELECT from its tables.")
+    facts = {name: _table_facts(con, schema, name, cols) for name, cols in columns.items()}
+    fact_table = table or _fact_table(facts)
+    lookups = {}
+    for name, table_facts in facts.items():
+        shared = _shared_ids(facts[fact_table], table_facts)
+        if name != fact_table and shared:
+            lookups[name] = (table_facts, shared)
+    return model_from_facts(fact_table, facts[fact_table], title=title or f"PostgreSQL {schema}", lookups=lookups)
+
+
+def _columns(con: psycopg.Connection, schema: str) -> dict[str, list[tuple[str, str]]]:
+    query = ("SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c "
+             "JOIN information_schema.tables t USING (table_schema, table_name) "
+             "WHERE c.table_schema = %s AND t.table_type IN ('BASE TABLE', 'VIEW') "
+             "ORDER BY c.table_name, c.ordinal_position")
+    with con.transaction(), con.cursor() as cur:
+        cur.execute(query, [schema])
+        rows = cur.fetchall()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in rows:
+        out.setdefault(table, []).append((column, _TYPES.get(data_type, "VARCHAR")))
+    return out
+
+
+def _table_facts(con: psycopg.Connection, schema: str, table: str,
+                 cols: list[tuple[str, str]]) -> list[ColumnFacts]:
+    source = pgsql.SQL("(SELECT * FROM {}.{} LIMIT {}) AS s").format(
+        pgsql.Identifier(schema), pgsql.Identifier(table), pgsql.Literal(SAMPLE_ROWS))
+    parts = [pgsql.SQL("count(*)")]
+    for name, dtype in cols:
+        col = pgsql.Identifier(name)
+        ranged = dtype not in ("VARCHAR", "BOOLEAN")
+        parts += [pgsql.SQL("count({})").format(col), pgsql.SQL("count(DISTINCT {})").format(col),
+                  pgsql.SQL("min({})").format(col) if ranged else pgsql.SQL("NULL"),
+                  pgsql.SQL("max({})").format(col) if ranged else pgsql.SQL("NULL")]
+    with con.transaction(), con.cursor() as cur:
+        cur.execute(pgsql.SQL("SELECT {} FROM {}").format(pgsql.SQL(", ").join(parts), source))
+        stats = cur.fetchone()
+        facts = []
+        for i, (name, dtype) in enumerate(cols):
+            non_null, distinct, low, high = stats[1 + 4 * i: 5 + 4 * i]
+            values: tuple[str, ...] = ()
+            if dtype == "VARCHAR":
+                cur.execute(pgsql.SQL("SELECT DISTINCT {c} FROM {s} WHERE {c} IS NOT NULL LIMIT 25").format(
+                    c=pgsql.Identifier(name), s=source))
+                values = tuple(str(r[0]) for r in cur.fetchall())
+            facts.append(ColumnFacts(name, name, dtype, _kind(dtype), stats[0], non_null, distinct,
+                                     _plain(low), _plain(high), values))
+    return facts
+
+
+def _kind(dtype: str) -> str:
+    return {"BIGINT": "integer", "DOUBLE": "number", "DATE": "date", "TIMESTAMP": "timestamp"}.get(dtype, "text")
+
+
+def _fact_table(facts: dict[str, list[ColumnFacts]]) -> str:
+    """The table with dates and the most rows: where the daily numbers live."""
+    return max(facts, key=lambda t: (any(f.kind in ("date", "timestamp") for f in facts[t]),
+                                     sum(f.kind in ("integer", "number") for f in facts[t]) > 0,
+                                     facts[t][0].rows if facts[t] else 0))
+
+
+def _shared_ids(fact: list[ColumnFacts], other: list[ColumnFacts]) -> tuple[str, ...]:
+    names = {f.name for f in fact}
+    return tuple(f.name for f in other if f.name in names and (f.name.lower().endswith("id") or f.name == "id"))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
+    return value
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,202 @@
+"""PostgreSQL backend against a real, throwaway server: same answers as DuckDB, read-only, time-limited."""
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from query_engine.data_profile import profile_database
+from query_engine.errors import QueryFailed, QueryTimeout, SqlRefused
+from query_engine.executor import execute as duckdb_execute
+from query_engine.executor import open_connection
+from query_engine.interpreter import build_context, interpret
+from query_engine.semantic_model import load_semantic_model, semantic_model_from_dict
+from query_engine.sql_compiler import compile_spec
+from query_engine.sql_guard import guard_sql, policy_for_model
+
+psycopg = pytest.importorskip("psycopg")
+from query_engine import postgres_backend as pg  # noqa: E402  (needs psycopg)
+
+CASES = Path(__file__).parent / "fixtures" / "question_cases.jsonl"
+PG_TYPES = {"INTEGER": "integer", "BIGINT": "bigint", "DOUBLE": "double precision", "VARCHAR": "text",
+            "DATE": "date"}
+
+
+def _pg_bindir() -> Path | None:
+    on_path = shutil.which("pg_ctl")
+    if on_path and shutil.which("initdb"):
+        return Path(on_path).parent
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    return Path(found[-1]).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throwaway PostgreSQL cluster on a free localhost port, for the whole session."""
+    bindir = _pg_bindir()
+    if bindir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL binaries (initdb, pg_ctl) are missing in CI: apt-get install -y postgresql.")
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed; apt-get install postgresql to run.")
+    data = Path(tempfile.mkdtemp(prefix="clarify_pg_"))
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        shutil.chown(data, "postgres", "postgres")
+        prefix = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data / "db"), "-U", "postgres", "--auth=trust",
+                    "-E", "UTF8", "--no-locale"], check=True, capture_output=True)
+    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data / "db"), "-l", str(data / "log"), "-w",
+                    "-t", "60", "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_demo(postgres_url, demo_db):
+    """The demo database's two tables copied into PostgreSQL."""
+    source = duckdb.connect(str(demo_db), read_only=True)
+    with psycopg.connect(postgres_url, autocommit=True) as con:
+        for table in ("campaigns", "campaign_daily"):
+            cols = source.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+                                  "ORDER BY column_index", [table]).fetchall()
+            con.execute(f"CREATE TABLE {table} ({', '.join(f'{c} {PG_TYPES[t]}' for c, t in cols)})")
+            with con.cursor().copy(f"COPY {table} FROM STDIN") as copy:
+                for row in source.execute(f"SELECT * FROM {table}").fetchall():
+                    copy.write_row(row)
+    source.close()
+    return postgres_url
+
+
+@pytest.fixture
+def pg_con(pg_demo):
+    con = pg.connect(pg_demo)
+    yield con
+    con.close()
+
+
+def _normal(rows) -> list[tuple]:
+    def cell(v):
+        if isinstance(v, float):
+            return float(f"{v:.9g}") if math.isfinite(v) else str(v)
+        if isinstance(v, dt.datetime) and v.time() == dt.time():
+            return v.date()
+        return v
+    return sorted((tuple(cell(v) for v in row) for row in rows), key=repr)
+
+
+def test_postgres_answers_match_duckdb_for_the_question_cases(pg_con, demo_db):
+    model = load_semantic_model()
+    policy = policy_for_model(model)
+    duck = open_connection(demo_db)
+    context = build_context(model, profile_database(duck, model))
+    compared = 0
+    for line in CASES.read_text(encoding="utf-8").splitlines():
+        case = json.loads(line)
+        understanding = interpret(case["q"], context)
+        for reading in understanding.interpretations:
+            guarded = guard_sql(compile_spec(reading.spec, model).sql, policy)
+            expected = duckdb_execute(duck, guarded)
+            got = pg.execute(pg_con, guarded)
+            assert got.columns == expected.columns, case["q"]
+            assert _normal(got.rows) == _normal(expected.rows), (case["q"], guarded.sql)
+            compared += 1
+    assert compared >= 60
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT DAYNAME(d.date) AS dow, SUM(d.clicks) AS clicks FROM campaign_daily d GROUP BY 1 ORDER BY MIN(ISODOW(d.date))",
+    "SELECT YEAR(d.date) AS y, SUM(d.revenue) / NULLIF(SUM(d.spend), 0) AS roas FROM campaign_daily d GROUP BY 1",
+    "SELECT c.channel, COUNT(DISTINCT c.campaign_id) AS n FROM campaigns c WHERE c.end_date IS NULL GROUP BY 1",
+])
+def test_postgres_transpiles_duckdb_functions(pg_con, demo_db, sql):
+    policy = policy_for_model(load_semantic_model())
+    guarded = guard_sql(sql, policy)
+    expected = duckdb_execute(open_connection(demo_db), guarded)
+    got = pg.execute(pg_con, guarded)
+    assert _normal(got.rows) == _normal(expected.rows)
+    assert len(got.rows) >= 1
+
+
+def test_postgres_row_cap_sets_truncated(pg_con):
+    policy = policy_for_model(load_semantic_model(), row_cap=5)
+    result = pg.run_guarded(pg_con, "SELECT d.date, d.spend FROM campaign_daily d", policy, row_cap=5)
+    assert (len(result.rows), result.truncated) == (5, True)
+
+
+def test_postgres_guard_refuses_before_running(pg_con):
+    policy = policy_for_model(load_semantic_model())
+    with pytest.raises(SqlRefused, match="DROP"):
+        pg.run_guarded(pg_con, "DROP TABLE campaigns", policy)
+    with pytest.raises(SqlRefused, match="pg_catalog|does not know|outside"):
+        pg.run_guarded(pg_con, "SELECT * FROM pg_catalog.pg_user", policy)
+
+
+def test_postgres_transaction_is_read_only(pg_con):
+    from query_engine.sql_guard import GuardedSql
+
+    with pytest.raises(QueryFailed, match="read-only"):
+        pg.execute(pg_con, GuardedSql("CREATE TABLE x AS SELECT 1 AS a", ()))
+
+
+def test_postgres_statement_timeout_stops_slow_queries(pg_con):
+    from query_engine.sql_guard import GuardedSql
+
+    with pytest.raises(QueryTimeout):
+        pg.execute(pg_con, GuardedSql("SELECT pg_sleep(5)", ()), time_limit_s=0.2)
+    assert pg.execute(pg_con, GuardedSql("SELECT 1 AS one", ())).rows == ((1,),)
+
+
+def test_postgres_introspection_infers_a_usable_model(pg_con, demo_db):
+    raw = pg.introspect(pg_con)
+    model = semantic_model_from_dict(raw)
+    assert model.base_table == "campaign_daily"
+    assert model.time_column == "date"
+    assert [(j.table, j.using) for j in model.joins] == [("campaigns", ("campaign_id",))]
+    assert {m: model.metrics[m].column for m in ("spend", "impressions", "clicks", "conversions", "revenue")} == \
+        {"spend": "spend", "impressions": "impressions", "clicks": "clicks", "conversions": "conversions",
+         "revenue": "revenue"}
+    assert {"ctr", "cpc", "cpm", "conversion_rate", "cpa", "roas"} <= set(model.metrics)
+    assert model.dimensions["campaign"].column == "campaign_name" and model.dimensions["campaign"].entity
+    assert raw["columns"]["campaign_id"]["role"] == "identifier"
+    assert "campaign_id" not in {m.column for m in model.metrics.values() if m.aggregation == "sum"}
+
+
+def test_postgres_question_over_introspected_model_matches_duckdb(pg_con, demo_db):
+    model = semantic_model_from_dict(pg.introspect(pg_con))
+    duck = open_connection(demo_db)
+    context = build_context(model, profile_database(duck, model))
+    reading = interpret("ROAS by channel in 2025", context).interpretations[0]
+    guarded = guard_sql(compile_spec(reading.spec, model).sql, policy_for_model(model))
+    expected = duckdb_execute(duck, guarded)
+    assert _normal(pg.execute(pg_con, guarded).rows) == _normal(expected.rows)
+    assert reading.spec.metrics[0] == "roas" and reading.spec.dimensions == ("channel",)
+    assert len(expected.rows) == 7
+
+
+def test_connect_reports_an_unreachable_server():
+    from query_engine.errors import DatabaseMissing
+
+    with pytest.raises(DatabaseMissing, match="Could not connect"):
+        pg.connect(f"postgresql://postgres@127.0.0.1:{_free_port()}/postgres", connect_timeout_s=2)
