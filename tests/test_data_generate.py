@@ -33,6 +33,15 @@ def _checksums(path: Path) -> tuple:
 
 
 @pytest.fixture(scope="module")
+def demo_db(demo_db, tmp_path_factory) -> Path:
+    """A private copy: other tests hold the shared file open with a locked configuration, and DuckDB
+    allows one configuration per file in a process."""
+    copy = tmp_path_factory.mktemp("demo_copy") / "demo.duckdb"
+    copy.write_bytes(demo_db.read_bytes())
+    return copy
+
+
+@pytest.fixture(scope="module")
 def summer_db(tmp_path_factory) -> Path:
     """A database over a short custom range, to check the lifecycle is fitted to any range."""
     path = tmp_path_factory.mktemp("summer") / "summer.duckdb"

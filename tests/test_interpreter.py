@@ -77,9 +77,9 @@ def test_interpret_clear_question_has_one_dominant_reading(context):
 
 def test_interpret_high_performing_spreads_confidence(context):
     readings = interpret("Show me high performing campaigns", context).interpretations
-    assert [r.spec.metrics[0] for r in readings] == ["roas", "conversions", "revenue", "cpa"]
+    assert [r.spec.metrics[0] for r in readings] == ["roas", "conversions", "revenue", "cpa", "conversion_rate"]
     assert readings[0].confidence < 0.5 and readings[0].confidence > readings[-1].confidence
-    cpa = readings[-1].spec.order_by[0]
+    cpa = readings[3].spec.order_by[0]
     assert cpa.field == "cpa" and cpa.descending is False  # best CPA is the lowest
 
 
@@ -143,6 +143,6 @@ def test_interpret_preferences_rank_the_usual_pick_first(context):
     key, cpa = plain[3].choices[0]
     learned = interpret("Show me high performing campaigns", context, preferences={key: cpa}).interpretations
     assert learned[0].spec.metrics[0] == "cpa" and learned[0].confidence > plain[0].confidence
-    assert [r.spec.metrics[0] for r in learned[1:]] == ["roas", "conversions", "revenue"]
+    assert [r.spec.metrics[0] for r in learned[1:]] == ["roas", "conversions", "revenue", "conversion_rate"]
     unrelated = interpret("Show me high performing campaigns", context, preferences={"other": "x"}).interpretations
     assert [r.spec for r in unrelated] == [r.spec for r in plain]
