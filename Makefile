@@ -18,3 +18,5 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/pipeline.py
+	$(PY) bench/guard.py
+	$(PY) bench/app.py
