@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -25,6 +25,19 @@ MAX_LIMIT = 1_000
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The JSON schema without titles or docstrings: it is sent with every call, and they only cost tokens."""
+        return _without_titles(super().model_json_schema(*args, **kwargs))
+
+
+def _without_titles(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _without_titles(v) for k, v in node.items() if not (k in ("title", "description") and isinstance(v, str))}
+    if isinstance(node, list):
+        return [_without_titles(v) for v in node]
+    return node
 
 
 class FilterOut(_Strict):
@@ -59,7 +72,7 @@ class ThresholdOut(_Strict):
 
 
 class ReadingOut(_Strict):
-    """One reading as the model writes it (description is rendered locally from the spec, so it cannot lie)."""
+    """One reading as the model writes it; its description is rendered locally from the spec, so it cannot lie."""
 
     metrics: list[str] = Field(default_factory=list)
     dimensions: list[str] = Field(default_factory=list)
@@ -68,7 +81,6 @@ class ReadingOut(_Strict):
     order_by: list[OrderOut] = Field(default_factory=list)
     limit: int | None = None
     thresholds: list[ThresholdOut] = Field(default_factory=list)
-    description: str = ""
     distinction: str = ""
     confidence: float = 0.5
 
