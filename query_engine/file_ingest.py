@@ -131,42 +131,63 @@ def _load(con: duckdb.DuckDBPyConnection, source: Path, kind: str, table: str, s
     dropped_rows = _drop_total_rows(con, raw)
     keep, dropped_cols = _drop_empty_unnamed(con, raw.headers)
     names = unique_names([raw.headers[i] for i in keep])
-    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() "
-                             "WHERE table_name = '_raw'").fetchall())
-    plans = [_plan(con, f"c{i}", types[f"c{i}"], raw) for i in keep]
-    select = ", ".join(f'{p.sql} AS "{n}"' for p, n in zip(plans, names))
+    chosen = _choose_plans(con, keep, raw)
+    select = ", ".join(f'{chosen[i][1]} AS "{n}"' for i, n in zip(keep, names))
     con.execute("BEGIN")
-    con.execute(f'CREATE TABLE "{table}" AS SELECT {select} FROM _raw ORDER BY _row')
+    con.execute(f'CREATE TABLE "{table}" AS SELECT {select} FROM _conv')
     con.execute("COMMIT")
     loaded = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
     out_types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?",
                                  [table]).fetchall())
-    columns = tuple(ColumnLoad(raw.headers[i], n, out_types[n], p.kind, p.note)
-                    for i, n, p in zip(keep, names, plans))
+    columns = tuple(ColumnLoad(raw.headers[i], n, out_types[n], chosen[i][0].kind, chosen[i][0].note)
+                    for i, n in zip(keep, names))
     renamed = {raw.headers[i]: n for i, n in zip(keep, names) if raw.headers[i] != n}
     return IngestReport(table, source.name, loaded, columns, renamed, tuple(dropped_rows),
                         tuple(dropped_cols), tuple(raw.notes))
 
 
-def _plan(con: duckdb.DuckDBPyConnection, column: str, data_type: str, raw: _Raw) -> ColumnPlan:
+def _choose_plans(con: duckdb.DuckDBPyConnection, keep: list[int],
+                  raw: _Raw) -> dict[int, tuple[ColumnPlan, str]]:
+    """Per column, the first plan that converts every row, and the SQL over _conv that yields it.
+
+    The first candidates are computed once into _conv next to the text; only columns where some row
+    failed are converted again with the next candidate."""
+    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() "
+                             "WHERE table_name = '_raw'").fetchall())
+    candidates = {i: _candidates(con, f"c{i}", types[f"c{i}"], raw) for i in keep}
+    firsts = ", ".join(f"c{i}, {candidates[i][0].sql} AS v{i}" for i in keep)
+    con.execute(f"CREATE TEMP TABLE _conv AS SELECT _row, {firsts} FROM _raw")
+    con.execute("DROP TABLE _raw")
+    checked = [i for i in keep if len(candidates[i]) > 1]
+    failed: dict[int, int | None] = {}
+    if checked:
+        row = con.execute("SELECT " + ", ".join(
+            f"min(_row) FILTER (WHERE NOT ({MISSING_SQL.format(c=f'c{i}')}) AND v{i} IS NULL)" for i in checked)
+            + " FROM _conv").fetchone()
+        failed = dict(zip(checked, row))
+    return {i: (candidates[i][0], f"v{i}") if failed.get(i) is None else _fallback(con, i, candidates[i])
+            for i in keep}
+
+
+def _fallback(con: duckdb.DuckDBPyConnection, i: int, plans: list[ColumnPlan]) -> tuple[ColumnPlan, str]:
+    column = f"c{i}"
+    first_failure = _failures(con, column, plans[0])
+    for plan in plans[1:-1]:
+        if _failures(con, column, plan) is None:
+            return plan, plan.sql
+    text = plans[-1]
+    line, value = first_failure or (0, "")
+    note = f"kept as text: line {line} holds '{value[:40]}', which is not a {plans[0].kind} like the rest"
+    return ColumnPlan(text.kind, text.sql, note), text.sql
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, column: str, data_type: str, raw: _Raw) -> list[ColumnPlan]:
     if data_type != "VARCHAR":
-        return _typed_plan(column, data_type)
+        return [_typed_plan(column, data_type)]
     sample = [r[0] for r in con.execute(
         f"SELECT DISTINCT trim({column}) FROM _raw WHERE NOT ({MISSING_SQL.format(c=column)}) LIMIT 5000"
     ).fetchall()]
-    plans = plan_column(column, sample, european_hint=raw.delimiter == ";")
-    first_failure: tuple[int, str] | None = None
-    for plan in plans[:-1]:
-        failure = _failures(con, column, plan)
-        if failure is None:
-            return plan
-        first_failure = first_failure or failure
-    text = plans[-1]
-    if first_failure:
-        line, value = first_failure
-        return ColumnPlan(text.kind, text.sql, f"kept as text: line {line} holds '{value[:40]}', "
-                          f"which is not a {plans[0].kind} like the rest")
-    return text
+    return plan_column(column, sample, european_hint=raw.delimiter == ";")
 
 
 def _typed_plan(column: str, data_type: str) -> ColumnPlan:
@@ -184,7 +205,7 @@ def _typed_plan(column: str, data_type: str) -> ColumnPlan:
 
 def _failures(con: duckdb.DuckDBPyConnection, column: str, plan: ColumnPlan) -> tuple[int, str] | None:
     """The first line where a non-missing value does not convert under `plan`, or None."""
-    row = con.execute(f"SELECT _row, {column} FROM _raw WHERE NOT ({MISSING_SQL.format(c=column)}) "
+    row = con.execute(f"SELECT _row, {column} FROM _conv WHERE NOT ({MISSING_SQL.format(c=column)}) "
                       f"AND ({plan.sql}) IS NULL ORDER BY _row LIMIT 1").fetchone()
     return None if row is None else (int(row[0]), str(row[1]))
 

@@ -203,19 +203,54 @@ def _number_plans(column: str, values: list[str], european_hint: bool) -> list[C
         return []
     marks = [clean_number_text(v) for v in values]
     currency, percent = any(m[1] for m in marks), any(m[2] for m in marks)
-    cleaned = (f"replace(regexp_replace(regexp_replace(trim({column}), '{CURRENCY_STRIP}', '', 'gi'), "
-               f"'^\\((.*)\\)$', '-\\1'), '%', '')")
-    pattern, plain = (US_NUMBER, f"replace({cleaned}, ',', '')") if convention == "us" else \
-        (EU_NUMBER, f"replace(replace({cleaned}, '.', ''), ',', '.')")
-    number = f"CASE WHEN regexp_full_match({cleaned}, '{pattern}') THEN TRY_CAST({plain} AS DOUBLE) END"
     style = "1.234,56" if convention == "eu" else "1,234.56"
     if percent:
-        return [ColumnPlan("percent", f"({number}) / 100", f"percentages as fractions ({style} style)")]
-    kind = "currency" if currency else "number"
-    note = f"{'amounts with currency marks' if currency else 'numbers'} in {style} style"
-    integral = not currency and all(_INTEGRAL[convention].fullmatch(m[0]) for m in marks)
-    as_double = ColumnPlan(kind, number, note)
-    if integral:
-        whole = f"CASE WHEN regexp_full_match({cleaned}, '{pattern}') THEN TRY_CAST({plain} AS BIGINT) END"
-        return [ColumnPlan("integer", whole, note), as_double]
-    return [as_double]
+        kind, note = "percent", f"percentages as fractions ({style} style)"
+    else:
+        kind = "currency" if currency else "number"
+        note = f"{'amounts with currency marks' if currency else 'numbers'} in {style} style"
+    # The cleaning the sample needs runs first (fast); every cleaning step runs if some row needs more.
+    seen = _cleaning_seen(values)
+    plans = []
+    integral = not currency and not percent and all(_INTEGRAL[convention].fullmatch(m[0]) for m in marks)
+    for steps in dict.fromkeys((seen, frozenset(_CLEANING))):
+        if integral:
+            plans.append(ColumnPlan("integer", _number_sql(column, convention, steps, whole=True), note))
+        plans.append(ColumnPlan(kind, _number_sql(column, convention, steps, percent=percent), note))
+    return plans
+
+
+_CLEANING = ("codes", "symbols", "parens", "percent")
+_SYMBOLS = "$€£¥₹ \t\u00a0\u202f"
+
+
+def _cleaning_seen(values: list[str]) -> frozenset[str]:
+    steps = set()
+    for v in values:
+        if re.search(rf"^(?:[a-z]{{1,2}}\$|{_CODES})|(?:{_CODES})$", v, re.IGNORECASE):
+            steps.add("codes")
+        if any(ch in _SYMBOLS for ch in v):
+            steps.add("symbols")
+        if v.startswith("(") and v.endswith(")"):
+            steps.add("parens")
+        if "%" in v:
+            steps.add("percent")
+    return frozenset(steps)
+
+
+def _number_sql(column: str, convention: str, steps: frozenset[str], *, whole: bool = False,
+                percent: bool = False) -> str:
+    cleaned = f"trim({column})"
+    if "codes" in steps:
+        cleaned = f"regexp_replace({cleaned}, '{CURRENCY_STRIP}', '', 'gi')"
+    if "symbols" in steps:
+        cleaned = f"translate({cleaned}, '{_SYMBOLS}', '')"
+    if "parens" in steps:
+        cleaned = f"regexp_replace({cleaned}, '^\\((.*)\\)$', '-\\1')"
+    if "percent" in steps:
+        cleaned = f"replace({cleaned}, '%', '')"
+    pattern = _INTEGRAL[convention].pattern if whole else (US_NUMBER if convention == "us" else EU_NUMBER)
+    plain = f"replace({cleaned}, ',', '')" if convention == "us" else \
+        f"replace(replace({cleaned}, '.', ''), ',', '.')"
+    value = f"CASE WHEN regexp_full_match({cleaned}, '{pattern}') THEN TRY_CAST({plain} AS {'BIGINT' if whole else 'DOUBLE'}) END"
+    return f"({value}) / 100" if percent else value
