@@ -3,6 +3,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.router_setup import engine_summary, setup_router
+
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
 st.set_page_config(page_title="Clarify", page_icon=":material/manage_search:", layout="wide")
@@ -19,5 +21,5 @@ if (PAGES_DIR / "cost_usage.py").is_file():
 
 page = st.navigation(pages)
 st.sidebar.caption("Clarify asks before it answers: pick the reading you mean, then check the SQL it ran.")
-st.sidebar.caption("Engine: offline (no keys or network needed).")
+st.sidebar.caption(engine_summary(setup_router()))
 page.run()

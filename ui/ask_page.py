@@ -123,7 +123,7 @@ def _record(state: AskState, understanding: Understanding, picked: Interpretatio
     text = describe_spec(spec, pipeline.model, pipeline.profile) if changes else picked.description
     key = run_key(understanding.question, understanding.as_of, picked.rank, _spec_json(spec), state.edited_sql)
     entry = answer_entry(understanding.question, understanding.as_of, picked.rank, text, spec, answer, changes,
-                         interpreting_ms)
+                         interpreting_ms, engine=picked.engine)
     record_once(get_history(load_settings()), state, key, entry)
 
 

@@ -12,13 +12,13 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from query_engine.demo_database import ensure_demo_database
+from query_engine.llm_access import RouterLLM
 from query_engine.pipeline import Answer, Pipeline
 from query_engine.query_spec import Understanding
 from query_engine.question_history import QuestionHistory
 from query_engine.settings import Settings
 from query_engine.spec_codec import spec_from_dict
-
-ENGINE = "offline"
+from ui.router_setup import setup_router
 
 
 def secret_values() -> dict[str, str]:
@@ -49,14 +49,20 @@ def ensure_database(settings: Settings) -> Path:
 
 
 def get_pipeline(settings: Settings) -> Pipeline:
-    """The shared, read-only pipeline for the configured database (built once per database and settings)."""
+    """The shared, read-only pipeline for the configured database (built once per database and settings).
+
+    The router is configured on every rerun (cheap when nothing changed), so keys added to secrets or
+    the environment take effect without a restart; with no keys the pipeline stays offline and litellm
+    is never imported.
+    """
+    setup_router()
     path = ensure_database(settings)
     return _open_pipeline(_settings_key(settings, path), settings, path)
 
 
 @st.cache_resource(show_spinner="Opening the data…", max_entries=4)
 def _open_pipeline(key: str, _settings: Settings, _path: Path) -> Pipeline:
-    return Pipeline.open(_settings, _path)
+    return Pipeline.open(_settings, _path, llm=RouterLLM())
 
 
 def _settings_key(settings: Settings, path: Path) -> str:

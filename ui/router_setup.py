@@ -37,3 +37,12 @@ def router_llm() -> LLMAccess | None:
     """LLM access for Pipeline.open(..., llm=...) when any provider key is set; None keeps the app offline."""
     settings = setup_router()
     return RouterLLM() if settings.present_keys() else None
+
+
+def engine_summary(settings: RouterSettings) -> str:
+    """One line for the sidebar: which engine answers, never which key."""
+    providers = sorted(settings.present_keys())
+    if not providers:
+        return "Engine: offline (no keys or network needed)."
+    names = ", ".join(k.split("_")[0].title() for k in providers)
+    return f"Engine: language models where keys are set ({names}), with the offline engine as fallback."

@@ -9,7 +9,6 @@ from query_engine.pipeline import Answer
 from query_engine.query_spec import QuerySpec
 from query_engine.question_history import HistoryEntry, QuestionHistory
 from query_engine.spec_codec import spec_to_dict
-from ui.resources import ENGINE
 from ui.state import AskState
 
 
@@ -28,16 +27,17 @@ def record_once(history: QuestionHistory, state: AskState, key: str, entry: Hist
 
 
 def refusal_entry(question: str, as_of: dt.date | None, reason: str) -> HistoryEntry:
-    """The history entry of a refused question."""
-    return HistoryEntry(question=question, as_of=as_of, engine=ENGINE, refusal=reason, sql_source="refused")
+    """The history entry of a refused question (refusals are always the offline engine's)."""
+    return HistoryEntry(question=question, as_of=as_of, engine="offline", refusal=reason, sql_source="refused")
 
 
 def answer_entry(question: str, as_of: dt.date | None, rank: int, reading_text: str, spec: QuerySpec,
-                 answer: Answer, adjustments: list[dict[str, Any]], interpreting_ms: float) -> HistoryEntry:
+                 answer: Answer, adjustments: list[dict[str, Any]], interpreting_ms: float,
+                 engine: str = "offline") -> HistoryEntry:
     """The history entry of one answered (or failed) run of a picked reading."""
     rows = len(answer.result.rows) if answer.result is not None else None
     return HistoryEntry(
-        question=question, as_of=as_of, engine=ENGINE, picked_rank=rank, reading_text=reading_text,
+        question=question, as_of=as_of, engine=engine, picked_rank=rank, reading_text=reading_text,
         spec_json=json.dumps(spec_to_dict(spec), sort_keys=True),
         adjustments_json=json.dumps(adjustments, default=str), sql=answer.sql, sql_source=answer.sql_source,
         timings_json=json.dumps({"interpreting": interpreting_ms, **answer.timings_ms}),
