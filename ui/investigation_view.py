@@ -1,0 +1,107 @@
+"""Investigate: propose a plan for a 'why' question, let the analyst edit it, run it and explain the change."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from query_engine.investigation import (MAX_STEPS, TOOL_LABELS, InvestigationOutcome, InvestigationPlan, PlanStep,
+                                        StepTable, pipeline_runner, propose_plan, run_plan)
+from query_engine.pipeline import Pipeline
+from query_engine.value_format import axis_format
+from ui.answer_view import column_config, escape_markdown, result_frame
+
+PREFIX = "investigate."
+EXAMPLE = "why did ROAS drop in October?"
+
+
+def render_investigation(pipeline: Pipeline) -> None:
+    """The whole flow: question -> proposed plan -> edits -> run -> explanation with tables and charts."""
+    question = st.text_input("Why question", value=EXAMPLE, key=PREFIX + "question")
+    if st.button("Propose a plan", key=PREFIX + "propose", icon=":material/checklist:"):
+        st.session_state[PREFIX + "plan"] = propose_plan(question, pipeline.model, pipeline.profile)
+        st.session_state.pop(PREFIX + "outcome", None)
+    plan: InvestigationPlan | None = st.session_state.get(PREFIX + "plan")
+    if plan is None:
+        st.caption(f"Clarify proposes up to {MAX_STEPS} steps; you approve or edit them before anything runs.")
+        return
+    edited = edit_plan(plan)
+    if st.button("Run the plan", type="primary", key=PREFIX + "run", icon=":material/play_arrow:",
+                 disabled=not edited.steps):
+        st.session_state[PREFIX + "outcome"] = run_plan(edited, pipeline.model, pipeline_runner(pipeline))
+    outcome: InvestigationOutcome | None = st.session_state.get(PREFIX + "outcome")
+    if outcome is not None:
+        show_outcome(outcome)
+
+
+def edit_plan(plan: InvestigationPlan) -> InvestigationPlan:
+    """Each step with a keep box, an order number and its parameters as JSON; returns the plan as edited."""
+    st.markdown(f"**Plan** · {plan.metric} · {plan.period.describe()} against {plan.baseline.describe()} "
+                f"· proposed by {plan.source}")
+    for note in plan.notes:
+        st.caption(note)
+    kept: list[tuple[int, PlanStep]] = []
+    for i, step in enumerate(plan.steps):
+        keep_col, order_col, text_col = st.columns([1, 1, 6])
+        keep = keep_col.checkbox("Keep", value=True, key=f"{PREFIX}keep.{i}")
+        order = order_col.number_input("Order", 1, len(plan.steps), i + 1, key=f"{PREFIX}order.{i}")
+        text_col.markdown(f"**{TOOL_LABELS[step.tool]}** — {escape_markdown(step.description)}")
+        raw = text_col.text_input("Parameters (JSON)", json.dumps(dict(step.params)), key=f"{PREFIX}params.{i}",
+                                  label_visibility="collapsed")
+        if keep:
+            kept.append((int(order), replace(step, params=_params(raw, step))))
+    return replace(plan, steps=tuple(s for _, s in sorted(kept, key=lambda pair: pair[0])))
+
+
+def _params(raw: str, step: PlanStep) -> dict:
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        st.warning(f"Parameters of '{TOOL_LABELS[step.tool]}' are not valid JSON; the proposed ones are used.")
+        return dict(step.params)
+    return value if isinstance(value, dict) else dict(step.params)
+
+
+def show_outcome(outcome: InvestigationOutcome) -> None:
+    """The explanation first, then each step's finding, tables, charts and SQL."""
+    st.success(escape_markdown(outcome.explanation), icon=":material/lightbulb:")
+    for number, found in enumerate(outcome.steps, 1):
+        with st.expander(f"{number}. {TOOL_LABELS[found.step.tool]}", expanded=number <= 3):
+            if found.error:
+                st.error(found.error)
+                continue
+            st.markdown(escape_markdown(found.summary))
+            for n, table in enumerate(found.tables):
+                _show_table(table, f"{PREFIX}out.{number}.{n}")
+            for sql in found.sql:
+                st.code(sql, language="sql")
+
+
+def _show_table(table: StepTable, key: str) -> None:
+    figure = step_figure(table)
+    if figure is not None:
+        st.plotly_chart(figure, key=f"{key}.chart", config={"displaylogo": False})
+    st.dataframe(result_frame(table.result), hide_index=True, column_config=column_config(table.columns),
+                 key=f"{key}.table")
+
+
+def step_figure(table: StepTable) -> go.Figure | None:
+    """Bars of each segment's contribution (top 12), or a line for a time series."""
+    result, columns = table.result, table.columns
+    if not result.rows:
+        return None
+    metric = next((c for c in columns if c.role == "metric"), None)
+    label = next((c for c in columns if c.role in ("dimension", "time")), None)
+    if metric is None or label is None:
+        return None
+    x, y = result.columns.index(label.name), result.columns.index(metric.name)
+    rows = result.rows if table.chart == "line" else result.rows[:12]
+    trace = (go.Scatter(x=[r[x] for r in rows], y=[r[y] for r in rows], mode="lines") if table.chart == "line"
+             else go.Bar(x=[str(r[x]) for r in rows], y=[r[y] for r in rows]))
+    figure = go.Figure(trace)
+    figure.update_layout(template="plotly_white", title={"text": table.title}, margin={"l": 10, "r": 10, "t": 50,
+                                                                                        "b": 10}, height=320)
+    figure.update_yaxes(title_text=metric.label, **axis_format(metric.format))
+    return figure
