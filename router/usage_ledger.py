@@ -169,10 +169,12 @@ class UsageLedger:
     def summary_by_task(self, since: datetime | None = None) -> dict[str, dict[str, float | int]]:
         """Per task: calls, cost, tokens, average latency, errors, fallbacks, cache hits and refusals."""
         where, params = ("WHERE ts >= ?", (utc_iso(since),)) if since is not None else ("", ())
+        # Rows with model 'offline' record that a stage fell back to the offline engine: they count as
+        # fallbacks, but they are not provider calls and have no latency of their own.
         sql = f"""SELECT task,
-                SUM(status IN ('ok', 'fallback', 'error')), COALESCE(SUM(actual_cost_usd), 0),
+                SUM(status IN ('ok', 'fallback', 'error') AND model <> 'offline'), COALESCE(SUM(actual_cost_usd), 0),
                 COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0),
-                AVG(CASE WHEN status IN ('ok', 'fallback') THEN latency_ms END),
+                AVG(CASE WHEN status IN ('ok', 'fallback') AND model <> 'offline' THEN latency_ms END),
                 SUM(status = 'error'), SUM(status = 'fallback'), SUM(status = 'cache-hit'),
                 SUM(status = 'budget-refused')
             FROM calls {where} GROUP BY task ORDER BY task"""

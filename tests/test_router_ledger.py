@@ -139,3 +139,12 @@ def test_ledger_rows_frame_has_every_column(tmp_path):
     ledger.record(row())
     frame = ledger.rows_frame()
     assert list(frame.columns) == list(COLUMNS) and frame["actual_cost_usd"].sum() == pytest.approx(0.01)
+
+
+def test_ledger_summary_counts_offline_fallbacks_but_not_as_calls(tmp_path):
+    ledger = UsageLedger(tmp_path / "usage.sqlite")
+    ledger.record(row(latency_ms=40.0))
+    ledger.record(row(model="offline", provider="offline", status="fallback", latency_ms=0.0, actual_cost_usd=0.0,
+                      input_tokens=0, output_tokens=0))
+    summary = ledger.summary_by_task()["sql_generation"]
+    assert summary["total_calls"] == 1 and summary["fallbacks"] == 1 and summary["avg_latency_ms"] == 40.0
