@@ -324,7 +324,8 @@ def _ranking(parsed: ParsedQuestion, model: SemanticModel, metric: str, best_wor
     metrics = _with_parts(names or [metric], model)
     changes: list[tuple[str, Any]] = [("metrics", metrics)]
     descending = _descending(parsed, model.metric(metric).direction, best_words)
-    grouped = parsed.dimensions or parsed.total_dimensions or parsed.qualifier_dimensions
+    ranked_periods = bool(parsed.grain and (parsed.polarity or parsed.extreme) and not parsed.dimensions)
+    grouped = parsed.dimensions or parsed.total_dimensions or parsed.qualifier_dimensions or ranked_periods
     if descending is not None and grouped:
         changes.append(("order_by", (OrderBy(metric, descending),)))
     limit = parsed.limit or (1 if parsed.singular_which and descending is not None else None)

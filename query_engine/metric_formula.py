@@ -44,7 +44,8 @@ def expand_formula(formula: str, measures: set[str], aggregate: Callable[[str], 
         if isinstance(node, exp.Column):
             return aggregate(node.name.lower())
         if isinstance(node, exp.Div):
-            return exp.Div(this=node.this, expression=exp.Nullif(this=node.expression, expression=exp.Literal.number(0)))
+            # Changed in place: transform does not descend into a node it was handed back anew.
+            node.set("expression", exp.Nullif(this=node.expression, expression=exp.Literal.number(0)))
         return node
 
     return exp.Paren(this=tree.transform(replace))

@@ -22,14 +22,17 @@ EFFICIENCY_WORDS = {"efficient", "efficiency", "cost effective", "cost efficient
 ENGAGEMENT_WORDS = {"engagement", "engaging", "engaged", "interaction", "interactions"}
 QUALITY_ADJECTIVES = {"efficient", "effective", "successful", "profitable", "valuable", "productive", "engaging",
                       "impactful", "lucrative", "cost", "performant"}
-MAX_WORDS = {"highest", "most", "largest", "biggest", "max", "maximum", "greatest", "more", "peak", "top"}
-MIN_WORDS = {"lowest", "least", "smallest", "min", "minimum", "fewest", "cheapest", "less", "fewer", "bottom"}
+MAX_WORDS = {"highest", "most", "largest", "biggest", "max", "maximum", "greatest", "more", "peak", "top", "busiest"}
+MIN_WORDS = {"lowest", "least", "smallest", "min", "minimum", "fewest", "cheapest", "less", "fewer", "bottom",
+             "slowest", "quietest"}
 GROUP_CUES = {"by", "per", "each", "every", "across", "which", "what", "breakdown", "split", "among", "between"}
 NEGATIONS = {"excluding", "except", "without", "not", "exclude", "excl", "besides", "ex", "non", "other"}
 TREND_WORDS = {"trend", "trends", "trending", "over time", "timeline", "time series", "evolution", "trajectory",
                "history", "historically", "progression", "changed", "change", "evolve", "evolved", "growth"}
 UNIT_GRAINS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year", "date": "day",
                "weekday": "day_of_week"}
+RANK_CUES = {"best", "worst", "top", "highest", "lowest", "biggest", "strongest", "weakest", "peak", "busiest",
+             "slowest", "quietest", "most", "least"}
 COMPARE_WORDS = {"vs", "versus", "compare", "compared", "comparison", "against"}
 FILLER = {"campaign", "generated", "generate", "drive", "driven", "drove", "bring", "brought", "produce", "produced",
           "received", "earn", "happened", "happen", "sort", "sorted", "order", "ordered", "rank", "ranked", "ranking",
@@ -117,6 +120,8 @@ def _read_matches(parsed: ParsedQuestion, matches: list[Match], model: SemanticM
             parsed.weak_metrics.append(term.name)
         elif term.kind == "grain":
             parsed.grain = term.name
+            if set(before) & {"which", "what"} and not parsed.tokens[match.end - 1].is_plural:
+                parsed.singular_which = True
         elif term.kind == "value":
             negated = bool(set(before[-2:]) & NEGATIONS)
             values, op = parsed.filters.get(term.name, ([], "not_in" if negated else "in"))
@@ -251,7 +256,11 @@ def _read_word(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
         n = number_value(parsed.tokens[i + 1])
         if n and n < 10_000 and not parsed.limit:
             parsed.limit = n
-    if word.isdigit() and before[-1:] and before[-1] in ("top", "bottom", "best", "worst", "first"):
+    if word in ("which", "what") and after:
+        n = number_value(parsed.tokens[i + 1])
+        if n and 1 < n < 1000 and not parsed.limit:
+            parsed.limit = n
+    if word.isdigit() and before[-1:] and before[-1] in ("top", "bottom", "best", "worst", "first", "which", "what"):
         return
     if word in BEST_WORDS and not (word == "top" and parsed.polarity):
         parsed.polarity = parsed.polarity or "best"
@@ -265,8 +274,10 @@ def _read_word(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
         parsed.extreme = parsed.extreme or "min"
     if word in PERFORMANCE_WORDS and not parsed.metric_group:
         parsed.metric_group = "higher"
-    if word in UNIT_GRAINS and (set(before) & GROUP_CUES or word in ("weekday",)):
+    if word in UNIT_GRAINS and (set(before) & (GROUP_CUES | RANK_CUES) or word in ("weekday",)):
         parsed.grain = UNIT_GRAINS[word]
+        if set(keys[max(0, i - 4):i]) & {"which", "what"} and not parsed.tokens[i].is_plural:
+            parsed.singular_which = True
         return
     _note_unknown(parsed, i, keys)
 

@@ -84,9 +84,6 @@ def test_calculated_metrics_profit_values_on_tiny_db(tiny_db):
     assert rows == pytest.approx({"Google Search": 2000.0, "Meta": 20.0, "LinkedIn": 200.0})
 
 
-@pytest.mark.xfail(strict=True, reason="query_engine.metric_formula.expand_formula returns a new Div node from its "
-                   "transform, so sqlglot does not descend into it and the measures under '/' stay unaggregated "
-                   "(reported to the lead with a fix)")
 def test_calculated_metrics_divided_values_on_tiny_db(tiny_db):
     rows = answer_rows(tiny_db, "AOV = revenue / conversions")
     assert rows == pytest.approx({"Google Search": 2250.0 / 45, "Meta": 40.0 / 2, "LinkedIn": 300.0 / 3})

@@ -124,9 +124,13 @@ def test_compile_calculated_metric_profit(tiny_db):
 
 
 def test_compile_calculated_metric_division_is_zero_safe(tiny_db):
-    model = _with_formula("aov", "revenue / conversions")
-    sql = compile_spec(QuerySpec(metrics=("aov",), dimensions=("channel",)), model).sql
-    assert "NULLIF" in sql
+    model = _with_formula("revenue_per_click", "revenue / clicks")
+    sql = compile_spec(QuerySpec(metrics=("revenue_per_click",), dimensions=("channel",)), model).sql
+    assert "NULLIF(SUM(d.clicks), 0)" in sql
+    con = duckdb.connect(str(tiny_db), read_only=True)
+    rows = dict(con.execute(sql).fetchall())
+    con.close()
+    assert rows["Google Search"] == pytest.approx(2250 / 500) and rows["Meta"] == pytest.approx(40 / 50)
 
 
 @pytest.mark.parametrize("formula, message", [
