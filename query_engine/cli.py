@@ -219,10 +219,11 @@ def _print_table(answer: Answer) -> None:
     if result is None:
         return
     cells = format_table(result, answer.columns or None)
+    shown = cells[-50:] if answer.forecast is not None else cells[:50]  # a forecast's news is at the end
     headers = list(result.columns)
-    widths = [max([len(h)] + [len(row[h]) for row in cells[:50]]) for h in headers]
+    widths = [max([len(h)] + [len(row[h]) for row in shown]) for h in headers]
     print("  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths)))
-    for row in cells[:50]:
+    for row in shown:
         print("  " + "  ".join(row[h].ljust(w) for h, w in zip(headers, widths)))
     if len(cells) > 50 or result.truncated:
         print(f"  ... {len(result.rows)} rows{' (capped)' if result.truncated else ''}")

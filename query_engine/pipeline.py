@@ -53,6 +53,7 @@ class Answer:
     cost_usd: float = 0.0  # model calls made for this answer (SQL and insights); 0 offline
     question_id: str = ""
     notes: tuple[str, ...] = ()  # what the model stages did: dropped statements, fallbacks
+    forecast: Any = None  # a ForecastOutcome when the reading asked about the future
 
 
 class Pipeline:
@@ -127,6 +128,8 @@ class Pipeline:
                question: str | None = None, question_id: str | None = None) -> Answer:
         """Compile, check, run and summarise one reading; failures come back in Answer.error."""
         spec = reading.spec if isinstance(reading, Interpretation) else reading
+        if spec.forecast is not None:
+            return self._answer_forecast(spec, progress)
         asked_question, asked_id = self._asked.lookup(spec)
         question = question or asked_question
         question_id = question_id or asked_id or (new_question_id() if self.llm is not None else "")
@@ -149,6 +152,23 @@ class Pipeline:
         if answer.result is not None and answer.result.rows and self._ready(TaskType.INSIGHTS_GENERATION):
             answer = self._model_insights(answer, question, spec)
         return answer
+
+    def _answer_forecast(self, spec: QuerySpec, progress: Callable[[str, float], None] | None) -> Answer:
+        """Run the history query like any reading, then project it with a backtested statistical model."""
+        history = self.answer(spec.with_changes(forecast=None), progress)
+        if history.error or history.result is None or spec.forecast is None:
+            return replace(history, spec=spec)
+        from query_engine.forecasting import forecast, is_additive  # statsmodels loads only for forecasts
+
+        started = time.perf_counter()
+        try:
+            outcome = forecast(history.result, history.columns, spec.forecast, self.profile.as_of or dt.date.today(),
+                               additive=is_additive(self.model.metric(spec.metrics[0])))
+        except ClarifyError as exc:
+            return replace(history, error=str(exc), spec=spec)
+        timings = {**history.timings_ms, "forecasting": round((time.perf_counter() - started) * 1000, 2)}
+        return replace(history, columns=outcome.columns, result=outcome.result, insights=outcome.insights,
+                       chart=None, timings_ms=timings, spec=spec, forecast=outcome)
 
     def _prefer_model_sql(self, compiled: Answer, guarded: Any, source: str,
                           progress: Callable[[str, float], None] | None) -> Answer:

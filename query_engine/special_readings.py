@@ -33,13 +33,16 @@ def forecast_readings(parsed: ParsedQuestion, model: SemanticModel, profile: Dat
     grain = "day" if days <= 45 else "week" if days <= 200 else "month"
     dims = (grain, *(d for d in parsed.dimensions if d not in model.time_grains))
     target = _target(" ".join(t.key for t in parsed.tokens))
+    # Enough history to fit weekly seasonality and to look a year back, without fitting every day ever.
+    history_days = 450 if grain == "day" else 730
+    history = DateRange(as_of - dt.timedelta(days=history_days - 1), as_of, f"history, last {history_days} days")
     readings = []
     for rank, (method, weight, how) in enumerate(METHODS, start=1):
-        spec = QuerySpec(metrics=(metric,), dimensions=dims, filters=_filters(parsed),
+        spec = QuerySpec(metrics=(metric,), dimensions=dims, filters=_filters(parsed), date_range=history,
                          forecast=Forecast(horizon.start, horizon.end, method, target))  # type: ignore[arg-type]
         label = model.metric(metric).label
         text = (f"Forecast of {label} ({model.metric(metric).description.rstrip('.')}) by {grain} for "
-                f"{horizon.describe()}, from history through {as_of.isoformat()}, by {how}")
+                f"{horizon.describe()}, from {history.describe()}, by {how}")
         if target is not None:
             text += f"; checks whether the total reaches {target:,.0f}"
         readings.append(Interpretation(spec, text + ".", how, round(certainty * weight, 3), rank,

@@ -62,6 +62,11 @@ def show_answer(answer: Answer, key: str) -> None:
     result = answer.result
     if result is None:
         return
+    if answer.forecast is not None:
+        from ui.forecast_view import show_forecast  # the forecast view builds on this module's table helpers
+
+        show_forecast(answer.forecast, key=key + ".forecast")
+        return
     figure = build_figure(answer.chart, result, answer.columns) if answer.chart else None
     table_area, chart_area = st.columns([2, 3]) if figure is not None else (st.container(), None)
     with table_area:
