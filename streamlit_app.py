@@ -14,10 +14,15 @@ pages = [
     st.Page("pages/history.py", title="History", icon=":material/history:"),
     st.Page("pages/data.py", title="Data", icon=":material/table_view:"),
 ]
-# Cost & usage arrives with the model router as pages/cost_usage.py; it is listed only once the file
-# exists, so the app never points at a missing page.
-if (PAGES_DIR / "cost_usage.py").is_file():
-    pages.append(st.Page("pages/cost_usage.py", title="Cost & usage", icon=":material/payments:"))
+OPTIONAL_PAGES = (
+    ("investigate.py", "Investigate & forecast", ":material/query_stats:"),
+    ("evaluation.py", "Evaluation", ":material/fact_check:"),
+    ("vision.py", "Chart vision", ":material/image_search:"),
+    ("cost_usage.py", "Cost & usage", ":material/payments:"),
+)
+# Listed only when the page file exists, so the app never points at a missing page.
+pages += [st.Page(f"pages/{name}", title=title, icon=icon) for name, title, icon in OPTIONAL_PAGES
+          if (PAGES_DIR / name).is_file()]
 
 page = st.navigation(pages)
 st.sidebar.caption("Clarify asks before it answers: pick the reading you mean, then check the SQL it ran.")

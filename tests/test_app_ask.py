@@ -230,3 +230,23 @@ def test_friendly_errors_show_a_message_and_the_page_goes_on(kind, expected):
     assert at.error[0].value.startswith(expected)
     assert "internal detail" not in at.error[0].value and "Traceback" not in at.error[0].value
     assert at.markdown[-1].value == "the page goes on"
+
+
+def test_ask_forecast_question_shows_projection_with_band(app, demo_db):
+    at = ask(app, "forecast spend for the next 30 days")
+    assert not at.exception
+    assert pick_keys(at) == ["ask.pick.1", "ask.pick.2"]
+    at = at.button(key="ask.pick.1").click().run(timeout=90)
+    assert not at.exception
+    frame = at.dataframe[0].value
+    forecast_rows = frame[frame["kind"] == "forecast"]
+    assert len(forecast_rows) == 30 and (forecast_rows["lower"] <= forecast_rows["upper"]).all()
+    assert len(at.get("plotly_chart")) == 1
+    assert any("MAPE" in m.value or "backtest" in m.value.lower() for m in at.markdown)
+
+
+def test_ask_why_question_offers_a_guided_investigation(app):
+    at = ask(app, "why did ROAS drop in October?")
+    assert not at.exception
+    assert any(b.key == "ask.investigate" for b in at.button)
+    assert len(pick_keys(at)) >= 3

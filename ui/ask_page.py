@@ -38,6 +38,11 @@ def render_ask_page(state: AskState, scope_slot: DeltaGenerator) -> None:
         return
     for note in understanding.notes:
         st.caption(note)
+    if understanding.intent == "investigate":
+        _offer_investigation(understanding.question)
+    elif understanding.intent == "forecast":
+        st.caption("A forecast: each reading projects the history with a different method; the band is a 90% "
+                   "interval and the backtested error says how far past projections were off.")
     readings = understanding.interpretations
     if state.picked_rank is None and readings[0].confidence >= settings.confident_threshold:
         state.picked_rank = readings[0].rank  # confident: answer at once, other readings stay one click away
@@ -48,6 +53,15 @@ def render_ask_page(state: AskState, scope_slot: DeltaGenerator) -> None:
         return
     with friendly_errors("answering this reading"):
         _show_picked(pipeline, state, understanding, picked, interpreting_ms)
+
+
+def _offer_investigation(question: str) -> None:
+    left, right = st.columns([3, 1])
+    left.info("A why question: the readings below compare the period with the one before. A guided investigation "
+              "breaks the change down by every dimension and ranks what drove it.", icon=":material/troubleshoot:")
+    if right.button("Investigate step by step", key="ask.investigate", icon=":material/query_stats:"):
+        st.session_state["investigate.question"] = question
+        st.switch_page("pages/investigate.py")
 
 
 def _show_scope(pipeline: Pipeline, state: AskState) -> None:

@@ -21,7 +21,7 @@ def render_investigation(pipeline: Pipeline) -> None:
     """The whole flow: question -> proposed plan -> edits -> run -> explanation with tables and charts."""
     question = st.text_input("Why question", value=EXAMPLE, key=PREFIX + "question")
     if st.button("Propose a plan", key=PREFIX + "propose", icon=":material/checklist:"):
-        st.session_state[PREFIX + "plan"] = propose_plan(question, pipeline.model, pipeline.profile)
+        st.session_state[PREFIX + "plan"] = _plan(question, pipeline)
         st.session_state.pop(PREFIX + "outcome", None)
     plan: InvestigationPlan | None = st.session_state.get(PREFIX + "plan")
     if plan is None:
@@ -34,6 +34,19 @@ def render_investigation(pipeline: Pipeline) -> None:
     outcome: InvestigationOutcome | None = st.session_state.get(PREFIX + "outcome")
     if outcome is not None:
         show_outcome(outcome)
+
+
+def _plan(question: str, pipeline: Pipeline) -> InvestigationPlan:
+    """The orchestration model's plan when its route has a key (checked, limited), else the drill-down."""
+    from router import LLMRouter, TaskType
+
+    if LLMRouter.is_available(TaskType.WORKFLOW_ORCHESTRATION):
+        from query_engine.investigation_llm import model_plan
+        from query_engine.llm_access import RouterLLM
+
+        plan, _cost = model_plan(RouterLLM(), question, pipeline.model, pipeline.profile)
+        return plan
+    return propose_plan(question, pipeline.model, pipeline.profile)
 
 
 def edit_plan(plan: InvestigationPlan) -> InvestigationPlan:
