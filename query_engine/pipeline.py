@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import duckdb
 
+from query_engine.calculated_metrics import apply_calculated_metrics, load_definitions
 from query_engine.chart_spec import ChartSpec, chart_spec
 from query_engine.data_profile import DataProfile, profile_database
 from query_engine.descriptions import describe_spec
@@ -77,7 +78,10 @@ class Pipeline:
         """Open a database read-only with its semantic model; `llm` enables the model-backed stages."""
         path = Path(database or settings.database_path).expanduser().resolve()
         con = open_connection(path, memory_limit=settings.memory_limit, threads=settings.threads)
-        return cls(con, load_semantic_model(model_path), settings, path, llm)
+        model = load_semantic_model(model_path)
+        # The analyst's calculated metrics ("profit = revenue - spend") join the model they were defined on.
+        model = apply_calculated_metrics(model, load_definitions(settings.home, model))
+        return cls(con, model, settings, path, llm)
 
     def close(self) -> None:
         """Release the connection."""

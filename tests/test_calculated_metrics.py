@@ -149,3 +149,20 @@ def test_draft_from_words_refuses_a_formula_over_missing_data():
     llm = FakeLLM(json.dumps({"name": "blended CAC", "formula": "spend / new_customers"}))
     with pytest.raises(CalculatedMetricError, match="no 'new_customers'"):
         draft_from_words(llm, "CAC is spend per new customer", MODEL)
+
+
+def test_calculated_metrics_saved_definitions_answer_questions_through_the_pipeline(tiny_db, clarify_home):
+    from query_engine.pipeline import Pipeline
+    from query_engine.semantic_model import load_semantic_model
+    from query_engine.settings import Settings
+
+    base = load_semantic_model()
+    save_definitions(clarify_home, [parse_definition("net return = revenue - spend", base)])
+    pipeline = Pipeline.open(Settings(home=clarify_home), tiny_db)
+    try:
+        reading = pipeline.understand("net return by channel").interpretations[0]
+        rows = {row[0]: row[1] for row in pipeline.answer(reading).result.rows}
+    finally:
+        pipeline.close()
+    assert reading.spec.metrics[0] == "net_return"
+    assert rows["Google Search"] == pytest.approx(2250 - 250) and rows["LinkedIn"] == pytest.approx(300 - 100)

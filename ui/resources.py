@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from query_engine.calculated_metrics import definitions_path
 from query_engine.demo_database import ensure_demo_database
 from query_engine.llm_access import RouterLLM
 from query_engine.pipeline import Answer, Pipeline
@@ -67,7 +68,9 @@ def _open_pipeline(key: str, _settings: Settings, _path: Path) -> Pipeline:
 
 def _settings_key(settings: Settings, path: Path) -> str:
     stamp = path.stat().st_mtime_ns if path.is_file() else 0
-    return json.dumps([str(path.resolve()), stamp, settings.time_limit_s, settings.row_cap,
+    metrics = definitions_path(settings.home)
+    metrics_stamp = metrics.stat().st_mtime_ns if metrics.is_file() else 0  # new calculated metrics reopen
+    return json.dumps([str(path.resolve()), stamp, metrics_stamp, settings.time_limit_s, settings.row_cap,
                        settings.memory_limit, settings.threads])
 
 
