@@ -13,6 +13,7 @@ from typing import Any, Callable
 import duckdb
 
 from query_engine.calculated_metrics import apply_calculated_metrics, load_definitions
+from query_engine.period_notes import partial_period_note
 from query_engine.chart_spec import ChartSpec, chart_spec
 from query_engine.data_profile import DataProfile, profile_database
 from query_engine.descriptions import describe_spec
@@ -146,6 +147,9 @@ class Pipeline:
         except ClarifyError as exc:
             return Answer("", error=str(exc), timings_ms=timings, spec=spec, question_id=question_id)
         answer = self._run(compiled.sql, compiled.columns, timings, progress, spec=spec)
+        if answer.result is not None:
+            note = partial_period_note(spec, answer.result, self.profile.as_of)
+            answer = replace(answer, insights=(note, *answer.insights)[:5]) if note else answer
         if written is not None:
             answer = self._prefer_model_sql(answer, written.guarded, written.source, progress)
             answer = replace(answer, cost_usd=written.cost_usd)
