@@ -145,7 +145,10 @@ def test_learning_loop_after_n_picks_ranks_the_usual_reading_first_and_reset_res
 
 
 def test_learning_loop_applies_to_other_questions_with_the_same_ambiguity(context, store):
+    revenue = next(r for r in interpret(QUESTION, context).interpretations if r.distinction == "performance = Revenue")
+    [(key, option)] = revenue.choices
     for _ in range(3):
-        store.record([(PERF, "performance = Revenue")], QUESTION)
-    top = interpret("best channel last month", context, preferences=store.preferences()).interpretations[0]
-    assert dict(top.choices)[PERF] == "performance = Revenue"
+        store.record(revenue.choices, QUESTION)
+    before = interpret("best channel last month", context).interpretations[0]
+    after = interpret("best channel last month", context, preferences=store.preferences()).interpretations[0]
+    assert (dict(before.choices)[key], dict(after.choices)[key]) == ("performance = ROAS", option)
