@@ -104,7 +104,7 @@ def _case(line: str, number: int) -> QuestionCase:
         rows = data.get("expected_rows")
         problem = ("kind must be one of " + ", ".join(KINDS) if kind not in KINDS else
                    "match must be set or prefix" if match not in MATCHES else
-                   "q (the question) is missing" if not str(data.get("q", "")).strip() else
+                   "q (the question) is missing" if "q" not in data or (kind != "refuse" and not str(data["q"]).strip()) else
                    "give refs or expected_rows" if kind != "refuse" and not refs and rows is None else "")
         if problem:
             raise ValueError(problem)

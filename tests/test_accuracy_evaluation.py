@@ -124,12 +124,18 @@ def test_evaluate_llm_argument_routes_the_run_and_costs_are_counted(tiny_pipelin
     ('{"id": "x", "q": "a", "kind": "clear"}', "give refs or expected_rows"),
     ('{"id": "x", "q": "a", "kind": "clear", "refs": ["SELECT 1"], "match": "fuzzy"}', "match must be set or prefix"),
     ('{"id": "x", "kind": "refuse"}', "q (the question) is missing"),
+    ('{"id": "x", "q": "  ", "kind": "clear", "refs": ["SELECT 1"]}', "q (the question) is missing"),
     ('not json', "Expecting value"),
 ])
 def test_parse_cases_names_the_bad_line(line, problem):
     with pytest.raises(EvaluationError) as caught:
         parse_cases(['{"id": "ok", "q": "Delete it", "kind": "refuse"}', line])
     assert caught.value.message.startswith("Line 2 of the question set") and problem in caught.value.message
+
+
+def test_parse_cases_blank_question_may_be_a_refuse_case():
+    [case] = parse_cases(['{"id": "blank", "q": "   ", "kind": "refuse"}'])
+    assert (case.q, case.kind, case.refs) == ("   ", "refuse", ())
 
 
 def test_parse_cases_empty_set_is_an_error():
