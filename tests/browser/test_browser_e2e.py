@@ -55,3 +55,27 @@ def test_browser_ask_pick_second_reading_and_find_it_in_history(app_url, page, d
     entry.wait_for()
     assert QUESTION in entry.inner_text()
     assert "reading 2" in entry.inner_text()
+
+
+def test_browser_forecast_question_shows_projection_chart(app_url, page):
+    page.goto(app_url)
+    page.get_by_label("Your question").wait_for()
+    ask(page, "forecast spend for the next 30 days")
+    page.locator(".st-key-ask-reading-2").wait_for()
+    assert reading_cards(page).count() == 2
+    page.locator(".st-key-ask-pick-1 button").click()  # the forecast's rows sit in an expander, not on show
+    page.get_by_text("Backtested error (MAPE)", exact=True).wait_for(timeout=90_000)
+    page.locator(".js-plotly-plot").first.wait_for()
+    assert page.locator(".js-plotly-plot").count() >= 1
+
+
+def test_browser_why_question_opens_a_guided_investigation(app_url, page):
+    page.goto(app_url)
+    page.get_by_label("Your question").wait_for()
+    ask(page, "why did ROAS drop in October?")
+    page.get_by_role("button", name="Investigate step by step").click()
+    page.get_by_role("heading", name="Investigate & forecast").wait_for()
+    page.get_by_role("button", name="Propose a plan").click()
+    page.get_by_role("button", name="Run the plan").click()
+    page.get_by_text("Meta", exact=False).first.wait_for(timeout=60_000)
+    assert "Europe" in page.locator("[data-testid='stMain']").inner_text()
