@@ -8,5 +8,7 @@ with friendly_errors("answering your question"):
     scope_slot = render_question_box(state)
     # Imported once the box is on screen: pandas, plotly and DuckDB take about a second on a cold start.
     from ui.ask_page import render_ask_page
+    from ui.report_actions import render_pinned_report
 
     render_ask_page(state, scope_slot)
+    render_pinned_report()

@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     pick.add_argument("--all", action="store_true", help="run every reading")
     ask.add_argument("--as-of", type=_date, help="resolve relative dates against YYYY-MM-DD instead of the data's latest date")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
+    sub.add_parser("evaluate", help="score the engine on a question set: evaluate QUESTIONS.jsonl [--db PATH] [--json]")
     sql = sub.add_parser("sql", help="check and run one SQL statement (the path edited SQL takes)")
     sql.add_argument("sql")
     sql.add_argument("--db", type=Path)
@@ -51,6 +52,11 @@ def _date(text: str) -> dt.date:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["evaluate"]:  # `evaluate QUESTIONS.jsonl [--db PATH] [--json]` parses its own arguments
+        from query_engine.accuracy_evaluation import main as evaluate
+
+        return evaluate(argv[1:], settings=Settings.from_environ(os.environ), llm=router_llm(os.environ))
     args = build_parser().parse_args(argv)
     settings = Settings.from_environ(os.environ)
     try:

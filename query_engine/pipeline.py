@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import duckdb
 
@@ -88,10 +88,13 @@ class Pipeline:
         """Release the connection."""
         self.con.close()
 
-    def understand(self, question: str, as_of: dt.date | None = None, *,
-                   question_id: str | None = None) -> Understanding:
-        """Interpret a question into ranked readings (or a refusal); a model's readings come first when it has a key."""
-        offline = interpret(question, self.context, as_of)
+    def understand(self, question: str, as_of: dt.date | None = None, *, question_id: str | None = None,
+                   preferences: Mapping[str, str] | None = None) -> Understanding:
+        """Interpret a question into ranked readings (or a refusal); a model's readings come first when it has a key.
+
+        `preferences` (ambiguity -> the option a team keeps picking) rank learned choices first.
+        """
+        offline = interpret(question, self.context, as_of, preferences)
         if self.llm is None:
             return offline
         offline = replace(offline, question_id=question_id or new_question_id())

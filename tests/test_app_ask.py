@@ -250,3 +250,15 @@ def test_ask_why_question_offers_a_guided_investigation(app):
     assert not at.exception
     assert any(b.key == "ask.investigate" for b in at.button)
     assert len(pick_keys(at)) >= 3
+
+
+def test_ask_learns_the_reading_a_team_keeps_picking(demo_db, monkeypatch):
+    monkeypatch.setenv("CLARIFY_DB", str(demo_db))
+    cards = lambda at: [m.value for m in at.markdown if m.value.startswith("**Reading ")]  # noqa: E731
+    for _ in range(3):  # three sessions, each picks the CPA reading (ranked 4th before learning)
+        at = ask(AppTest.from_file(APP, default_timeout=30).run(), QUESTION)
+        assert "CPA" in next(c for c in cards(at) if c.startswith("**Reading 4"))
+        at.button(key="ask.pick.4").click().run()
+        assert not at.exception
+    at = ask(AppTest.from_file(APP, default_timeout=30).run(), QUESTION)
+    assert "CPA" in next(c for c in cards(at) if c.startswith("**Reading 1"))

@@ -86,3 +86,17 @@ def test_cli_text_output_shows_readings_and_table(tiny_db, clarify_home):
     proc = cli("ask", "spend by channel", "--db", str(tiny_db), env_home=clarify_home)
     assert proc.returncode == 0
     assert "#1" in proc.stdout and "Google Search" in proc.stdout and "$250.00" in proc.stdout
+
+
+def test_cli_evaluate_scores_a_question_set(tiny_db, clarify_home, tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join(json.dumps(c) for c in [
+        {"id": "a", "q": "spend by channel", "kind": "clear", "match": "set",
+         "refs": ["SELECT c.channel, SUM(d.spend) FROM campaign_daily d JOIN campaigns c USING (campaign_id) GROUP BY 1"]},
+        {"id": "b", "q": "drop the table", "kind": "refuse", "refs": [], "match": "set"},
+        {"id": "c", "q": "spend by channel", "kind": "clear", "match": "set", "expected_rows": [["Nowhere", 1.0]]},
+    ]), encoding="utf-8")
+    proc = cli("evaluate", str(cases), "--db", str(tiny_db), "--json", env_home=clarify_home)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)["summary"]
+    assert summary["top1_accuracy"] == 0.5 and summary["refusal_accuracy"] == 1.0 and summary["questions"] == 3

@@ -15,7 +15,8 @@ from ui.adjust_controls import adjust_form, spec_changes
 from ui.answer_view import escape_markdown, show_answer, show_stages
 from ui.error_messages import friendly_errors
 from ui.reading_cards import show_readings
-from ui.resources import answer_spec, answer_sql, get_history, get_pipeline, load_settings, understand
+from ui.report_actions import render_report_actions
+from ui.resources import answer_spec, answer_sql, get_history, get_learning, get_pipeline, load_settings, understand
 from ui.run_record import answer_entry, record_once, refusal_entry, run_key
 from ui.state import SQL_EDITOR_KEY, AskState, ask_question, clear_widgets, pick_reading
 
@@ -106,6 +107,9 @@ def _show_picked(pipeline: Pipeline, state: AskState, understanding: Understandi
         st.caption("Adjusted: " + describe_spec(spec, pipeline.model, pipeline.profile))
     show_stages(answer, interpreting_ms)
     show_answer(answer, key="ask.answer")
+    if answer.result is not None and not answer.error:
+        render_report_actions(answer, question=understanding.question, reading=picked, database=pipeline.database,
+                              key=f"ask.actions.{picked.rank}", llm=pipeline.llm)
     _show_sql_editor(state, answer)
     _record(state, understanding, picked, spec, answer, interpreting_ms, pipeline)
 
@@ -138,7 +142,8 @@ def _record(state: AskState, understanding: Understanding, picked: Interpretatio
     key = run_key(understanding.question, understanding.as_of, picked.rank, _spec_json(spec), state.edited_sql)
     entry = answer_entry(understanding.question, understanding.as_of, picked.rank, text, spec, answer, changes,
                          interpreting_ms, engine=picked.engine)
-    record_once(get_history(load_settings()), state, key, entry)
+    if record_once(get_history(load_settings()), state, key, entry) is not None and picked.choices:
+        get_learning(load_settings()).record(picked.choices, understanding.question)
 
 
 def _spec_json(spec: QuerySpec) -> str:

@@ -7,7 +7,8 @@ from sqlglot import exp
 
 from query_engine.pipeline import Pipeline
 from query_engine.value_format import format_value
-from ui.resources import get_pipeline, load_settings, pipeline_key
+from ui.glossary_view import render_glossary
+from ui.resources import get_learning, get_pipeline, load_settings, pipeline_key
 
 SAMPLE_ROWS = 10
 DIRECTIONS = {"higher": "higher is better", "lower": "lower is better", "neutral": "neither"}
@@ -24,7 +25,8 @@ def render_data_page() -> None:
     as_of.metric("As of (latest date)", str(profile.as_of or "—"))
     tables.metric("Tables", len(model.tables))
     st.caption(f"Database: {pipeline.database}")
-    tab_tables, tab_metrics, tab_dims = st.tabs(["Tables", "Metrics", "Dimensions and time"])
+    tab_tables, tab_metrics, tab_dims, tab_glossary = st.tabs(["Tables", "Metrics", "Dimensions and time",
+                                                               "Learned glossary"])
     with tab_tables:
         _show_tables(pipeline)
     with tab_metrics:
@@ -34,6 +36,10 @@ def render_data_page() -> None:
         grains = pd.DataFrame([{"Grain": g.label, "Name": n, "Also called": ", ".join(g.synonyms)}
                                for n, g in model.time_grains.items()])
         st.dataframe(grains, hide_index=True, key="data.grains")
+    with tab_glossary:
+        st.caption("When analysts keep picking the same reading of an ambiguous phrase, Clarify ranks it first "
+                   "for everyone here. Review, change or reset what it learned.")
+        render_glossary(get_learning(load_settings()))
 
 
 def metrics_frame(pipeline: Pipeline) -> pd.DataFrame:

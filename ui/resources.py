@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from query_engine.calculated_metrics import definitions_path
+from query_engine.choice_learning import ChoiceLearning
 from query_engine.demo_database import ensure_demo_database
 from query_engine.llm_access import RouterLLM
 from query_engine.pipeline import Answer, Pipeline
@@ -90,15 +91,28 @@ def get_history(settings: Settings) -> QuestionHistory:
 
 
 def understand(pipeline: Pipeline, question: str, as_of: dt.date | None) -> tuple[Understanding, float]:
-    """The readings of a question and the ms it took (0 when they came from the cache)."""
+    """The readings of a question, ranked with the team's learned preferences, and the ms it took."""
     started = time.perf_counter()
-    understanding = _understand(pipeline_key(pipeline), question, as_of, pipeline)
+    preferences = get_learning(load_settings()).preferences()
+    understanding = _understand(pipeline_key(pipeline), question, as_of, json.dumps(preferences, sort_keys=True),
+                                pipeline)
     return understanding, round((time.perf_counter() - started) * 1000, 2)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _understand(key: str, question: str, as_of: dt.date | None, _pipeline: Pipeline) -> Understanding:
-    return _pipeline.understand(question, as_of)
+def _understand(key: str, question: str, as_of: dt.date | None, preferences_json: str,
+                _pipeline: Pipeline) -> Understanding:
+    return _pipeline.understand(question, as_of, preferences=json.loads(preferences_json))
+
+
+@st.cache_resource(max_entries=4)
+def _learning_at(home: str) -> ChoiceLearning:
+    return ChoiceLearning.in_home(Path(home))
+
+
+def get_learning(settings: Settings) -> ChoiceLearning:
+    """The store of the analysts' picks and the preferences learned from them."""
+    return _learning_at(str(settings.home))
 
 
 def answer_spec(pipeline: Pipeline, spec_json: str) -> Answer:
