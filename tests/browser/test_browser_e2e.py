@@ -79,3 +79,19 @@ def test_browser_why_question_opens_a_guided_investigation(app_url, page):
     page.get_by_role("button", name="Run the plan").click()
     page.get_by_text("Meta", exact=False).first.wait_for(timeout=60_000)
     assert "Europe" in page.locator("[data-testid='stMain']").inner_text()
+
+
+def test_browser_evaluation_page_and_report_download(app_url, page, tmp_path):
+    page.goto(app_url)
+    page.get_by_label("Your question").wait_for()
+    ask(page, "revenue by channel in 2024")
+    page.locator("[data-testid='stDataFrame']").first.wait_for()
+    with page.expect_download(timeout=60_000) as download_info:
+        page.get_by_role("button", name="Download report (HTML)").first.click()
+    saved = tmp_path / "report.html"
+    download_info.value.save_as(saved)
+    html = saved.read_text(encoding="utf-8")
+    assert "revenue by channel in 2024" in html and "plotly" in html.lower()
+    page.get_by_role("link", name="Evaluation").click()
+    page.get_by_role("heading", name="Evaluation").wait_for()
+    page.get_by_role("heading", name="Accuracy evaluation").wait_for()
