@@ -14,9 +14,11 @@ import psycopg
 from psycopg import sql as pgsql
 from sqlglot import exp, parse_one
 
+from query_engine.data_profile import DataProfile, profile_database
 from query_engine.errors import DatabaseMissing, QueryFailed, QueryTimeout
 from query_engine.model_inference import ColumnFacts, model_from_facts
 from query_engine.query_spec import QueryResult
+from query_engine.semantic_model import SemanticModel
 from query_engine.sql_guard import GuardedSql, GuardPolicy, guard_sql
 
 SAMPLE_ROWS = 100_000  # statistics for inference come from at most this many rows per table
@@ -72,6 +74,17 @@ def execute(con: psycopg.Connection, guarded: GuardedSql, *, time_limit_s: float
                           hint="Check the column and table names, or rephrase the question.") from None
     rows = tuple(tuple(_plain(v) for v in row) for row in fetched[:row_cap])
     return QueryResult(columns, rows, (time.perf_counter() - started) * 1000, len(fetched) > row_cap)
+
+
+def profile(con: psycopg.Connection, model: SemanticModel) -> DataProfile:
+    """The data profile (date span, dimension values, row counts) read over a PostgreSQL connection."""
+    try:
+        return profile_database(con, model)  # type: ignore[arg-type]  (psycopg offers the same cursor calls)
+    except psycopg.Error as exc:
+        raise QueryFailed(f"PostgreSQL could not profile the data: {_first_line(exc)}",
+                          hint="Check that the model's tables and columns exist in the database.") from None
+    finally:
+        con.rollback()
 
 
 class _Rollback(Exception):

@@ -12,7 +12,6 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from query_engine.data_profile import profile_database
@@ -76,7 +75,7 @@ def postgres_url():
 @pytest.fixture(scope="session")
 def pg_demo(postgres_url, demo_db):
     """The demo database's two tables copied into PostgreSQL."""
-    source = duckdb.connect(str(demo_db), read_only=True)
+    source = open_connection(demo_db)  # same settings as every other connection to the shared demo file
     with psycopg.connect(postgres_url, autocommit=True) as con:
         for table in ("campaigns", "campaign_daily"):
             cols = source.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
@@ -122,6 +121,7 @@ def test_postgres_answers_match_duckdb_for_the_question_cases(pg_con, demo_db):
             assert got.columns == expected.columns, case["q"]
             assert _normal(got.rows) == _normal(expected.rows), (case["q"], guarded.sql)
             compared += 1
+    duck.close()
     assert compared >= 60
 
 
@@ -133,7 +133,9 @@ def test_postgres_answers_match_duckdb_for_the_question_cases(pg_con, demo_db):
 def test_postgres_transpiles_duckdb_functions(pg_con, demo_db, sql):
     policy = policy_for_model(load_semantic_model())
     guarded = guard_sql(sql, policy)
-    expected = duckdb_execute(open_connection(demo_db), guarded)
+    duck = open_connection(demo_db)
+    expected = duckdb_execute(duck, guarded)
+    duck.close()
     got = pg.execute(pg_con, guarded)
     assert _normal(got.rows) == _normal(expected.rows)
     assert len(got.rows) >= 1
@@ -190,6 +192,7 @@ def test_postgres_question_over_introspected_model_matches_duckdb(pg_con, demo_d
     reading = interpret("ROAS by channel in 2025", context).interpretations[0]
     guarded = guard_sql(compile_spec(reading.spec, model).sql, policy_for_model(model))
     expected = duckdb_execute(duck, guarded)
+    duck.close()
     assert _normal(pg.execute(pg_con, guarded).rows) == _normal(expected.rows)
     assert reading.spec.metrics[0] == "roas" and reading.spec.dimensions == ("channel",)
     assert len(expected.rows) == 7
@@ -200,3 +203,12 @@ def test_connect_reports_an_unreachable_server():
 
     with pytest.raises(DatabaseMissing, match="Could not connect"):
         pg.connect(f"postgresql://postgres@127.0.0.1:{_free_port()}/postgres", connect_timeout_s=2)
+
+
+def test_postgres_profile_then_queries_still_run(pg_con, demo_db):
+    model = load_semantic_model()
+    profile = pg.profile(pg_con, model)
+    assert (profile.first_date, profile.as_of) == (dt.date(2024, 1, 1), dt.date(2025, 11, 15))
+    assert profile.values["channel"] == ("Display", "Email", "Google Search", "LinkedIn", "Meta", "TikTok", "YouTube")
+    guarded = guard_sql("SELECT COUNT(*) AS n FROM campaigns c", policy_for_model(model))
+    assert pg.execute(pg_con, guarded).rows[0][0] == profile.row_counts["campaigns"]
