@@ -1,4 +1,4 @@
-"""Take docs/screenshots/ask_page.png: the Ask page with readings and an answer, on the full demo data.
+"""Take docs/screenshots/ask_page.png (readings and an answer) and evaluation_page.png, on the full demo data.
 
 Run: .venv/bin/python bench/screenshot.py [output.png]   (needs /usr/bin/chromium; never `playwright install`)
 """
@@ -38,6 +38,34 @@ def take_screenshot(output: Path) -> Path:
     return output
 
 
+EVALUATION_OUTPUT = DEFAULT_OUTPUT.with_name("evaluation_page.png")
+# (question, reading to pick; None where the top reading is confident and answers at once)
+LOG_QUESTIONS = (("Show me high performing campaigns", 2), ("revenue last month", 1), ("CTR by channel", None),
+                 ("worst performing channel", 1), ("best channels last quarter", 2), ("spend by region in 2025", None))
+
+
+def take_evaluation_screenshot(output: Path) -> Path:
+    """Ask a few questions (picking readings) so the log has something to show, then shoot the Evaluation page."""
+    with tempfile.TemporaryDirectory(prefix="clarify_shot_") as folder:
+        home = Path(folder)
+        ensure_demo_database(home / DEMO_DATABASE_NAME)
+        with running_app(home, None) as url, chromium_page(width=1400, height=2400) as page:
+            page.goto(url)
+            page.get_by_label("Your question").wait_for(timeout=60_000)
+            for question, rank in LOG_QUESTIONS:
+                ask(page, question)
+                if rank is not None:
+                    pick(page, rank)
+                page.locator("[data-testid='stDataFrame']").first.wait_for()
+            page.get_by_role("link", name="Evaluation").click()
+            page.get_by_role("heading", name="Accuracy evaluation").wait_for()
+            page.locator(".js-plotly-plot").first.wait_for()
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(output), full_page=True)
+    return output
+
+
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUTPUT
     print(f"saved {take_screenshot(target)}")
+    print(f"saved {take_evaluation_screenshot(target.with_name('evaluation_page.png'))}")

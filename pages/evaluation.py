@@ -46,10 +46,13 @@ def show_usage_charts(stats: LogStatistics) -> None:
     """Questions per day and the distribution of picked ranks."""
     left, right = st.columns(2)
     days = pd.DataFrame(stats.questions_per_day, columns=["day", "questions"])
-    left.plotly_chart(px.bar(days, x="day", y="questions", title="Questions per day"), key="evaluation.chart.days")
+    days_figure = px.bar(days, x="day", y="questions", title="Questions per day")
+    days_figure.update_xaxes(type="category")  # one bar per calendar day, not a time axis with hour ticks
+    left.plotly_chart(days_figure, key="evaluation.chart.days")
     ranks = pd.DataFrame(stats.rank_counts, columns=["picked rank", "runs"])
     if not ranks.empty:
-        right.plotly_chart(px.bar(ranks, x="picked rank", y="runs", title="Which reading was picked"),
+        right.plotly_chart(px.bar(ranks.astype({"picked rank": str}), x="picked rank", y="runs",
+                                  title="Which reading was picked"),
                            key="evaluation.chart.ranks")
 
 
@@ -91,7 +94,8 @@ def show_trends(stats: LogStatistics) -> None:
     left, right = st.columns(2)
     if stats.latency_by_day:
         latency = pd.DataFrame(stats.latency_by_day, columns=["day", "median ms"])
-        left.plotly_chart(px.line(latency, x="day", y="median ms", markers=True, title="Median run time per day"),
+        left.plotly_chart(px.line(latency, x="day", y="median ms", markers=True, title="Median run time per day")
+                          .update_xaxes(type="category"),
                           key="evaluation.chart.latency")
     if stats.ledger_by_day:
         ledger = pd.DataFrame([{"day": d.day, "cost (USD)": d.cost_usd, "calls": d.calls,
