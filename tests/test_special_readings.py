@@ -34,10 +34,13 @@ def test_forecast_questions_get_trend_and_last_year_readings(pipeline, question,
     assert start in understanding.interpretations[0].description
 
 
-def test_forecast_history_query_runs(pipeline):
+def test_forecast_answer_holds_history_and_projection(pipeline):
     reading = pipeline.understand("forecast spend for the next 30 days").interpretations[0]
     answer = pipeline.answer(reading)
-    assert answer.error is None and len(answer.result.rows) == 685  # one row per day of history
+    assert answer.error is None and answer.forecast is not None
+    kinds = [row[answer.result.columns.index("kind")] for row in answer.result.rows]
+    assert kinds.count("actual") == 450 and kinds.count("forecast") == 30  # 450 days of history, 30 ahead
+    assert "forecasting" in answer.timings_ms
 
 
 def test_why_question_compares_the_period_with_the_one_before(pipeline):
