@@ -11,8 +11,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from query_engine.datasets import catalog_for
 from query_engine.demo_database import ensure_demo_database
-from query_engine.errors import ClarifyError
+from query_engine.errors import ClarifyError, IngestError
 from query_engine.llm_access import LLMAccess, RouterLLM
 from query_engine.pipeline import Answer, Pipeline
 from query_engine.query_spec import Understanding
@@ -29,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", help="interpret a question, list up to five readings and run the picked one")
     ask.add_argument("question")
-    ask.add_argument("--db", type=Path, help="DuckDB file (default: the demo database in $CLARIFY_HOME)")
+    _add_source_arguments(ask)
     pick = ask.add_mutually_exclusive_group()
     pick.add_argument("--pick", type=int, default=1, help="run reading N (default 1)")
     pick.add_argument("--all", action="store_true", help="run every reading")
@@ -38,9 +39,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("evaluate", help="score the engine on a question set: evaluate QUESTIONS.jsonl [--db PATH] [--json]")
     sql = sub.add_parser("sql", help="check and run one SQL statement (the path edited SQL takes)")
     sql.add_argument("sql")
-    sql.add_argument("--db", type=Path)
+    _add_source_arguments(sql)
     sql.add_argument("--json", action="store_true")
     return parser
+
+
+def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the data comes from: the demo, a DuckDB file, an uploaded file, a saved dataset or PostgreSQL."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--db", type=Path, help="DuckDB file with the campaign schema (default: the demo database)")
+    source.add_argument("--data", type=Path, help="a CSV, TSV, Parquet, Excel or JSON-lines file to load and query "
+                        "(loaded once into $CLARIFY_HOME/datasets; the same file is reused)")
+    source.add_argument("--dataset", help="a dataset loaded before, by name")
+    source.add_argument("--url", help="a PostgreSQL URL (postgresql://user:password@host/db), queried read-only")
+    parser.add_argument("--replace", action="store_true",
+                        help="with --data: replace a dataset of the same name loaded from a different file")
 
 
 def _date(text: str) -> dt.date:
@@ -60,9 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_environ(os.environ)
     try:
-        pipeline = _open(settings, args.db)
+        pipeline, tables = _open(settings, args)
     except ClarifyError as exc:
         return _fail(args, str(exc))
+    args.tables = tables
     try:
         if args.command == "ask":
             return _ask(pipeline, args)
@@ -71,10 +85,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         pipeline.close()
 
 
-def _open(settings: Settings, db: Path | None) -> Pipeline:
-    if db is None:
+def _open(settings: Settings, args: argparse.Namespace) -> tuple[Pipeline, list[str]]:
+    """The pipeline over the data the arguments name, and the tables in scope."""
+    llm = router_llm(os.environ)
+    if args.url:
+        pipeline = Pipeline.open_postgres(settings, args.url, llm=llm)
+        return pipeline, sorted(pipeline.model.tables)
+    if args.data or args.dataset:
+        catalog = catalog_for(settings)
+        if args.data:
+            if not args.data.is_file():
+                raise IngestError(f"There is no file at {args.data}.", hint="Check the path.")
+            dataset, added = catalog.add_or_reuse(args.data, replace=args.replace)
+            if added is not None:
+                _stderr_progress(f"Loaded {args.data.name}: {added.report.rows:,} rows as '{dataset.name}'", 1.0)
+        else:
+            dataset = catalog.get(args.dataset)
+        return Pipeline.open(settings, dataset.database, model_path=dataset.model_path, llm=llm), list(dataset.tables)
+    if args.db is None:
         ensure_demo_database(settings.database_path, progress=_stderr_progress)
-    return Pipeline.open(settings, db, llm=router_llm(os.environ))
+    pipeline = Pipeline.open(settings, args.db, llm=llm)
+    return pipeline, sorted(pipeline.model.tables)
 
 
 def router_llm(environ: Mapping[str, str]) -> LLMAccess | None:
@@ -106,18 +137,20 @@ def _ask(pipeline: Pipeline, args: argparse.Namespace) -> int:
     chosen = set(range(1, 6)) if args.all else {args.pick}
     answers = {i.rank: pipeline.answer(i) for i in understanding.interpretations if i.rank in chosen}
     if args.json:
-        print(json.dumps(_ask_payload(pipeline, understanding, answers), default=str))
+        print(json.dumps(_ask_payload(pipeline, understanding, answers, args.tables), default=str))
     else:
         _print_ask(understanding, answers)
     return 0
 
 
-def _ask_payload(pipeline: Pipeline, understanding: Understanding, answers: dict[int, Answer]) -> dict[str, Any]:
+def _ask_payload(pipeline: Pipeline, understanding: Understanding, answers: dict[int, Answer],
+                 tables: list[str]) -> dict[str, Any]:
     refusal = understanding.refusal
     return {
         "question": understanding.question,
         "as_of": understanding.as_of.isoformat(),
         "database": str(pipeline.database),
+        "tables": tables,
         "engine": _engine(understanding),
         "question_id": understanding.question_id,
         "cost_usd": round(understanding.cost_usd + sum(a.cost_usd for a in answers.values()), 6),
@@ -176,7 +209,7 @@ def _sql(pipeline: Pipeline, args: argparse.Namespace) -> int:
     answer = pipeline.answer_sql(args.sql)
     result = answer.result
     if args.json:
-        payload = {"sql": args.sql, "checked_sql": answer.sql if result else None,
+        payload = {"sql": args.sql, "checked_sql": answer.sql if result else None, "tables": args.tables,
                    "columns": list(result.columns) if result else [],
                    "rows": [[_json_value(v) for v in row] for row in result.rows] if result else None,
                    "truncated": result.truncated if result else False, "error": answer.error}

@@ -7,6 +7,7 @@ and the model inference have both succeeded, so nothing is half-loaded and a rep
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -52,6 +53,15 @@ class AddedDataset:
     report: IngestReport
     model: dict[str, Any] = field(default_factory=dict)
     replaced: bool = False
+
+
+def file_fingerprint(path: str | Path) -> str:
+    """A SHA-256 of the file's bytes, read in blocks (uploads may be 200 MB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def catalog_for(settings: Settings) -> DatasetCatalog:
@@ -115,12 +125,31 @@ class DatasetCatalog:
             raw = self._infer(staging / DATA_FILE, report)
             (staging / MODEL_FILE).write_text(model_yaml(raw), encoding="utf-8")
             load = {"source": report.source, "loaded_at": dt.datetime.now().isoformat(timespec="seconds"),
-                    **asdict(report)}
+                    "fingerprint": file_fingerprint(path), **asdict(report)}
             (staging / LOAD_FILE).write_text(json.dumps(load, indent=2, default=str), encoding="utf-8")
             self._swap_in(staging, self.root / name)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return AddedDataset(self.get(name), report, raw, existed)
+
+    def holds_file(self, name: str, path: str | Path) -> bool:
+        """Whether dataset `name` was loaded from exactly this file's bytes (so it need not be loaded again)."""
+        if name == DEMO_NAME or not self.exists(name):
+            return False
+        load_path = self.root / name / LOAD_FILE
+        try:
+            recorded = json.loads(load_path.read_text(encoding="utf-8")).get("fingerprint")
+        except (OSError, ValueError):
+            return False
+        return bool(recorded) and recorded == file_fingerprint(path)
+
+    def add_or_reuse(self, path: str | Path, *, replace: bool = False) -> tuple[Dataset, AddedDataset | None]:
+        """The dataset for a file: reused when the same bytes were loaded before, else loaded (or replaced)."""
+        name = sanitize_identifier(table_name_for(path).lower(), fallback="upload")
+        if self.holds_file(name, path):
+            return self.get(name), None
+        added = self.add_file(path, replace=replace)
+        return added.dataset, added
 
     def remove(self, name: str) -> None:
         """Delete an uploaded dataset (its data and model); the demo cannot be removed."""

@@ -311,11 +311,22 @@ def _metric_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
 
 def _explicit_metric_options(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
     names = parsed.metrics or parsed.weak_metrics[:1]
+    choices = parsed.metric_choices.get(names[0], ())
+    if len(choices) > 1:
+        weights = RANK_WEIGHTS if len(choices) > 2 else (0.6, 0.4)
+        return [Option(w, _ranking(parsed, model, alt, parsed.extreme is None, [alt, *names[1:]]),
+                       f"{model.metric(names[0]).label.lower()} = {_metric_source(model.metric(alt))}")
+                for w, alt in zip(weights, choices)]
     first = model.metric(names[0])
     if parsed.polarity == "best" and first.direction == "lower" and parsed.extreme is None and "top" in [t.key for t in parsed.tokens]:
         return [Option(0.6, _ranking(parsed, model, names[0], True, names), f"top = lowest {first.label} (best)"),
                 Option(0.4, _ranking(parsed, model, names[0], False, names), f"top = highest {first.label}")]
     return [Option(1.0, _ranking(parsed, model, names[0], parsed.extreme is None, names))]
+
+
+def _metric_source(metric: Any) -> str:
+    """How a metric is computed, in a few words: its column, or its description."""
+    return f"the column '{metric.column}'" if metric.column else metric.description.rstrip(".") or metric.label
 
 
 def _ranking(parsed: ParsedQuestion, model: SemanticModel, metric: str, best_words: bool,

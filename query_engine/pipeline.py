@@ -29,7 +29,7 @@ from query_engine.query_spec import ColumnInfo, Interpretation, QueryResult, Que
 from query_engine.question_text import MAX_QUESTION_CHARS
 from query_engine.refusals import future_refusal, refusal_for
 from query_engine.result_columns import infer_columns
-from query_engine.semantic_model import DEFAULT_MODEL_PATH, SemanticModel, load_semantic_model
+from query_engine.semantic_model import DEFAULT_MODEL_PATH, SemanticModel, load_semantic_model, semantic_model_from_dict
 from query_engine.settings import Settings
 from query_engine.sql_compiler import compile_spec
 from query_engine.sql_guard import GuardPolicy, guard_sql, policy_for_model
@@ -62,13 +62,16 @@ class Pipeline:
     """One dataset opened for questions: its model, a read-only connection, the guard policy and optional LLM access."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, model: SemanticModel, settings: Settings,
-                 database: Path, llm: LLMAccess | None = None) -> None:
+                 database: Path, llm: LLMAccess | None = None, *, profile: DataProfile | None = None,
+                 runner: Callable[..., QueryResult] | None = None) -> None:
         self.con = con
         self.model = model
         self.settings = settings
         self.database = database
         self.llm = llm
-        self.profile: DataProfile = profile_database(con, model)
+        # DuckDB by default; a PostgreSQL pipeline brings its own profile and runner (same guard before it).
+        self._runner = runner or (lambda guarded, **limits: execute(self.con, guarded, **limits))
+        self.profile: DataProfile = profile or profile_database(con, model)
         self.context: DatasetContext = build_context(model, self.profile)
         self.policy: GuardPolicy = policy_for_model(model, settings.row_cap)
         self._asked = _AskedQuestions()
@@ -83,6 +86,17 @@ class Pipeline:
         # The analyst's calculated metrics ("profit = revenue - spend") join the model they were defined on.
         model = apply_calculated_metrics(model, load_definitions(settings.home, model))
         return cls(con, model, settings, path, llm)
+
+    @classmethod
+    def open_postgres(cls, settings: Settings, url: str, llm: LLMAccess | None = None) -> Pipeline:
+        """Query a PostgreSQL database where it lives: introspected model, read-only transactions, a timeout."""
+        from query_engine import postgres_backend  # psycopg loads only for teams that use it
+
+        con = postgres_backend.connect(url)
+        model = semantic_model_from_dict(postgres_backend.introspect(con))
+        profile = postgres_backend.profile(con, model)
+        runner = lambda guarded, **limits: postgres_backend.execute(con, guarded, **limits)  # noqa: E731
+        return cls(con, model, settings, Path(postgres_backend.display_url(url)), llm, profile=profile, runner=runner)
 
     def close(self) -> None:
         """Release the connection."""
@@ -225,7 +239,7 @@ class Pipeline:
             with _timed(timings, "checking", progress):
                 guarded = guard_sql(sql, self.policy)
             with _timed(timings, "running", progress):
-                result = execute(self.con, guarded, time_limit_s=self.settings.time_limit_s,
+                result = self._runner(guarded, time_limit_s=self.settings.time_limit_s,
                                  row_cap=self.settings.row_cap)
         except ClarifyError as exc:
             return Answer(sql, error=str(exc), timings_ms=timings, sql_source=source, spec=spec)

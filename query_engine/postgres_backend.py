@@ -39,6 +39,18 @@ def connect(url: str, *, connect_timeout_s: int = 10) -> psycopg.Connection:
     return con
 
 
+def display_url(url: str) -> str:
+    """The connection URL without its password, safe to show and to store."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
 def to_postgres(sql: str) -> str:
     """Transpile a guarded DuckDB statement to PostgreSQL, mapping the few functions sqlglot leaves as-is."""
     tree = parse_one(sql, read="duckdb")

@@ -73,6 +73,7 @@ class ParsedQuestion:
     thresholds: list[Threshold] = field(default_factory=list)
     qualifier_dimensions: list[str] = field(default_factory=list)
     metric_spans: list[tuple[int, int, str]] = field(default_factory=list)
+    metric_choices: dict[str, list[str]] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
     unknown_groupings: list[str] = field(default_factory=list)
     corrections: list[tuple[str, str]] = field(default_factory=list)
@@ -116,6 +117,9 @@ def _read_matches(parsed: ParsedQuestion, matches: list[Match], model: SemanticM
             parsed.metric_spans.append((match.start, match.end, term.name))
         if term.kind == "metric" and term.name not in parsed.metrics:
             parsed.metrics.append(term.name)
+            named = [t.name for t in match.terms if t.kind == "metric"]
+            if len(named) > 1:  # two columns carry this meaning: each is a reading of its own
+                parsed.metric_choices[term.name] = named
         elif term.kind == "weak_metric":
             parsed.weak_metrics.append(term.name)
         elif term.kind == "grain":

@@ -40,6 +40,7 @@ class Dimension:
     details: tuple[str, ...] = ()
     value_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     bare_values: tuple[str, ...] | None = None  # None: every value may match by its own name
+    time_part: str | None = None  # month names, weekdays, day of month: ordered like a calendar, not by value
 
     def value_matches_bare(self, value: str) -> bool:
         """Whether a value's own name, alone in a question, means a filter on it."""
@@ -244,7 +245,7 @@ def _dimension(name: str, d: dict[str, Any]) -> Dimension:
     bare = d.get("bare_values")
     return Dimension(name, d["table"], d["column"], d.get("label", name.title()), d.get("description", ""),
                      _synonyms(d), bool(d.get("entity", False)), tuple(d.get("details") or ()), values,
-                     None if bare is None else tuple(str(b) for b in bare))
+                     None if bare is None else tuple(str(b) for b in bare), d.get("time_part"))
 
 
 def _date_field(name: str, d: dict[str, Any]) -> DateField:

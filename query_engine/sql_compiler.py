@@ -187,7 +187,9 @@ def _date_literal(iso: str) -> exp.Expression:
 
 def _order_and_limit(select: exp.Select, spec: QuerySpec, scope: _Scope) -> exp.Select:
     order = [exp.Ordered(this=exp.column(o.field), desc=o.descending, nulls_first=False) for o in spec.order_by]
-    time_dims = [d for d in spec.dimensions if d in scope.model.time_grains or d in scope.model.date_fields]
+    model = scope.model
+    time_dims = [d for d in spec.dimensions if d in model.time_grains or d in model.date_fields
+                 or (d in model.dimensions and model.dimensions[d].time_part)]
     for dim in time_dims:
         if dim == "day_of_week":
             key = exp.Min(this=exp.Anonymous(this="isodow", expressions=[scope.dimension("day")]))
