@@ -212,3 +212,26 @@ def test_postgres_profile_then_queries_still_run(pg_con, demo_db):
     assert profile.values["channel"] == ("Display", "Email", "Google Search", "LinkedIn", "Meta", "TikTok", "YouTube")
     guarded = guard_sql("SELECT COUNT(*) AS n FROM campaigns c", policy_for_model(model))
     assert pg.execute(pg_con, guarded).rows[0][0] == profile.row_counts["campaigns"]
+
+
+def test_postgres_through_the_cli_and_pipeline(pg_demo, demo_db, clarify_home):
+    """`--url` asks PostgreSQL directly; the URL's password never appears in the output."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    env = {"PATH": "/usr/bin:/bin", "LITELLM_OFFLINE_MODE": "true", "CLARIFY_HOME": str(clarify_home)}
+    proc = subprocess.run([sys.executable, "-m", "query_engine", "ask", "spend by channel", "--url", pg_demo, "--json"],
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert set(out["tables"]) >= {"campaign_daily"} and out["interpretations"][0]["error"] is None
+    rows = {r[0]: r[1] for r in out["interpretations"][0]["rows"]}
+    source = open_connection(demo_db)
+    expected = dict(source.execute("SELECT c.channel, SUM(d.spend) FROM campaign_daily d JOIN campaigns c "
+                                   "USING (campaign_id) GROUP BY 1").fetchall())
+    source.close()
+    assert rows.keys() == expected.keys()
+    assert all(abs(rows[k] - expected[k]) < 1e-6 * max(1.0, expected[k]) for k in expected)
