@@ -90,7 +90,8 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
     raw_tokens = tokenize(clean_question(question))
     tokens = [vocabulary.correct(t) for t in raw_tokens]
     parsed = ParsedQuestion(question, tokens)
-    parsed.corrections = [(a.text, b.key) for a, b in zip(raw_tokens, tokens) if a.key != b.key]
+    parsed.corrections = [(a.text, b.key) for a, b in zip(raw_tokens, tokens)
+                          if a.key != b.key and b.key not in STOPWORDS]  # fixed plain words need no note
     parsed.date_phrases = find_date_phrases(tokens, as_of)
     taken = {i for p in parsed.date_phrases for i in range(p.start, p.end)}
     matches = vocabulary.match(tokens, taken)

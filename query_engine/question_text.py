@@ -29,7 +29,9 @@ highest lowest most least biggest largest smallest cheapest greatest poorest str
 good bad great high low higher lower did does do was were been had make makes made get got run ran running
 time times trend trends trending over period periods date dates day days week weeks month months quarter
 quarters year years today yesterday ago since until till through last past previous prior next this current
-so far to-date full whole entire ytd mtd qtd wtd
+so far to-date full whole entire ytd mtd qtd wtd came come comes bring brings drive drives generate generates
+contribute contributed contributes deliver delivered delivers achieve achieved gain gained lose lost take took
+taken spend spent got gotten brought driven produced yielded return returned today's ours theirs its it's
 """.split())
 
 _TOKEN = re.compile(r"\d{4}-\d{2}-\d{2}|\d+(?:[.,]\d+)*%?|[a-z][a-z0-9']*|[$%&+/<>=]", re.UNICODE)

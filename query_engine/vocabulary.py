@@ -41,6 +41,9 @@ class Match:
     text: str
 
 
+_PLAIN_WORDS = sorted(w for w in STOPWORDS if len(w) >= 4 and w.isalpha())
+
+
 class Vocabulary:
     """Phrase index over a semantic model and a data profile."""
 
@@ -105,7 +108,9 @@ class Vocabulary:
         limit = 1 if len(key) <= 5 else 2
         best = process.extractOne(key, self.words, scorer=OSA.distance, score_cutoff=limit)
         if best is None:
-            return token
+            # "waht", "totla": a plain word misspelt is a plain word, not an unknown subject.
+            plain = process.extractOne(key, _PLAIN_WORDS, scorer=OSA.distance, score_cutoff=1)
+            return Token(token.text, plain[0], token.index) if plain else token
         return Token(token.text, best[0], token.index)
 
     def match(self, tokens: list[Token], taken: set[int]) -> list[Match]:
