@@ -24,6 +24,8 @@ def _what(spec: QuerySpec, model: SemanticModel) -> str:
     definition = first.description.rstrip(".")
     head = f"{first.label} ({definition})" if definition else first.label
     others = [model.metric(m).label for m in spec.metrics[1:]]
+    if spec.share and spec.dimensions and not first.is_derived:
+        others.append("each row's share of the total")
     return head + (f", with {', '.join(others)}" if others else "")
 
 

@@ -139,11 +139,12 @@ def _prefer(axis: list[Option], preferences: Mapping[str, str]) -> list[Option]:
 def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
               preferences: Mapping[str, str]) -> list[Interpretation]:
     model = context.model
+    _share_of_whole(parsed, model)
     axes = [_date_axis(parsed, as_of), _grouping_axis(parsed, model), _metric_axis(parsed, model)]
     axes = [_prefer(axis, preferences) for axis in axes]
     keys = [ambiguity_key(axis) for axis in axes]
     base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),
-                     thresholds=tuple(parsed.thresholds))
+                     thresholds=tuple(parsed.thresholds), share=parsed.share)
     certainty = _certainty(parsed)
     seen: dict[str, int] = {}
     readings: list[tuple[float, QuerySpec, str, tuple[tuple[str, str], ...]]] = []
@@ -171,6 +172,17 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
     return [Interpretation(spec, describe_spec(spec, model, context.profile), distinction or "the most direct reading",
                            round(min(weight, 0.99), 3), rank, choices=choices)
             for rank, (weight, spec, distinction, choices) in enumerate(readings[:MAX_READINGS], start=1)]
+
+
+def _share_of_whole(parsed: ParsedQuestion, model: SemanticModel) -> None:
+    """'What percent of revenue came from mobile': a share needs the whole, so the filter becomes a split."""
+    if not parsed.share or not parsed.metrics:
+        return
+    for name, (values, op) in list(parsed.filters.items()):
+        if op == "in" and not model.dimensions[name].entity:
+            del parsed.filters[name]
+            if name not in parsed.dimensions:
+                parsed.dimensions.append(name)
 
 
 def _apply(base: QuerySpec, combo: tuple[Option, ...]) -> QuerySpec:
@@ -244,6 +256,8 @@ def _grain_options(parsed: ParsedQuestion) -> list[Option]:
     separating = _separating_grain(parsed)
     if separating:
         return [Option(1.0, (("dimensions", (separating,)),))]
+    if parsed.when and not parsed.dimensions:  # "when did we spend the most?": which period
+        return [Option(w, (("dimensions", (g,)),), f"which {g}") for w, g in ((0.5, "month"), (0.3, "week"), (0.2, "day"))]
     if not parsed.auto_grain:
         return [Option(1.0, ())]
     days = _window_days(parsed)
@@ -335,11 +349,11 @@ def _ranking(parsed: ParsedQuestion, model: SemanticModel, metric: str, best_wor
     metrics = _with_parts(names or [metric], model)
     changes: list[tuple[str, Any]] = [("metrics", metrics)]
     descending = _descending(parsed, model.metric(metric).direction, best_words)
-    ranked_periods = bool(parsed.grain and (parsed.polarity or parsed.extreme) and not parsed.dimensions)
+    ranked_periods = bool((parsed.grain or parsed.when) and (parsed.polarity or parsed.extreme) and not parsed.dimensions)
     grouped = parsed.dimensions or parsed.total_dimensions or parsed.qualifier_dimensions or ranked_periods
     if descending is not None and grouped:
         changes.append(("order_by", (OrderBy(metric, descending),)))
-    limit = parsed.limit or (1 if parsed.singular_which and descending is not None else None)
+    limit = parsed.limit or (1 if (parsed.singular_which or parsed.when) and descending is not None else None)
     if limit and grouped:
         changes.append(("limit", limit))
     return tuple(changes)

@@ -77,6 +77,7 @@ class QuerySpec:
     limit: int | None = None
     thresholds: tuple[Threshold, ...] = ()
     forecast: Forecast | None = None
+    share: bool = False  # add each row's share of the total of the first (additive) metric
 
     def with_changes(self, **changes: Any) -> QuerySpec:
         """A copy with some fields replaced (specs are immutable)."""

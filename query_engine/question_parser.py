@@ -31,6 +31,8 @@ TREND_WORDS = {"trend", "trends", "trending", "over time", "timeline", "time ser
                "history", "historically", "progression", "changed", "change", "evolve", "evolved", "growth"}
 UNIT_GRAINS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year", "date": "day",
                "weekday": "day_of_week"}
+SHARE_PHRASES = ("share", "percent of", "percentage of", "% of", "proportion", "fraction of", "contribution",
+                 "split of", "breakdown of", "mix")
 RANK_CUES = {"best", "worst", "top", "highest", "lowest", "biggest", "strongest", "weakest", "peak", "busiest",
              "slowest", "quietest", "most", "least"}
 COMPARE_WORDS = {"vs", "versus", "compare", "compared", "comparison", "against"}
@@ -46,7 +48,8 @@ FILLER = {"campaign", "generated", "generate", "drive", "driven", "drove", "brin
           "winner", "winning", "loser", "losing", "star", "struggling", "lagging", "laggard", "leading", "efficient",
           "efficiency", "engagement", "engaging", "result", "outcome", "return", "returns", "yield", "per", "vs",
           "versus", "compare", "compared", "comparison", "against", "underperforming", "outperforming", "ever",
-          "i", "me", "give", "show", "tell", "list", "all", "any", "total", "overall", "number", "count", "day"}
+          "i", "me", "give", "show", "tell", "list", "all", "any", "total", "overall", "number", "count", "day",
+          "share", "percent", "percentage", "proportion", "fraction", "contribution", "mix", "split", "when"}
 
 
 @dataclass
@@ -74,6 +77,8 @@ class ParsedQuestion:
     qualifier_dimensions: list[str] = field(default_factory=list)
     metric_spans: list[tuple[int, int, str]] = field(default_factory=list)
     metric_choices: dict[str, list[str]] = field(default_factory=dict)
+    share: bool = False
+    when: bool = False
     unknown: list[str] = field(default_factory=list)
     unknown_groupings: list[str] = field(default_factory=list)
     corrections: list[tuple[str, str]] = field(default_factory=list)
@@ -216,6 +221,10 @@ def _read_thresholds(parsed: ParsedQuestion) -> set[int]:
     text = " ".join(keys)
     starts = [sum(len(k) + 1 for k in keys[:i]) for i in range(len(keys))]
     used: set[int] = set()
+    for start, end, name in parsed.metric_spans:  # "campaigns with no conversions", "zero clicks"
+        if start > 0 and keys[start - 1] in ("zero", "no", "without", "0"):
+            parsed.thresholds.append(Threshold(name, "<=", 0.0))
+            used.update(range(start - 1, start))
     for m in _THRESHOLD.finditer(text):
         first = starts.index(m.start()) if m.start() in starts else None
         last = max(i for i, st in enumerate(starts) if st < m.end()) + 1
@@ -252,6 +261,8 @@ def _read_words(parsed: ParsedQuestion, taken: set[int]) -> None:
     if any(f" {w} " in text for w in TREND_WORDS) and not parsed.grain:
         parsed.auto_grain = True
     parsed.compare = bool(set(keys) & COMPARE_WORDS)
+    parsed.share = any(f" {w} " in text for w in SHARE_PHRASES)
+    parsed.when = keys[:1] == ["when"] or " when did " in text or " on which day " in text
 
 
 def _read_word(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:

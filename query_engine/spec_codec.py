@@ -20,6 +20,7 @@ def spec_to_dict(spec: QuerySpec) -> dict[str, Any]:
         "order_by": [{"field": o.field, "descending": o.descending} for o in spec.order_by],
         "limit": spec.limit,
         "thresholds": [{"metric": t.metric, "op": t.op, "value": t.value} for t in spec.thresholds],
+        "share": spec.share,
         "forecast": None if spec.forecast is None else {
             "start": spec.forecast.start.isoformat(), "end": spec.forecast.end.isoformat(),
             "method": spec.forecast.method, "target": spec.forecast.target},
@@ -42,6 +43,7 @@ def spec_from_dict(data: dict[str, Any]) -> QuerySpec:
             limit=int(data["limit"]) if data.get("limit") else None,
             thresholds=tuple(_threshold(t) for t in data.get("thresholds") or ()),
             forecast=_forecast(data.get("forecast")),
+            share=bool(data.get("share", False)),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SpecError(f"That query description is malformed: {exc!r}.", hint="Pick a reading again.") from exc

@@ -30,13 +30,31 @@ def compile_spec(spec: QuerySpec, model: SemanticModel, dialect: str = "duckdb")
         return _compile_listing(spec, scope, dialect)
     select = exp.select(*(exp.alias_(scope.dimension(d), d) for d in spec.dimensions))
     select = select.select(*(exp.alias_(scope.metric(m), m) for m in spec.metrics))
+    share = _share_metric(spec, model)
+    if share:
+        # The row's part of the grand total: SUM(x) / SUM(SUM(x)) OVER (), over the rows the filters keep.
+        total = exp.Window(this=exp.Sum(this=scope.metric(share)), partition_by=[], order=None)
+        select = select.select(exp.alias_(exp.Div(this=scope.metric(share),
+                                                  expression=exp.Nullif(this=total, expression=exp.Literal.number(0))),
+                                          f"{share}_share"))
     select = _from_and_where(select, spec, scope)
     if spec.dimensions:
         select = select.group_by(*(scope.dimension(d) for d in spec.dimensions))
     for threshold in spec.thresholds:
         select = select.having(_threshold_condition(threshold, scope))
     select = _order_and_limit(select, spec, scope)
-    return CompiledQuery(select.sql(dialect), _columns(spec, model))
+    columns = _columns(spec, model)
+    if share:
+        columns += (ColumnInfo(f"{share}_share", "metric", f"Share of {model.metric(share).label.lower()}", "percent"),)
+    return CompiledQuery(select.sql(dialect), columns)
+
+
+def _share_metric(spec: QuerySpec, model: SemanticModel) -> str | None:
+    """The metric whose share of the total is asked for; only sums and counts add up to a total."""
+    if not spec.share or not spec.dimensions or not spec.metrics:
+        return None
+    metric = model.metric(spec.metrics[0])
+    return metric.name if not metric.is_derived and metric.aggregation in ("sum", "count") else None
 
 
 class _Scope:
