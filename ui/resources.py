@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import os
 import time
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from query_engine.calculated_metrics import definitions_path
 from query_engine.choice_learning import ChoiceLearning
+from query_engine.datasets import DEMO_NAME, Dataset, DatasetCatalog, catalog_for
 from query_engine.demo_database import ensure_demo_database
 from query_engine.llm_access import RouterLLM
 from query_engine.pipeline import Answer, Pipeline
@@ -50,34 +52,62 @@ def ensure_database(settings: Settings) -> Path:
     return path
 
 
-def get_pipeline(settings: Settings) -> Pipeline:
-    """The shared, read-only pipeline for the configured database (built once per database and settings).
+def get_pipeline(settings: Settings, dataset_name: str | None = None) -> Pipeline:
+    """The shared, read-only pipeline for a dataset (the demo or configured database when no name is given).
 
-    The router is configured on every rerun (cheap when nothing changed), so keys added to secrets or
-    the environment take effect without a restart; with no keys the pipeline stays offline and litellm
-    is never imported.
+    Built once per database, model file and settings: the key holds the files' modification times, so a
+    saved model or a replaced upload is used by the next question. The router is configured on every
+    rerun (cheap when nothing changed), so keys added to secrets or the environment take effect without a
+    restart; with no keys the pipeline stays offline and litellm is never imported.
     """
     setup_router()
-    path = ensure_database(settings)
-    return _open_pipeline(_settings_key(settings, path), settings, path)
+    if dataset_name is None or dataset_name == DEMO_NAME:
+        path = ensure_database(settings)
+        return _open_pipeline(_settings_key(settings, path), settings, path, None)
+    dataset = get_catalog(settings).get(dataset_name)
+    key = _settings_key(settings, dataset.database, dataset.model_path)
+    return _open_pipeline(key, settings, dataset.database, dataset.model_path)
 
 
-@st.cache_resource(show_spinner="Opening the data…", max_entries=4)
-def _open_pipeline(key: str, _settings: Settings, _path: Path) -> Pipeline:
-    return Pipeline.open(_settings, _path, llm=RouterLLM())
+def get_catalog(settings: Settings) -> DatasetCatalog:
+    """The datasets under the home folder: the demo first, then each uploaded file."""
+    return catalog_for(settings)
 
 
-def _settings_key(settings: Settings, path: Path) -> str:
+def get_dataset(settings: Settings, dataset_name: str | None) -> Dataset:
+    """The dataset called `dataset_name`, or the demo when none is given."""
+    return get_catalog(settings).get(dataset_name or DEMO_NAME)
+
+
+# Cache keys of open pipelines: a model edit reopens the pipeline over the same database, so cached
+# readings and answers must be keyed by the model file's version too, not only by the database's.
+_PIPELINE_KEYS: weakref.WeakKeyDictionary[Pipeline, str] = weakref.WeakKeyDictionary()
+
+
+@st.cache_resource(show_spinner="Opening the data…", max_entries=8)
+def _open_pipeline(key: str, _settings: Settings, _path: Path, _model_path: Path | None) -> Pipeline:
+    if _model_path is None:
+        pipeline = Pipeline.open(_settings, _path, llm=RouterLLM())
+    else:
+        pipeline = Pipeline.open(_settings, _path, model_path=_model_path, llm=RouterLLM())
+    _PIPELINE_KEYS[pipeline] = key
+    return pipeline
+
+
+def _settings_key(settings: Settings, path: Path, model_path: Path | None = None) -> str:
     stamp = path.stat().st_mtime_ns if path.is_file() else 0
     metrics = definitions_path(settings.home)
     metrics_stamp = metrics.stat().st_mtime_ns if metrics.is_file() else 0  # new calculated metrics reopen
-    return json.dumps([str(path.resolve()), stamp, metrics_stamp, settings.time_limit_s, settings.row_cap,
-                       settings.memory_limit, settings.threads])
+    parts: list[object] = [str(path.resolve()), stamp, metrics_stamp, settings.time_limit_s, settings.row_cap,
+                           settings.memory_limit, settings.threads]
+    if model_path is not None:
+        parts += [str(model_path.resolve()), model_path.stat().st_mtime_ns if model_path.is_file() else 0]
+    return json.dumps(parts)
 
 
 def pipeline_key(pipeline: Pipeline) -> str:
-    """A cache key naming the database (and its version) a pipeline reads."""
-    return _settings_key(pipeline.settings, pipeline.database)
+    """A cache key naming the database and model (and their versions) a pipeline reads."""
+    return _PIPELINE_KEYS.get(pipeline) or _settings_key(pipeline.settings, pipeline.database)
 
 
 @st.cache_resource(max_entries=4)

@@ -11,6 +11,7 @@ T = TypeVar("T")
 QUESTION_KEY = "ask.question"
 ADJUST_PREFIX = "ask.adjust."
 SQL_EDITOR_KEY = "ask.sql_editor"
+DEMO_DATASET = "demo"  # the bundled dataset's name in the catalogue (query_engine.datasets.DEMO_NAME)
 
 
 @dataclass
@@ -23,6 +24,7 @@ class AskState:
     adjusted_spec_json: str | None = None
     edited_sql: str | None = None
     recorded_runs: set[str] = field(default_factory=set)
+    dataset: str = DEMO_DATASET
 
     def ask(self, question: str) -> None:
         """Start over with a new question."""
@@ -34,6 +36,25 @@ class AskState:
         self.picked_rank = rank
         self.adjusted_spec_json = None
         self.edited_sql = None
+
+
+    def use_dataset(self, name: str) -> None:
+        """Switch to another dataset: the question, its readings and the as-of date belonged to the old one."""
+        if name != self.dataset:
+            self.dataset = name
+            self.as_of = None
+            self.ask("")
+
+
+@dataclass
+class DataState:
+    """What the Data page is doing: the upload being handled, its outcome and pending confirmations."""
+
+    upload_round: int = 0
+    handled_upload: str | None = None
+    upload_error: str | None = None
+    last_added: object | None = None  # the AddedDataset of the latest upload, shown until the next one
+    confirm_remove: str | None = None
 
 
 @dataclass
@@ -55,6 +76,11 @@ def ask_state() -> AskState:
     return _page_state("ask.state", AskState)
 
 
+def data_state() -> DataState:
+    """The Data page's state for this session."""
+    return _page_state("data.state", DataState)
+
+
 def history_state() -> HistoryState:
     """The History page's state for this session."""
     return _page_state("history.state", HistoryState)
@@ -72,6 +98,17 @@ def ask_question(state: AskState, question: str) -> None:
     state.ask(question)
     clear_widgets(ADJUST_PREFIX)
     clear_widgets(SQL_EDITOR_KEY)
+
+
+def use_dataset(state: AskState, name: str) -> None:
+    """Ask about another dataset: the question box, readings and their controls start empty."""
+    if name == state.dataset:
+        return
+    state.use_dataset(name)
+    st.session_state[QUESTION_KEY] = ""
+    clear_widgets(ADJUST_PREFIX)
+    clear_widgets(SQL_EDITOR_KEY)
+    clear_widgets("ask.as_of")
 
 
 def pick_reading(state: AskState, rank: int) -> None:
