@@ -11,8 +11,10 @@ from query_engine.pipeline import Answer, Pipeline
 from query_engine.query_spec import Interpretation, QuerySpec, Understanding
 from query_engine.spec_codec import spec_from_dict, spec_to_dict
 from query_engine.value_format import format_value
+from query_engine.datasets import Dataset
 from ui.adjust_controls import adjust_form, spec_changes
 from ui.answer_view import escape_markdown, show_answer, show_stages
+from ui.dataset_picker import render_dataset_picker
 from ui.error_messages import friendly_errors
 from ui.reading_cards import show_readings
 from ui.report_actions import render_report_actions
@@ -22,11 +24,12 @@ from ui.state import SQL_EDITOR_KEY, AskState, ask_question, clear_widgets, pick
 
 
 def render_ask_page(state: AskState, scope_slot: DeltaGenerator) -> None:
-    """Everything below the question box: the scope (into `scope_slot`), readings and the answer."""
+    """Everything below the question box: the dataset and its scope (into `scope_slot`), readings and the answer."""
     settings = load_settings()
     with scope_slot:
-        pipeline = get_pipeline(settings)
-        _show_scope(pipeline, state)
+        dataset = render_dataset_picker(state, "ask.dataset")
+        pipeline = get_pipeline(settings, dataset.name)
+        _show_scope(pipeline, state, dataset)
     if not state.question:
         st.info("Ask a question about your campaigns, or press one of the examples above.")
         return
@@ -65,11 +68,12 @@ def _offer_investigation(question: str) -> None:
         st.switch_page("pages/investigate.py")
 
 
-def _show_scope(pipeline: Pipeline, state: AskState) -> None:
+def _show_scope(pipeline: Pipeline, state: AskState, dataset: Dataset) -> None:
     profile, model = pipeline.profile, pipeline.model
     counts = " · ".join(f"{table} {format_value(n, 'integer')} rows" for table, n in profile.row_counts.items())
     as_of = state.as_of or profile.as_of
-    st.caption(f"**{model.name}** · {counts} · data from {profile.window_label()} · "
+    named = "" if dataset.kind == "demo" else f" (dataset `{dataset.name}`)"
+    st.caption(f"**{escape_markdown(model.name)}**{named} · {counts} · data from {profile.window_label()} · "
                f"dates like “last month” count back from **{as_of}**")
     with st.expander("Change the as-of date"):
         picked = st.date_input("As of", value=as_of, key="ask.as_of",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from ui.state import QUESTION_KEY, AskState, ask_question
+from ui.state import DEMO_DATASET, QUESTION_KEY, AskState, ask_question
 
 EXAMPLE_QUESTIONS = (
     "Show me high performing campaigns",
@@ -18,12 +18,13 @@ EXAMPLE_QUESTIONS = (
 
 
 def render_question_box(state: AskState) -> DeltaGenerator:
-    """Title, examples and the question box; returns the empty slot where the data scope goes."""
+    """Title, examples and the question box; returns the empty slot where the dataset selector and scope go."""
     st.title("Ask")
     scope_slot = st.container()
+    examples = example_questions(state)
     st.markdown("**Try:**")
-    buttons = st.columns(len(EXAMPLE_QUESTIONS))
-    for number, (column, example) in enumerate(zip(buttons, EXAMPLE_QUESTIONS)):
+    buttons = st.columns(len(examples))
+    for number, (column, example) in enumerate(zip(buttons, examples)):
         column.button(example, key=f"ask.example.{number}", on_click=ask_question, args=(state, example),
                       width="stretch")
     box, go = st.columns([6, 1], vertical_alignment="bottom")
@@ -32,3 +33,12 @@ def render_question_box(state: AskState) -> DeltaGenerator:
     go.button("Ask", key="ask.submit", type="primary", width="stretch",
               on_click=lambda: ask_question(state, st.session_state.get(QUESTION_KEY, "")))
     return scope_slot
+
+
+def example_questions(state: AskState) -> tuple[str, ...]:
+    """The demo's examples, or questions built from an uploaded dataset's own metrics and dimensions."""
+    if state.dataset == DEMO_DATASET:
+        return EXAMPLE_QUESTIONS
+    from ui.dataset_picker import example_questions_for  # DuckDB loads only once an upload is chosen
+
+    return example_questions_for(state.dataset) or EXAMPLE_QUESTIONS

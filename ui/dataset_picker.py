@@ -1,0 +1,82 @@
+"""The dataset selector shared by the Ask and Data pages, and example questions that fit the chosen dataset."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from query_engine.datasets import DEMO_NAME, Dataset
+from query_engine.errors import ClarifyError
+from ui.resources import get_catalog, load_settings
+from ui.state import AskState, use_dataset
+
+RATIO_PREFERENCE = ("roas", "ctr", "cpa", "conversion_rate", "cpc", "cpm")
+
+
+def selected_dataset(state: AskState) -> Dataset:
+    """The dataset the session is asking about; the demo when the chosen one has been removed."""
+    catalog = get_catalog(load_settings())
+    if not catalog.exists(state.dataset):
+        state.use_dataset(DEMO_NAME)
+    return catalog.get(state.dataset)
+
+
+def render_dataset_picker(state: AskState, key: str) -> Dataset:
+    """A selectbox over the catalogue (demo first); switching clears the current question's readings."""
+    datasets = {d.name: d for d in get_catalog(load_settings()).list()}
+    if state.dataset not in datasets:
+        state.use_dataset(DEMO_NAME)
+    # The state is the source of truth (an upload may have selected a new dataset), so the widget follows it.
+    st.session_state[key] = state.dataset
+    st.selectbox("Dataset", list(datasets), key=key, format_func=lambda name: dataset_label(datasets[name]),
+                 on_change=lambda: use_dataset(state, st.session_state[key]),
+                 help="The bundled demo data, or a file you added on the Data page.")
+    return datasets[state.dataset]
+
+
+def dataset_label(dataset: Dataset) -> str:
+    """How a dataset is named in the selector: its label, and the file it came from for uploads."""
+    if dataset.kind == "demo":
+        return dataset.label
+    rows = f", {dataset.rows:,} rows" if dataset.rows is not None else ""
+    return f"{dataset.name} (from {dataset.source or dataset.label}{rows})"
+
+
+def example_questions_for(name: str) -> tuple[str, ...]:
+    """Example questions built from an uploaded dataset's own metrics and dimensions."""
+    try:
+        raw = get_catalog(load_settings()).load_model_dict(name)
+    except (ClarifyError, OSError):
+        return ()
+    return example_questions(raw)
+
+
+def example_questions(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """Up to four questions the offline reader answers over this model: a breakdown, a trend, a best-of, a total."""
+    metrics: Mapping[str, Any] = raw.get("metrics") or {}
+    dimensions = [d for d in (raw.get("dimensions") or {}).values() if not d.get("time_part")]
+    plain = [m for m in (raw.get("default_metrics") or []) if m in metrics] or \
+        [m for m, v in metrics.items() if "ratio" not in v]
+    if not plain:
+        return ()
+    first = _words(metrics[plain[0]], plain[0])
+    second = _words(metrics[plain[1]], plain[1]) if len(plain) > 1 else first
+    ratio = next((r for r in RATIO_PREFERENCE if r in metrics), None)
+    dim = _words(dimensions[0], "") if dimensions else ""
+    timed = bool(raw.get("date_fields"))
+    questions = []
+    if dim:
+        questions.append(f"{first.capitalize()} by {dim}")
+    if timed:
+        questions.append(f"Monthly {second} trend")
+    if dim and ratio:
+        questions.append(f"Which {dim} has the best {metrics[ratio].get('label', ratio)}?")
+    questions.append(f"Total {second} last month" if timed else f"Total {second}")
+    return tuple(dict.fromkeys(questions))[:4]
+
+
+def _words(item: Mapping[str, Any], name: str) -> str:
+    label = str(item.get("label") or name.replace("_", " "))
+    # Acronyms such as CTR keep their case; ordinary labels read as words inside a sentence.
+    return label if label.isupper() else label.lower()
