@@ -1,14 +1,20 @@
-"""The Data page: the tables (columns, types, row counts, sample rows) and the semantic model."""
+"""The Data page: add a file, pick a dataset, its tables (columns, types, rows, samples) and its semantic model."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 from sqlglot import exp
 
+from query_engine.datasets import Dataset, DatasetCatalog
 from query_engine.pipeline import Pipeline
 from query_engine.value_format import format_value
+from ui.dataset_picker import render_dataset_picker
+from ui.dataset_upload import render_upload
+from ui.error_messages import friendly_errors
 from ui.glossary_view import render_glossary
-from ui.resources import get_learning, get_pipeline, load_settings, pipeline_key
+from ui.model_editor import render_model_editor
+from ui.resources import get_catalog, get_learning, get_pipeline, load_settings, pipeline_key
+from ui.state import DEMO_DATASET, AskState, DataState, ask_state, data_state, use_dataset
 
 SAMPLE_ROWS = 10
 DIRECTIONS = {"higher": "higher is better", "lower": "lower is better", "neutral": "neither"}
@@ -16,9 +22,14 @@ DIRECTIONS = {"higher": "higher is better", "lower": "lower is better", "neutral
 
 def render_data_page() -> None:
     """The whole Data page."""
-    pipeline = get_pipeline(load_settings())
-    model, profile = pipeline.model, pipeline.profile
+    settings, state, ask = load_settings(), data_state(), ask_state()
+    catalog = get_catalog(settings)
     st.title("Data")
+    with st.expander("Add your own data", expanded=state.last_added is not None or state.handled_upload is None):
+        render_upload(catalog, state, ask)
+    dataset = render_dataset_picker(ask, "data.dataset")
+    pipeline = get_pipeline(settings, dataset.name)
+    model, profile = pipeline.model, pipeline.profile
     st.markdown(f"**{model.name}** — {model.description}")
     first, as_of, tables = st.columns(3)
     first.metric("First date", str(profile.first_date or "—"))
@@ -40,6 +51,39 @@ def render_data_page() -> None:
         st.caption("When analysts keep picking the same reading of an ambiguous phrase, Clarify ranks it first "
                    "for everyone here. Review, change or reset what it learned.")
         render_glossary(get_learning(load_settings()))
+    _review(catalog, dataset, state, ask)
+
+
+def _review(catalog: DatasetCatalog, dataset: Dataset, state: DataState, ask: AskState) -> None:
+    st.header("Review the model")
+    if dataset.kind == "demo":
+        st.caption("The demo dataset's model is part of Clarify and is not edited here. Add your own file to "
+                   "review and edit what Clarify inferred about its columns.")
+        return
+    with friendly_errors("showing the model"):
+        render_model_editor(catalog, dataset)
+    _remove(catalog, dataset, state, ask)
+
+
+def _remove(catalog: DatasetCatalog, dataset: Dataset, state: DataState, ask: AskState) -> None:
+    if state.confirm_remove != dataset.name:
+        if st.button(f"Remove dataset '{dataset.name}'", key="data.remove", icon=":material/delete:"):
+            state.confirm_remove = dataset.name
+            st.rerun()
+        return
+    st.warning(f"Remove '{dataset.name}'? Its table and its edited model are deleted; the file you uploaded is "
+               "not touched.", icon=":material/warning:")
+    yes, no = st.columns(2)
+    if yes.button(f"Yes, remove '{dataset.name}'", key="data.remove.confirm", type="primary"):
+        with friendly_errors("removing the dataset"):
+            catalog.remove(dataset.name)
+            state.confirm_remove = None
+            state.last_added = None
+            use_dataset(ask, DEMO_DATASET)
+            st.rerun()
+    if no.button("Cancel", key="data.remove.cancel"):
+        state.confirm_remove = None
+        st.rerun()
 
 
 def metrics_frame(pipeline: Pipeline) -> pd.DataFrame:
