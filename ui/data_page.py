@@ -25,7 +25,8 @@ def render_data_page() -> None:
     settings, state, ask = load_settings(), data_state(), ask_state()
     catalog = get_catalog(settings)
     st.title("Data")
-    with st.expander("Add your own data", expanded=state.last_added is not None or state.handled_upload is None):
+    with st.container(border=True):
+        st.subheader("Add your own data")
         render_upload(catalog, state, ask)
     dataset = render_dataset_picker(ask, "data.dataset")
     pipeline = get_pipeline(settings, dataset.name)

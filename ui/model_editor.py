@@ -75,7 +75,7 @@ def _edit_roles(catalog: DatasetCatalog, dataset: Dataset, raw: dict[str, Any]) 
                        "Meaning": st.column_config.TextColumn("Meaning")})
     if st.button("Save column roles", key=f"data.model.{dataset.name}.save_roles", type="primary"):
         with friendly_errors("changing the column roles"):
-            changes = {row["Column"]: (row["Role"], str(row["Meaning"] or "").strip())
+            changes = {row["Column"]: (row["Role"], "" if pd.isna(row["Meaning"]) else str(row["Meaning"]).strip())
                        for row in edited.to_dict("records")}
             _save(catalog, dataset, apply_column_roles(raw, changes), "column roles")
 
