@@ -14,14 +14,6 @@ from ui.state import AskState, use_dataset
 RATIO_PREFERENCE = ("roas", "ctr", "cpa", "conversion_rate", "cpc", "cpm")
 
 
-def selected_dataset(state: AskState) -> Dataset:
-    """The dataset the session is asking about; the demo when the chosen one has been removed."""
-    catalog = get_catalog(load_settings())
-    if not catalog.exists(state.dataset):
-        state.use_dataset(DEMO_NAME)
-    return catalog.get(state.dataset)
-
-
 def render_dataset_picker(state: AskState, key: str) -> Dataset:
     """A selectbox over the catalogue (demo first); switching clears the current question's readings."""
     datasets = {d.name: d for d in get_catalog(load_settings()).list()}
