@@ -20,6 +20,7 @@ import duckdb
 import yaml
 
 from query_engine.errors import IngestError, SemanticModelError
+from query_engine.executor import open_connection
 from query_engine.file_ingest import IngestReport, ingest_file, table_name_for
 from query_engine.model_inference import infer_model, model_yaml
 from query_engine.semantic_model import DEFAULT_MODEL_PATH, SemanticModel, load_semantic_model, semantic_model_from_dict
@@ -221,13 +222,20 @@ class DatasetCatalog:
 
 
 def _check_columns_exist(model: SemanticModel, database: Path) -> None:
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        actual: dict[str, set[str]] = {}
-        for table, column in con.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall():
-            actual.setdefault(table.lower(), set()).add(column.lower())
-    finally:
-        con.close()
+    # The load recorded every column; reading them from there opens no second connection to a file the app
+    # already holds open read-only with its own (locked) settings, which DuckDB would refuse.
+    load_path = database.parent / LOAD_FILE
+    load = json.loads(load_path.read_text(encoding="utf-8")) if load_path.is_file() else {}
+    actual: dict[str, set[str]] = {}
+    if load.get("table") and load.get("columns"):
+        actual[str(load["table"]).lower()] = {str(c["name"]).lower() for c in load["columns"]}
+    else:
+        con = open_connection(database)
+        try:
+            for table, column in con.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall():
+                actual.setdefault(table.lower(), set()).add(column.lower())
+        finally:
+            con.close()
     missing = [f"{t}.{c}" for t, cols in model.columns_by_table().items() for c in sorted(cols)
                if c.lower() not in actual.get(t.lower(), set())]
     if missing:
