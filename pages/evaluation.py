@@ -19,6 +19,7 @@ from router import RouterSettings, TaskType, UsageLedger
 from ui.error_messages import friendly_errors
 from ui.resources import get_history, get_pipeline, load_settings
 from ui.router_setup import router_llm
+from ui.state import ask_state
 
 LOG_LIMIT = 100_000
 REPORT_KEY = "evaluation.report"
@@ -131,7 +132,7 @@ def show_accuracy(settings: Settings) -> None:
             cases = parse_cases(uploaded.getvalue().decode("utf-8", errors="replace").splitlines())
             bar = st.progress(0.0, text="Scoring")
             # The routed models (when keys exist) take part, so a team scores the engine it actually uses.
-            report = evaluate_question_set(get_pipeline(settings), cases, llm=router_llm(),
+            report = evaluate_question_set(get_pipeline(settings, ask_state().dataset), cases, llm=router_llm(),
                                            progress=lambda done, total: bar.progress(done / total, f"{done}/{total}"))
             st.session_state[REPORT_KEY] = report
     report: EvaluationReport | None = st.session_state.get(REPORT_KEY)

@@ -3,11 +3,12 @@ import streamlit as st
 
 from ui.error_messages import friendly_errors
 from ui.resources import get_pipeline, load_settings
+from ui.state import ask_state
 
 st.title("Investigate & forecast")
 with friendly_errors("preparing the page"):
     settings = load_settings()
-    pipeline = get_pipeline(settings)
+    pipeline = get_pipeline(settings, ask_state().dataset)  # the dataset picked on the Ask page
     investigate_tab, forecast_tab, metrics_tab = st.tabs(["Investigate", "Forecast", "Calculated metrics"])
     with investigate_tab:
         from ui.investigation_view import render_investigation

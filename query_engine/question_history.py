@@ -44,6 +44,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
     """),
     (2, "index questions by time", "CREATE INDEX IF NOT EXISTS questions_asked_at ON questions (asked_at);"),
+    (3, "record the dataset asked about", "ALTER TABLE questions ADD COLUMN IF NOT EXISTS dataset VARCHAR DEFAULT 'demo';"),
 )
 
 
@@ -70,6 +71,7 @@ class HistoryEntry:
     row_count: int | None = None
     error: str | None = None
     refusal: str | None = None
+    dataset: str = "demo"
 
 
 _COLUMNS = tuple(f.name for f in fields(HistoryEntry))

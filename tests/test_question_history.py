@@ -132,3 +132,22 @@ def test_question_history_in_home_uses_history_file(tmp_path):
     store = QuestionHistory.in_home(tmp_path / "home")
     store.add(_entry())
     assert (tmp_path / "home" / "history.duckdb").is_file()
+
+
+def test_history_records_the_dataset_and_old_files_migrate(tmp_path):
+    import duckdb
+
+    path = tmp_path / "history.duckdb"
+    con = duckdb.connect(str(path))  # a file from before migration 3: no dataset column
+    con.execute("CREATE TABLE migrations (id INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
+    for number, name, sql in MIGRATIONS[:2]:
+        con.execute(sql)
+        con.execute("INSERT INTO migrations VALUES (?, ?, now())", [number, name])
+    con.execute("INSERT INTO questions (asked_at, question, engine, reading_text, adjustments_json, sql, sql_source, "
+                "timings_json) VALUES (now(), 'old question', 'offline', '', '[]', '', '', '{}')")
+    con.close()
+    history = QuestionHistory(path)
+    assert history.list()[0].dataset == "demo"
+    history.add(HistoryEntry(question="spend by campaign", dataset="meta_export"))
+    assert [e.dataset for e in history.list()] == ["meta_export", "demo"]
+    assert history.schema_version() == 3

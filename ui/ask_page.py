@@ -1,6 +1,8 @@
 """The Ask page below the question box: scope and as-of, readings to pick, adjustments, the answer, edited SQL."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import json
 
 import streamlit as st
@@ -93,7 +95,9 @@ def _show_refusal(understanding: Understanding, state: AskState) -> None:
             st.button(suggestion, key=f"ask.suggest.{number}", on_click=ask_question, args=(state, suggestion))
     history = get_history(load_settings())
     key = run_key(understanding.question, understanding.as_of, "refused")
-    record_once(history, state, key, refusal_entry(understanding.question, understanding.as_of, refusal.reason))
+    entry = replace(refusal_entry(understanding.question, understanding.as_of, refusal.reason),
+                    dataset=state.dataset or "demo")
+    record_once(history, state, key, entry)
 
 
 def _show_picked(pipeline: Pipeline, state: AskState, understanding: Understanding, picked: Interpretation,
@@ -146,6 +150,7 @@ def _record(state: AskState, understanding: Understanding, picked: Interpretatio
     key = run_key(understanding.question, understanding.as_of, picked.rank, _spec_json(spec), state.edited_sql)
     entry = answer_entry(understanding.question, understanding.as_of, picked.rank, text, spec, answer, changes,
                          interpreting_ms, engine=picked.engine)
+    entry = replace(entry, dataset=state.dataset or "demo")
     if record_once(get_history(load_settings()), state, key, entry) is not None and picked.choices:
         get_learning(load_settings()).record(picked.choices, understanding.question)
 

@@ -33,7 +33,7 @@ def render_history_page() -> None:
             _show_actions(entry, state, history)
             if state.rerun_id == entry.id:
                 with friendly_errors("re-running this question"):
-                    _show_rerun(entry, get_pipeline(settings))
+                    _show_rerun(entry, get_pipeline(settings, entry.dataset))
 
 
 def rerun(pipeline: Pipeline, entry: HistoryEntry) -> Answer:
