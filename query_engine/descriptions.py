@@ -62,6 +62,8 @@ def _thresholds(spec: QuerySpec, model: SemanticModel) -> str:
 
 def _window(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -> str:
     window = spec.date_range
+    if spec.periods:
+        return "in " + " and in ".join(w.describe() for w in spec.periods)
     if window is None:
         return f"over all time ({profile.window_label()})"
     if window.field != "date" and window.field in model.date_fields:

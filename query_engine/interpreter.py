@@ -207,11 +207,19 @@ def _date_axis(parsed: ParsedQuestion, as_of: dt.date) -> list[Option]:
             return [Option(1.0, ())]
         start, end = min(w.start for w in windows), max(w.end for w in windows)
         label = " and ".join(w.label for w in windows)
-        return [Option(1.0, (("date_range", DateRange(start, end, label, field)),))]
+        changes: tuple[tuple[str, Any], ...] = (("date_range", DateRange(start, end, label, field)),)
+        if _separating_grain(parsed) and not _contiguous(windows):  # only the named periods, not what lies between
+            changes += (("periods", tuple(_with_field(w, field) for w in windows)),)
+        return [Option(1.0, changes)]
     options = phrases[0].options
     weights = (1.0,) if len(options) == 1 else (0.65, 0.35)
     return [Option(w, (("date_range", _with_field(o.window, field)),), o.distinction)
             for w, o in zip(weights, options)]
+
+
+def _contiguous(windows: list[DateRange]) -> bool:
+    ordered = sorted(windows, key=lambda w: w.start)
+    return all((b.start - a.end).days <= 1 for a, b in zip(ordered, ordered[1:]))
 
 
 def _with_field(window: DateRange | None, field: str) -> DateRange | None:
@@ -261,7 +269,10 @@ def _grain_options(parsed: ParsedQuestion) -> list[Option]:
     if not parsed.auto_grain:
         return [Option(1.0, ())]
     days = _window_days(parsed)
-    order = ["day", "week", "month"] if days <= 45 else ["week", "month", "day"] if days <= 200 else ["month", "week", "quarter"]
+    window = next((p.options[0].window for p in parsed.date_phrases if p.options and p.options[0].window), None)
+    month_aligned = window is not None and window.start.day == 1 and (window.end + dt.timedelta(days=1)).day == 1
+    order = ["month", "week", "day"] if month_aligned and 45 < days <= 366 else \
+        ["day", "week", "month"] if days <= 45 else ["week", "month", "day"] if days <= 200 else ["month", "week", "quarter"]
     return [Option(w, (("dimensions", (g,)),), f"{g}ly points" if g != "day" else "daily points")
             for w, g in zip((0.7, 0.2, 0.1), order)]
 

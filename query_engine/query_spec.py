@@ -78,6 +78,7 @@ class QuerySpec:
     thresholds: tuple[Threshold, ...] = ()
     forecast: Forecast | None = None
     share: bool = False  # add each row's share of the total of the first (additive) metric
+    periods: tuple[DateRange, ...] = ()  # "Q3 2025 vs Q3 2024": only rows in one of these windows
 
     def with_changes(self, **changes: Any) -> QuerySpec:
         """A copy with some fields replaced (specs are immutable)."""

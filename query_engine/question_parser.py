@@ -90,10 +90,16 @@ class ParsedQuestion:
                     or self.metric_group or self.total_dimensions or self.grain or self.qualifier_dimensions)
 
 
+_OWN_WORDS = frozenset(FILLER | BEST_WORDS | WORST_WORDS | PERFORMANCE_WORDS | MAX_WORDS | MIN_WORDS | NEGATIONS
+                       | GROUP_CUES | COMPARE_WORDS | RANK_CUES | QUALITY_ADJECTIVES | set(UNIT_GRAINS)
+                       | {w for phrase in (*TREND_WORDS, *EFFICIENCY_WORDS, *ENGAGEMENT_WORDS) for w in phrase.split()})
+
+
 def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, as_of: dt.date) -> ParsedQuestion:
     """Tokenise, correct spelling, find dates, phrases, rankings and limits."""
     raw_tokens = tokenize(clean_question(question))
-    tokens = [vocabulary.correct(t) for t in raw_tokens]
+    # Words this parser reads itself ("change", "best") are never "corrected" into vocabulary.
+    tokens = [t if t.key in _OWN_WORDS else vocabulary.correct(t) for t in raw_tokens]
     parsed = ParsedQuestion(question, tokens)
     parsed.corrections = [(a.text, b.key) for a, b in zip(raw_tokens, tokens)
                           if a.key != b.key and b.key not in STOPWORDS]  # fixed plain words need no note

@@ -21,6 +21,7 @@ def spec_to_dict(spec: QuerySpec) -> dict[str, Any]:
         "limit": spec.limit,
         "thresholds": [{"metric": t.metric, "op": t.op, "value": t.value} for t in spec.thresholds],
         "share": spec.share,
+        "periods": [_window_dict(w) for w in spec.periods],
         "forecast": None if spec.forecast is None else {
             "start": spec.forecast.start.isoformat(), "end": spec.forecast.end.isoformat(),
             "method": spec.forecast.method, "target": spec.forecast.target},
@@ -44,6 +45,7 @@ def spec_from_dict(data: dict[str, Any]) -> QuerySpec:
             thresholds=tuple(_threshold(t) for t in data.get("thresholds") or ()),
             forecast=_forecast(data.get("forecast")),
             share=bool(data.get("share", False)),
+            periods=tuple(_window(w) for w in data.get("periods") or ()),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SpecError(f"That query description is malformed: {exc!r}.", hint="Pick a reading again.") from exc
@@ -63,3 +65,13 @@ def _forecast(data: dict[str, Any] | None) -> Forecast | None:
     target = data.get("target")
     return Forecast(dt.date.fromisoformat(data["start"]), dt.date.fromisoformat(data["end"]), method,
                     None if target is None else float(target))
+
+
+def _window_dict(window: DateRange) -> dict[str, str]:
+    return {"start": window.start.isoformat(), "end": window.end.isoformat(), "label": window.label,
+            "field": window.field}
+
+
+def _window(data: dict[str, Any]) -> DateRange:
+    return DateRange(dt.date.fromisoformat(data["start"]), dt.date.fromisoformat(data["end"]),
+                     str(data.get("label", "")), str(data.get("field", "date")))

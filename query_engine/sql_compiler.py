@@ -173,6 +173,12 @@ def _from_and_where(select: exp.Select, spec: QuerySpec, scope: _Scope) -> exp.S
         select = select.where(exp.Not(this=condition) if filt.op == "not_in" else condition)
     if spec.date_range:
         select = select.where(_window_condition(spec.date_range, scope))
+    if spec.periods:
+        conditions = [_window_condition(w, scope) for w in spec.periods]
+        either = conditions[0]
+        for condition in conditions[1:]:
+            either = exp.Or(this=either, expression=condition)
+        select = select.where(exp.Paren(this=either))
     return select
 
 

@@ -105,7 +105,7 @@ class Vocabulary:
             return Token(token.text, SHORT_FORMS[key], token.index)
         if len(key) < 4 or key in self._word_set or key in STOPWORDS or not key.isalpha():
             return token
-        limit = 1 if len(key) <= 5 else 2
+        limit = 1 if len(key) <= 6 else 2
         best = process.extractOne(key, self.words, scorer=OSA.distance, score_cutoff=limit)
         if best is None:
             # "waht", "totla": a plain word misspelt is a plain word, not an unknown subject.
