@@ -367,6 +367,8 @@ def _ranking(parsed: ParsedQuestion, model: SemanticModel, metric: str, best_wor
     limit = parsed.limit or (1 if (parsed.singular_which or parsed.when) and descending is not None else None)
     if limit and grouped:
         changes.append(("limit", limit))
+        if parsed.per_group and descending is not None:
+            changes.append(("limit_per", parsed.per_group))
     return tuple(changes)
 
 

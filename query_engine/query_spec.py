@@ -79,6 +79,7 @@ class QuerySpec:
     forecast: Forecast | None = None
     share: bool = False  # add each row's share of the total of the first (additive) metric
     periods: tuple[DateRange, ...] = ()  # "Q3 2025 vs Q3 2024": only rows in one of these windows
+    limit_per: str | None = None  # "top 2 channels in each region": the limit applies within each value of this
 
     def with_changes(self, **changes: Any) -> QuerySpec:
         """A copy with some fields replaced (specs are immutable)."""

@@ -79,6 +79,7 @@ class ParsedQuestion:
     metric_choices: dict[str, list[str]] = field(default_factory=dict)
     share: bool = False
     when: bool = False
+    per_group: str | None = None  # "in each region": a grouping the limit applies within
     unknown: list[str] = field(default_factory=list)
     unknown_groupings: list[str] = field(default_factory=list)
     corrections: list[tuple[str, str]] = field(default_factory=list)
@@ -172,6 +173,8 @@ def _read_dimension(parsed: ParsedQuestion, name: str, match: Match, before: lis
         return
     if name not in parsed.dimensions:
         parsed.dimensions.append(name)
+    if set(before[-2:]) & {"each", "every"} and parsed.dimensions[:-1]:
+        parsed.per_group = name
     if set(before) & {"which", "what"} and not token.is_plural:
         parsed.singular_which = True
 

@@ -22,6 +22,7 @@ def spec_to_dict(spec: QuerySpec) -> dict[str, Any]:
         "thresholds": [{"metric": t.metric, "op": t.op, "value": t.value} for t in spec.thresholds],
         "share": spec.share,
         "periods": [_window_dict(w) for w in spec.periods],
+        "limit_per": spec.limit_per,
         "forecast": None if spec.forecast is None else {
             "start": spec.forecast.start.isoformat(), "end": spec.forecast.end.isoformat(),
             "method": spec.forecast.method, "target": spec.forecast.target},
@@ -46,6 +47,7 @@ def spec_from_dict(data: dict[str, Any]) -> QuerySpec:
             forecast=_forecast(data.get("forecast")),
             share=bool(data.get("share", False)),
             periods=tuple(_window(w) for w in data.get("periods") or ()),
+            limit_per=str(data["limit_per"]) if data.get("limit_per") else None,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SpecError(f"That query description is malformed: {exc!r}.", hint="Pick a reading again.") from exc

@@ -225,6 +225,16 @@ def _order_and_limit(select: exp.Select, spec: QuerySpec, scope: _Scope) -> exp.
     if spec.dimensions:
         order.extend(exp.Ordered(this=exp.column(d), desc=False) for d in spec.dimensions
                      if d not in time_dims and not any(o.field == d for o in spec.order_by))
+    if spec.limit and spec.limit_per in spec.dimensions and spec.order_by:
+        # Top N within each group: rank rows inside the group, keep the first N, list groups in turn.
+        first = spec.order_by[0]
+        key = scope.metric(first.field) if first.field in scope.model.metrics else exp.column(first.field)
+        rank = exp.Window(this=exp.RowNumber(), partition_by=[scope.dimension(spec.limit_per)],
+                          order=exp.Order(expressions=[exp.Ordered(this=key, desc=first.descending, nulls_first=False)]))
+        select = select.qualify(exp.LTE(this=rank, expression=exp.Literal.number(spec.limit)))
+        order = [exp.Ordered(this=exp.column(spec.limit_per), desc=False),
+                 *(o for o in order if o.this.name != spec.limit_per)]
+        return select.order_by(*order)
     if order:
         select = select.order_by(*order)
     return select.limit(spec.limit) if spec.limit else select
