@@ -126,6 +126,21 @@ def cost_per_question(pipeline: Pipeline) -> None:
     print(f"   assumptions: {READINGS} readings; SQL reasoning {SQL_REASONING_TOKENS}; insights reasoning "
           f"{INSIGHTS_REASONING_TOKENS} + {INSIGHTS_VISIBLE_TOKENS} visible; Anthropic forced-tool prompt "
           f"{ANTHROPIC_FORCED_TOOL_TOKENS}")
+    economy_per_question(pipeline, per_task)
+
+
+def economy_per_question(pipeline: Pipeline, per_task: dict[str, list[tuple[int, int, float]]]) -> None:
+    """The same questions with CLARIFY_MODEL_USE=economy: interpretation only where the offline reading is
+    unsure, compiled SQL (already verified), model insights only when the analyst asks for them."""
+    threshold = pipeline.settings.confident_threshold
+    unsure = [pipeline.understand(q).interpretations[0].confidence < threshold for q in QUESTIONS]
+    interp = [row[2] for row in per_task["query_interpretation"]]
+    total = sum(usd for usd, asked in zip(interp, unsure) if asked) / len(QUESTIONS)
+    explain = statistics.mean(row[2] for row in per_task["insights_generation"])
+    verdict = "met" if total <= TARGET_USD else "NOT met"
+    print(f"   economy (CLARIFY_MODEL_USE=economy): ${total:.5f} per answered question "
+          f"({sum(unsure)} of {len(QUESTIONS)} questions unsure enough to ask the model; target: {verdict}); "
+          f"model insights ${explain:.5f} each time an analyst asks for them")
 
 
 def router_overhead(home: Path, calls: int = 200) -> None:

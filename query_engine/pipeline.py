@@ -112,7 +112,8 @@ class Pipeline:
         if self.llm is None:
             return offline
         offline = replace(offline, question_id=question_id or new_question_id())
-        if not self._ready(TaskType.QUERY_INTERPRETATION) or self._final_refusal(offline):
+        if not self._ready(TaskType.QUERY_INTERPRETATION) or self._final_refusal(offline) or (
+                self.settings.economy and self._settled(offline)):
             return self._asked.remember(offline)
         try:
             found = model_readings(self.llm, offline.question, self.model, self.profile, self.policy,
@@ -126,6 +127,11 @@ class Pipeline:
             reason = ValueError("none of its readings fit the data" + (f": {found.dropped[0]}" if found.dropped else ""))
             return self._asked.remember(replace(offline_note(offline, reason), cost_usd=found.cost_usd))
         return self._asked.remember(merge_readings(offline, found, self.policy, self.model))
+
+    def _settled(self, offline: Understanding) -> bool:
+        """A question the offline engine read with confidence: a model would add cost and wait, not a better reading."""
+        readings = offline.interpretations
+        return bool(readings) and readings[0].confidence >= self.settings.confident_threshold
 
     def _ready(self, task: TaskType) -> bool:
         return self.llm is not None and self.llm.available(task)
@@ -159,8 +165,9 @@ class Pipeline:
         try:
             with _timed(timings, "writing SQL", progress):
                 compiled = compile_spec(spec, self.model)
+                wants_sql = self._ready(TaskType.SQL_GENERATION) and not self.settings.economy
                 written = model_sql(self.llm, spec, compiled.sql, tuple(c.name for c in compiled.columns), self.model,
-                                    self.policy, question_id) if self._ready(TaskType.SQL_GENERATION) else None
+                                    self.policy, question_id) if wants_sql else None
         except ClarifyError as exc:
             return Answer("", error=str(exc), timings_ms=timings, spec=spec, question_id=question_id)
         answer = self._run(compiled.sql, compiled.columns, timings, progress, spec=spec)
@@ -174,9 +181,22 @@ class Pipeline:
                 self._record_fallback(TaskType.SQL_GENERATION, question_id,
                                       written.fallback_reason or _reason_of(answer.sql_source))
         answer = replace(answer, question_id=question_id)
-        if answer.result is not None and answer.result.rows and self._ready(TaskType.INSIGHTS_GENERATION):
+        if (answer.result is not None and answer.result.rows and self._ready(TaskType.INSIGHTS_GENERATION)
+                and not self.settings.economy):
             answer = self._model_insights(answer, question, spec)
         return answer
+
+    def can_explain(self, answer: Answer) -> bool:
+        """Whether the insights model could write about this answer now (economy mode leaves it to the analyst)."""
+        return (answer.result is not None and bool(answer.result.rows) and answer.insights_source == "offline"
+                and self._ready(TaskType.INSIGHTS_GENERATION))
+
+    def explain(self, answer: Answer, question: str | None = None) -> Answer:
+        """The answer with the insights model's checked findings, when the analyst asks for them."""
+        if not self.can_explain(answer):
+            return answer
+        asked = self._asked.lookup(answer.spec)[0] if answer.spec is not None else ""
+        return self._model_insights(answer, question or asked or "", answer.spec)
 
     def _answer_forecast(self, spec: QuerySpec, progress: Callable[[str, float], None] | None) -> Answer:
         """Run the history query like any reading, then project it with a backtested statistical model."""

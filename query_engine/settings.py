@@ -25,10 +25,13 @@ SETTINGS = (
     Setting("memory_limit", "2GB", "DuckDB memory limit per connection (CLARIFY_MEMORY_LIMIT)."),
     Setting("threads", 2, "DuckDB worker threads (CLARIFY_THREADS)."),
     Setting("confident_threshold", 0.75, "Top confidence at or above which the answer shows at once (CLARIFY_CONFIDENT)."),
+    Setting("model_use", "full", "With keys: 'full' runs every model stage; 'economy' asks the interpretation model "
+            "only when the offline reading is unsure, keeps the verified compiled SQL, and writes model insights "
+            "only when the analyst asks (CLARIFY_MODEL_USE)."),
 )
 _ENV = {"home": "CLARIFY_HOME", "database": "CLARIFY_DB", "time_limit_s": "CLARIFY_TIME_LIMIT_S",
         "row_cap": "CLARIFY_ROW_CAP", "memory_limit": "CLARIFY_MEMORY_LIMIT", "threads": "CLARIFY_THREADS",
-        "confident_threshold": "CLARIFY_CONFIDENT"}
+        "confident_threshold": "CLARIFY_CONFIDENT", "model_use": "CLARIFY_MODEL_USE"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,12 @@ class Settings:
     memory_limit: str = "2GB"
     threads: int = 2
     confident_threshold: float = 0.75
+    model_use: str = "full"  # "full" or "economy"; see SETTINGS
+
+    @property
+    def economy(self) -> bool:
+        """True when model stages run only where they change the answer (see SETTINGS)."""
+        return self.model_use.strip().lower() == "economy"
 
     @property
     def database_path(self) -> Path:

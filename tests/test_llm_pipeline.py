@@ -213,3 +213,22 @@ def test_llm_pipeline_answer_ties_calls_to_the_question(open_pipeline):
     assert {call[3] for call in fake.calls} == {understanding.question_id} == {answer.question_id}
     assert understanding.cost_usd + answer.cost_usd == pytest.approx(0.006)
     assert "spend by channel" in fake.calls[-1][1]
+
+
+def test_llm_economy_skips_models_that_would_not_change_the_answer(tiny_db):
+    """Economy: a confident offline reading is kept, compiled SQL is used, insights wait until asked for."""
+    fake = (FakeLLM().enqueue(INTERPRET, readings_json({"metrics": ["cpa", "spend", "conversions"], "dimensions": ["channel"]}))
+            .enqueue(SQL, "SELECT 1").enqueue(INSIGHTS, "- Google Search spent $250, 67.6% of the $370 total."))
+    pipeline = Pipeline.open(Settings(model_use="economy"), tiny_db, llm=fake)
+    try:
+        clear = pipeline.understand("spend by channel")
+        answer = pipeline.answer(clear.interpretations[0])
+        assert fake.calls == [] and answer.insights_source == "offline" and answer.sql_source.startswith("compiled")
+        assert pipeline.can_explain(answer)
+        explained = pipeline.explain(answer)
+        assert [c[0] for c in fake.calls] == [INSIGHTS] and explained.insights_source != "offline"
+        assert any("67.6%" in line for line in explained.insights)
+        unsure = pipeline.understand("best channels")  # the offline engine is unsure: the model is asked
+        assert [c[0] for c in fake.calls] == [INSIGHTS, INTERPRET] and unsure.interpretations[0].engine == "fake/model-1"
+    finally:
+        pipeline.close()

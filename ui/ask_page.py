@@ -61,6 +61,19 @@ def render_ask_page(state: AskState, scope_slot: DeltaGenerator) -> None:
         _show_picked(pipeline, state, understanding, picked, interpreting_ms)
 
 
+def _offer_model_insights(pipeline: Pipeline, answer: Answer, question: str, rank: int) -> None:
+    """Economy mode: the insights model writes only when asked, and its numbers are checked like always."""
+    if not st.button("Explain with the insights model", key=f"ask.explain.{rank}", icon=":material/auto_awesome:"):
+        return
+    with st.spinner("Asking the insights model…"):
+        explained = pipeline.explain(answer, question)
+    if explained.insights_source == "offline":
+        st.info("The insights model added nothing that could be checked against the table; the insights above stand.")
+        return
+    st.markdown("**Model insights** (" + escape_markdown(explained.insights_source) + ")")
+    st.markdown("\n".join(f"- {escape_markdown(line)}" for line in explained.insights))
+
+
 def _offer_investigation(question: str) -> None:
     left, right = st.columns([3, 1])
     left.info("A why question: the readings below compare the period with the one before. A guided investigation "
@@ -115,6 +128,8 @@ def _show_picked(pipeline: Pipeline, state: AskState, understanding: Understandi
         st.caption("Adjusted: " + describe_spec(spec, pipeline.model, pipeline.profile))
     show_stages(answer, interpreting_ms)
     show_answer(answer, key="ask.answer")
+    if load_settings().economy and pipeline.can_explain(answer):
+        _offer_model_insights(pipeline, answer, understanding.question, picked.rank)
     if answer.result is not None and not answer.error:
         render_report_actions(answer, question=understanding.question, reading=picked, database=pipeline.database,
                               key=f"ask.actions.{picked.rank}", llm=pipeline.llm)
