@@ -42,7 +42,11 @@ def compile_spec(spec: QuerySpec, model: SemanticModel, dialect: str = "duckdb")
         select = select.group_by(*(scope.dimension(d) for d in spec.dimensions))
     for threshold in spec.thresholds:
         select = select.having(_threshold_condition(threshold, scope))
-    select = _order_and_limit(select, spec, scope)
+    if spec.limit and spec.limit_per in spec.dimensions and spec.order_by:
+        names = [*spec.dimensions, *spec.metrics, *([f"{share}_share"] if share else [])]
+        select = _top_per_group(select, spec, scope, names)
+    else:
+        select = _order_and_limit(select, spec, scope)
     columns = _columns(spec, model)
     if share:
         columns += (ColumnInfo(f"{share}_share", "metric", f"Share of {model.metric(share).label.lower()}", "percent"),)
@@ -225,19 +229,23 @@ def _order_and_limit(select: exp.Select, spec: QuerySpec, scope: _Scope) -> exp.
     if spec.dimensions:
         order.extend(exp.Ordered(this=exp.column(d), desc=False) for d in spec.dimensions
                      if d not in time_dims and not any(o.field == d for o in spec.order_by))
-    if spec.limit and spec.limit_per in spec.dimensions and spec.order_by:
-        # Top N within each group: rank rows inside the group, keep the first N, list groups in turn.
-        first = spec.order_by[0]
-        key = scope.metric(first.field) if first.field in scope.model.metrics else exp.column(first.field)
-        rank = exp.Window(this=exp.RowNumber(), partition_by=[scope.dimension(spec.limit_per)],
-                          order=exp.Order(expressions=[exp.Ordered(this=key, desc=first.descending, nulls_first=False)]))
-        select = select.qualify(exp.LTE(this=rank, expression=exp.Literal.number(spec.limit)))
-        order = [exp.Ordered(this=exp.column(spec.limit_per), desc=False),
-                 *(o for o in order if o.this.name != spec.limit_per)]
-        return select.order_by(*order)
     if order:
         select = select.order_by(*order)
     return select.limit(spec.limit) if spec.limit else select
+
+
+def _top_per_group(select: exp.Select, spec: QuerySpec, scope: _Scope, names: list[str]) -> exp.Expression:
+    """Top N within each group, as a ranked subquery (portable, unlike QUALIFY, to every dialect we transpile to)."""
+    first = spec.order_by[0]
+    key = scope.metric(first.field) if first.field in scope.model.metrics else scope.dimension(first.field)
+    rank = exp.Window(this=exp.RowNumber(), partition_by=[scope.dimension(spec.limit_per or "")],
+                      order=exp.Order(expressions=[exp.Ordered(this=key, desc=first.descending, nulls_first=False)]))
+    ranked = select.select(exp.alias_(rank, "group_rank")).subquery("ranked")
+    order = [exp.Ordered(this=exp.column(spec.limit_per or ""), desc=False),
+             exp.Ordered(this=exp.column("group_rank"), desc=False)]
+    return (exp.select(*(exp.column(n) for n in names)).from_(ranked)
+            .where(exp.LTE(this=exp.column("group_rank"), expression=exp.Literal.number(spec.limit or 0)))
+            .order_by(*order))
 
 
 def _compile_listing(spec: QuerySpec, scope: _Scope, dialect: str) -> CompiledQuery:
