@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -18,27 +19,33 @@ QUESTION = "Show me high performing campaigns"
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots" / "ask_page.png"
 
 
-def take_screenshot(output: Path) -> Path:
-    """Start the app on a fresh full demo database, ask, pick reading 2 and save a screenshot."""
+@contextmanager
+def app_page(width: int, height: int):
+    """A chromium page on the Ask page of the app, served over a fresh full demo database."""
     with tempfile.TemporaryDirectory(prefix="clarify_shot_") as folder:
         home = Path(folder)
         ensure_demo_database(home / DEMO_DATABASE_NAME)
-        with running_app(home, None) as url, chromium_page(width=1400, height=2250) as page:
+        with running_app(home, None) as url, chromium_page(width=width, height=height) as page:
             page.goto(url)
             page.get_by_label("Your question").wait_for(timeout=60_000)
-            ask(page, QUESTION)
-            pick(page, 2)
-            page.get_by_text("Other readings").click()  # show every reading next to the answer
-            page.locator(".st-key-ask-reading-1").wait_for()
-            page.locator(".js-plotly-plot").first.wait_for()
-            page.get_by_text("Insights", exact=True).wait_for()
-            page.wait_for_timeout(1500)  # let plotly finish its entry animation
-            output.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(output), full_page=True)
+            yield page
+
+
+def take_screenshot(output: Path) -> Path:
+    """Ask, pick reading 2 and save a screenshot of the readings and the answer."""
+    with app_page(1400, 2250) as page:
+        ask(page, QUESTION)
+        pick(page, 2)
+        page.get_by_text("Other readings").click()  # show every reading next to the answer
+        page.locator(".st-key-ask-reading-1").wait_for()
+        page.locator(".js-plotly-plot").first.wait_for()
+        page.get_by_text("Insights", exact=True).wait_for()
+        page.wait_for_timeout(1500)  # let plotly finish its entry animation
+        output.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(output), full_page=True)
     return output
 
 
-EVALUATION_OUTPUT = DEFAULT_OUTPUT.with_name("evaluation_page.png")
 # (question, reading to pick; None where the top reading is confident and answers at once)
 LOG_QUESTIONS = (("Show me high performing campaigns", 2), ("revenue last month", 1), ("CTR by channel", None),
                  ("worst performing channel", 1), ("best channels last quarter", 2), ("spend by region in 2025", None))
@@ -46,22 +53,17 @@ LOG_QUESTIONS = (("Show me high performing campaigns", 2), ("revenue last month"
 
 def take_evaluation_screenshot(output: Path) -> Path:
     """Ask a few questions (picking readings) so the log has something to show, then shoot the Evaluation page."""
-    with tempfile.TemporaryDirectory(prefix="clarify_shot_") as folder:
-        home = Path(folder)
-        ensure_demo_database(home / DEMO_DATABASE_NAME)
-        with running_app(home, None) as url, chromium_page(width=1400, height=2400) as page:
-            page.goto(url)
-            page.get_by_label("Your question").wait_for(timeout=60_000)
-            for question, rank in LOG_QUESTIONS:
-                ask(page, question)
-                if rank is not None:
-                    pick(page, rank)
-                page.locator("[data-testid='stDataFrame']").first.wait_for()
-            page.get_by_role("link", name="Evaluation").click()
-            page.get_by_role("heading", name="Accuracy evaluation").wait_for()
-            page.locator(".js-plotly-plot").first.wait_for()
-            page.wait_for_timeout(1500)
-            page.screenshot(path=str(output), full_page=True)
+    with app_page(1400, 2400) as page:
+        for question, rank in LOG_QUESTIONS:
+            ask(page, question)
+            if rank is not None:
+                pick(page, rank)
+            page.locator("[data-testid='stDataFrame']").first.wait_for()
+        page.get_by_role("link", name="Evaluation").click()
+        page.get_by_role("heading", name="Accuracy evaluation").wait_for()
+        page.locator(".js-plotly-plot").first.wait_for()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(output), full_page=True)
     return output
 
 

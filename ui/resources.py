@@ -6,11 +6,9 @@ import json
 import os
 import time
 import weakref
-from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
-from streamlit.errors import StreamlitSecretNotFoundError
 
 from query_engine.calculated_metrics import definitions_path
 from query_engine.choice_learning import ChoiceLearning
@@ -22,16 +20,12 @@ from query_engine.query_spec import Understanding
 from query_engine.question_history import QuestionHistory
 from query_engine.settings import Settings
 from query_engine.spec_codec import spec_from_dict
-from ui.router_setup import setup_router
+from ui.router_setup import secrets_or_empty, setup_router
 
 
 def secret_values() -> dict[str, str]:
-    """Top-level scalar values of st.secrets, or nothing when no secrets.toml exists."""
-    try:
-        items = list(st.secrets.items())
-    except (FileNotFoundError, StreamlitSecretNotFoundError):
-        return {}
-    return {str(k): str(v) for k, v in items if not isinstance(v, Mapping)}
+    """Top-level scalar values of st.secrets as text, or nothing when no secrets.toml exists."""
+    return {key: str(value) for key, value in secrets_or_empty().items()}
 
 
 def load_settings() -> Settings:

@@ -22,8 +22,9 @@ def secrets_or_empty() -> dict[str, Any]:
 
 
 def router_settings() -> RouterSettings:
-    """RouterSettings from the environment and st.secrets (secrets win, as in RouterSettings.from_sources)."""
-    return RouterSettings.from_sources(os.environ, secrets_or_empty())
+    """RouterSettings from st.secrets overlaid by the environment, the same precedence as the app's Settings
+    (so a shell or a test can override a developer's secrets.toml)."""
+    return RouterSettings.from_sources({**secrets_or_empty(), **os.environ})
 
 
 def setup_router() -> RouterSettings:
