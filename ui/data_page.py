@@ -126,4 +126,7 @@ def _table_details(key: str, table: str, _pipeline: Pipeline) -> tuple[pd.DataFr
     finally:
         cursor.close()
     columns = pd.DataFrame([{"Column": row[0], "Type": row[1]} for row in described])
+    for name, kind in ((row[0], row[1]) for row in described):
+        if kind == "DATE" and name in sample:  # pandas would show dates as midnight timestamps
+            sample[name] = pd.to_datetime(sample[name]).dt.date
     return columns, sample
