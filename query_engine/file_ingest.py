@@ -211,14 +211,21 @@ def _failures(con: duckdb.DuckDBPyConnection, column: str, plan: ColumnPlan) -> 
 
 
 def _drop_total_rows(con: duckdb.DuckDBPyConnection, raw: _Raw) -> list[str]:
+    """Report footers ('Total', 'Grand total: ...') are not data: the first filled cell of such a row says so."""
     types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() "
                              "WHERE table_name = '_raw'").fetchall())
-    text_cols = [f"c{i}" for i in range(len(raw.headers)) if types.get(f"c{i}") == "VARCHAR"][:2]
+    cols = [f"c{i}" for i in range(len(raw.headers))]
+    text_cols = [c for c in cols if types.get(c) == "VARCHAR"]
     if not text_cols:
         return []
-    where = " OR ".join(f"regexp_full_match(trim({c}), '{TOTAL_ROW}')" for c in text_cols)
-    found = con.execute(f"SELECT _row, concat_ws(' ', {', '.join(f'trim({c})' for c in text_cols)}) FROM _raw WHERE {where} "
-                        "ORDER BY _row").fetchall()
+    blank = "({c} IS NULL OR trim(CAST({c} AS VARCHAR)) = '')"
+    conditions = []
+    for col in text_cols[:6]:
+        earlier = [blank.format(c=c) for c in cols[:cols.index(col)]]
+        conditions.append(" AND ".join([f"regexp_full_match(trim({col}), '{TOTAL_ROW}')", *earlier]))
+    where = " OR ".join(f"({c})" for c in conditions)
+    shown = ", ".join(f"nullif(trim(CAST({c} AS VARCHAR)), '')" for c in text_cols[:6])
+    found = con.execute(f"SELECT _row, coalesce({shown}) FROM _raw WHERE {where} ORDER BY _row").fetchall()
     if found:
         con.execute(f"DELETE FROM _raw WHERE {where}")
     unit = "line" if raw.kind in ("csv", "excel") else "record"

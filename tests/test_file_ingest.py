@@ -106,7 +106,7 @@ def test_ingest_google_ads_style_utf16_tabs_preamble_and_footer(tmp_path):
     source.write_bytes(text.encode("utf-16"))
     report = ingest_file(source, tmp_path / "g.duckdb")
     assert report.notes[:2] == ("read as utf-16", "skipped 2 line(s) above the header")
-    assert report.dropped_rows == ("line 6: 'Total: Account --' (a report total, not data)",)
+    assert report.dropped_rows == ("line 6: 'Total: Account' (a report total, not data)",)
     con = duckdb.connect(str(tmp_path / "g.duckdb"), read_only=True)
     assert con.execute("SELECT * FROM google ORDER BY Day").fetchall() == [
         ("Search – Brand", dt.date(2025, 1, 5), 1234.5, 10000, 500, 12.5, 3000.0),
@@ -213,3 +213,17 @@ def test_parse_number_rules(text, convention, expected):
 ])
 def test_number_convention_decided_by_values(values, hint, expected):
     assert number_convention(values, hint) == expected
+
+
+def test_ingest_total_row_in_a_later_column_is_dropped_and_amounts_parse(tmp_path):
+    """Meta exports put 'Total' under the campaign column, after empty date cells, with dot decimals."""
+    path = tmp_path / "meta_totals.csv"
+    path.write_text("\ufeffReporting starts;Reporting ends;Campaign name;Impressions;Amount spent (EUR)\r\n"
+                    "2025-09-01;2025-09-01;Retargeting DPA;60.915;€656,41\r\n"
+                    "2025-09-02;2025-09-02;Retargeting DPA;1.020;€1.330,33\r\n"
+                    ";;Total;61935;€1986.74\r\n", encoding="utf-8")
+    report = ingest_file(path, tmp_path / "out.duckdb")
+    assert report.rows == 2 and report.dropped_rows == ("line 4: 'Total' (a report total, not data)",)
+    con = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)
+    assert con.execute("SELECT round(SUM(Amount_spent_EUR), 2), SUM(Impressions) FROM meta_totals").fetchone() == (1986.74, 61935)
+    con.close()
