@@ -166,8 +166,32 @@ class _Resolver:
         start = dt.date(year, 1 if h == 1 else 7, 1)
         return (DateOption(DateRange(start, add_months(start, 6) - dt.timedelta(days=1), f"H{h} {year}")),)
 
+    def day_range(self, m: re.Match) -> tuple[DateOption, ...]:
+        m1, d1, y1 = month_number(m.group(1)), int(m.group(2)), m.group(3)
+        m2 = month_number(m.group(4)) if m.group(4) else m1
+        d2, y2 = int(m.group(5)), m.group(6)
+        end_year = int(y2 or y1 or _latest_year_for(self.as_of, m2))
+        start_year = int(y1) if y1 else (end_year if (m1, d1) <= (m2, d2) else end_year - 1)
+        try:
+            start, end = dt.date(start_year, m1, d1), dt.date(end_year, m2, d2)
+        except ValueError:
+            return ()
+        return (DateOption(DateRange(start, end, f"{start.isoformat()} to {end.isoformat()}")),)
+
+    def edge_of_year(self, m: re.Match) -> tuple[DateOption, ...]:
+        which, unit, year = m.group(1), m.group(2), int(m.group(3))
+        if unit == "quarter":
+            return (DateOption(quarter_window(year, 1 if which == "first" else 4)),)
+        if unit == "month":
+            return (DateOption(month_window(year, 1 if which == "first" else 12)),)
+        start = dt.date(year, 1, 1) if which == "first" else dt.date(year, 12, 25)
+        return (DateOption(DateRange(start, start + dt.timedelta(days=6), f"{which} week of {year}")),)
+
     def month_range(self, m: re.Match) -> tuple[DateOption, ...]:
-        m1, y1, m2, y2 = month_number(m.group(1)), m.group(2), month_number(m.group(3)), m.group(4)
+        groups = [g for g in m.groups()]
+        if groups[0] is None:  # the second alternative: no "from"/"between"
+            groups = groups[4:]
+        m1, y1, m2, y2 = month_number(groups[0]), groups[1], month_number(groups[2]), groups[3]
         end_year = int(y2 or y1 or _latest_year_for(self.as_of, m2))
         start_year = int(y1) if y1 else (end_year if m1 <= m2 else end_year - 1)
         start, end = month_window(start_year, m1).start, month_window(end_year, m2).end
@@ -304,6 +328,7 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     (rf"{ISO}", "iso_day"),
     (rf"(last|past|previous|prior|trailing|recent|over the last|in the last|over the past|in the past|for the last|"
      rf"for the past|during the last|within the last|over|within|for|during) {NUM} {UNIT}", "last_n"),
+    (rf"(?:the )?(first|last) (quarter|month|week) of {YEAR}", "edge_of_year"),
     (rf"(last|past|previous|prior) {UNIT}", "last_unit"),
     (rf"(?:so far )?(?:this|current) {UNIT}(?: so far| to date)?|{UNIT} to date|(wtd|mtd|qtd|ytd)", "to_date"),
     (rf"(black friday|cyber monday|bfcm|black friday weekend)(?: {YEAR})?", "shopping_day"),
@@ -311,7 +336,9 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     (r"today|latest day|most recent day", "today"),
     (rf"(q[1-4])(?: (?:of )?{YEAR})?|{YEAR} (q[1-4])|(?:the )?(first|second|third|fourth) quarter(?: (?:of )?{YEAR})?", "quarter"),
     (rf"(h1|h2|first|second) half(?: (?:of )?{YEAR})?|(h1|h2)(?: {YEAR})?", "half"),
-    (rf"(?:from|between) {MONTH}(?: {YEAR})? (?:to|and|through|until|till) {MONTH}(?: {YEAR})?", "month_range"),
+    (rf"(?:from |between )?{MONTH} (\d{{1,2}})(?: {YEAR})? (?:to|and|through|thru|until|till) (?:{MONTH} )?(\d{{1,2}})(?!\d)(?: {YEAR})?", "day_range"),
+    (rf"(?:from|between) {MONTH}(?: {YEAR})? (?:to|and|through|thru|until|till) {MONTH}(?: {YEAR})?|"
+     rf"{MONTH}(?: {YEAR})? (?:to|through|thru|until|till) {MONTH}(?: {YEAR})?", "month_range"),
     (rf"{MONTH} (\d{{1,2}})(?!\d)(?: {YEAR})?|(\d{{1,2}}) {MONTH}(?: {YEAR})?", "month_day"),
     (rf"(?<!\w){MONTH}(?: (?:of )?{YEAR})?(?!\w)", "month"),
     (rf"(?:from|between) {YEAR} (?:to|and|through|until) {YEAR}", "year_range"),
@@ -367,7 +394,11 @@ def _is_amount(m: re.Match, name: str, text: str) -> bool:
     if name != "year":
         return False
     before = text[:m.start()].split()[-2:]
-    return bool(set(before) & {"than", "above", "over", "under", "below", "least", "most", "$", ">", "<", "exceeding"})
+    if not before or before[-1] in ("in", "during", "for", "of", "since", "from", "until", "through", "to", "and"):
+        return False
+    if before[-1] in ("least", "most"):  # "at least 2000" is an amount; "the most in 2024" is a year
+        return before[:1] == ["at"]
+    return before[-1] in {"than", "above", "over", "under", "below", "$", ">", "<", "exceeding", "exceeds"}
 
 
 def _joined(keys: list[str]) -> tuple[str, list[int]]:

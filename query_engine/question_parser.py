@@ -33,6 +33,7 @@ UNIT_GRAINS = {"day": "day", "week": "week", "month": "month", "quarter": "quart
                "weekday": "day_of_week"}
 SHARE_PHRASES = ("share", "percent of", "percentage of", "% of", "proportion", "fraction of", "contribution",
                  "split of", "breakdown of", "mix")
+FINER_THAN_DAYS = {"hour", "hourly", "minute", "second", "intraday"}  # the data's finest grain is a day
 RANK_CUES = {"best", "worst", "top", "highest", "lowest", "biggest", "strongest", "weakest", "peak", "busiest",
              "slowest", "quietest", "most", "least"}
 COMPARE_WORDS = {"vs", "versus", "compare", "compared", "comparison", "against"}
@@ -315,5 +316,5 @@ def _note_unknown(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
     if known or any(word in w.split() for w in (*TREND_WORDS, *EFFICIENCY_WORDS, *ENGAGEMENT_WORDS)):
         return
     parsed.unknown.append(parsed.tokens[i].text)
-    if i > 0 and keys[i - 1] in ("by", "per", "each", "across"):
+    if (i > 0 and keys[i - 1] in ("by", "per", "each", "across")) or word in FINER_THAN_DAYS:
         parsed.unknown_groupings.append(parsed.tokens[i].text)

@@ -30,6 +30,7 @@ good bad great high low higher lower did does do was were been had make makes ma
 time times trend trends trending over period periods date dates day days week weeks month months quarter
 quarters year years today yesterday ago since until till through last past previous prior next this current
 so far to-date full whole entire ytd mtd qtd wtd came come comes bring brings drive drives generate generates
+expensive cheap cheaper cheapest pricey priciest costly combined together altogether
 contribute contributed contributes deliver delivered delivers achieve achieved gain gained lose lost take took
 taken spend spent got gotten brought driven produced yielded return returned today's ours theirs its it's
 """.split())
@@ -65,8 +66,14 @@ def clean_question(question: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+_MONTH_DASH = re.compile(rf"\b({_MONTH_WORD})\s*[-–]\s*({_MONTH_WORD})\b", re.IGNORECASE)
+_US = re.compile(r"\bU\.?S\.?(?:A\.?)?(?![a-zA-Z])")
+
+
 def tokenize(text: str) -> list[Token]:
     """Lower-case word and number tokens, each with a plural-folded key."""
+    text = _US.sub("USA", _MONTH_DASH.sub(r"\1 to \2", text))  # "the US" is a country, "us" a pronoun
     lowered = re.sub(r"(?<!\d)-|-(?!\d)", " ", text.lower()).replace("_", " ")
     lowered = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", lowered)
     words = [w.strip("'") for w in _TOKEN.findall(lowered)]

@@ -16,6 +16,7 @@ MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "
 DATE_WORDS = MONTH_NAMES + ("yesterday", "today", "quarter", "month", "week", "year", "weekly", "monthly",
                             "daily", "quarterly", "yearly", "previous", "trailing", "between")
 MAX_PHRASE_TOKENS = 6
+GENERIC_VALUES = frozenset({"total", "all", "other", "none", "unknown", "na", "n", "a", "misc", "overall", "sum"})
 # Short forms too short for edit distance to find safely.
 SHORT_FORMS = {"las": "last", "lst": "last", "yr": "year", "yrs": "year", "mth": "month", "mnth": "month",
                "mo": "month", "wk": "week", "wks": "week", "qtr": "quarter", "yday": "yesterday", "tdy": "today",
@@ -52,9 +53,14 @@ class Vocabulary:
         self.fragments: dict[tuple[str, ...], set[tuple[str, str]]] = defaultdict(set)
         self._add_model_terms(model)
         self._add_values(model, profile)
-        self.words = sorted({w for key in self.index for w in key if len(w) >= 4 and not w.isdigit()}
-                            | {fold(w) for w in DATE_WORDS})
+        # Spelling is corrected towards the model's words, not towards words inside campaign names.
+        self.words = sorted({w for key, terms in self.index.items() if not all(self._entity(t, model) for t in terms)
+                             for w in key if len(w) >= 4 and not w.isdigit()} | {fold(w) for w in DATE_WORDS})
         self._word_set = frozenset(self.words)
+
+    @staticmethod
+    def _entity(term: Term, model: SemanticModel) -> bool:
+        return term.kind == "value" and model.dimensions[term.name].entity
 
     def _add(self, phrase: str, term: Term) -> None:
         key = phrase_key(phrase)
@@ -81,7 +87,8 @@ class Vocabulary:
         for name, dim in model.dimensions.items():
             values = profile.values.get(name, ())
             for value in values:
-                if dim.value_matches_bare(value):
+                generic = set(phrase_key(value)) <= GENERIC_VALUES
+                if dim.value_matches_bare(value) and not generic:  # a value named "Total" or "All" is no filter word
                     self._add(value, Term("value", name, value))
                 if dim.entity:
                     self._add_fragments(name, value)
@@ -110,7 +117,9 @@ class Vocabulary:
         if best is None:
             # "waht", "totla": a plain word misspelt is a plain word, not an unknown subject.
             plain = process.extractOne(key, _PLAIN_WORDS, scorer=OSA.distance, score_cutoff=1)
-            return Token(token.text, plain[0], token.index) if plain else token
+            if plain and sorted(plain[0]) == sorted(key):  # letters swapped, not another word ("hour" is not "your")
+                return Token(token.text, plain[0], token.index)
+            return token
         return Token(token.text, best[0], token.index)
 
     def match(self, tokens: list[Token], taken: set[int]) -> list[Match]:
