@@ -351,11 +351,14 @@ FUTURE = re.compile(r"\b(next|upcoming|coming|forecast|forecasts|forecasted|fore
 _COMPILED = tuple((re.compile(rf"(?<![\w])(?:{p})(?![\w])"), name) for p, name in PATTERNS)
 
 
-def find_date_phrases(tokens: list[Token], as_of: dt.date) -> list[DatePhrase]:
-    """Every date phrase in the question, left to right, with its readings resolved against `as_of`."""
+def find_date_phrases(tokens: list[Token], as_of: dt.date, skip: set[int] | frozenset[int] = frozenset()) -> list[DatePhrase]:
+    """Every date phrase in the question, left to right, resolved against `as_of`; tokens in `skip` (a campaign
+    called "Black Friday Retargeting 2024") are names, not dates."""
     keys = [t.key for t in tokens]
     text, starts = _joined(keys)
     resolver, taken = _Resolver(as_of), [False] * len(text)
+    for index in skip:
+        taken[starts[index]:starts[index] + len(keys[index])] = [True] * len(keys[index])
     phrases: list[DatePhrase] = []
     for pattern, name in _COMPILED:
         for m in pattern.finditer(text):

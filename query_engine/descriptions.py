@@ -82,11 +82,11 @@ def _order(spec: QuerySpec, model: SemanticModel) -> str:
     first = spec.order_by[0]
     direction = "highest first" if first.descending else "lowest first"
     name = model.metrics[first.field].label if first.field in model.metrics else first.field
-    if spec.limit == 1:
-        return f"only the {'highest' if first.descending else 'lowest'} {name}"
     if spec.limit and spec.limit_per:
         per = model.dimensions[spec.limit_per].label.lower() if spec.limit_per in model.dimensions else spec.limit_per
         return f"top {spec.limit} by {name} within each {per}, {direction}"
+    if spec.limit == 1:
+        return f"only the {'highest' if first.descending else 'lowest'} {name}"
     if spec.limit:
         return f"top {spec.limit} by {name}, {direction}"
     return f"ranked by {name}, {direction}"

@@ -364,7 +364,11 @@ def _ranking(parsed: ParsedQuestion, model: SemanticModel, metric: str, best_wor
     grouped = parsed.dimensions or parsed.total_dimensions or parsed.qualifier_dimensions or ranked_periods
     if descending is not None and grouped:
         changes.append(("order_by", (OrderBy(metric, descending),)))
-    limit = parsed.limit or (1 if (parsed.singular_which or parsed.when) and descending is not None else None)
+    # One row for "which channel ...", "when did ...", and "the best campaign by ROAS" (a named metric and a
+    # singular noun); "worst performing channel" names no metric, so it stays a ranking across readings.
+    one = parsed.singular_which or parsed.when or (parsed.singular_dimension and bool(parsed.metrics) and
+                                                   (parsed.polarity is not None or parsed.extreme is not None))
+    limit = parsed.limit or (1 if one and descending is not None else None)
     if limit and grouped:
         changes.append(("limit", limit))
         if parsed.per_group and descending is not None:

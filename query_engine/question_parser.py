@@ -81,6 +81,7 @@ class ParsedQuestion:
     share: bool = False
     when: bool = False
     per_group: str | None = None  # "in each region": a grouping the limit applies within
+    singular_dimension: bool = False  # "the best campaign" names one row; "the best campaigns" a ranking
     unknown: list[str] = field(default_factory=list)
     unknown_groupings: list[str] = field(default_factory=list)
     corrections: list[tuple[str, str]] = field(default_factory=list)
@@ -105,7 +106,8 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
     parsed = ParsedQuestion(question, tokens)
     parsed.corrections = [(a.text, b.key) for a, b in zip(raw_tokens, tokens)
                           if a.key != b.key and b.key not in STOPWORDS]  # fixed plain words need no note
-    parsed.date_phrases = find_date_phrases(tokens, as_of)
+    names = _entity_names(tokens, vocabulary, model)
+    parsed.date_phrases = find_date_phrases(tokens, as_of, names)
     taken = {i for p in parsed.date_phrases for i in range(p.start, p.end)}
     matches = vocabulary.match(tokens, taken)
     _read_matches(parsed, matches, model)
@@ -114,6 +116,16 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
     taken |= _read_thresholds(parsed)
     _read_words(parsed, taken)
     return parsed
+
+
+def _entity_names(tokens: list[Token], vocabulary: Vocabulary, model: SemanticModel) -> set[int]:
+    """Tokens that spell out a whole entity name of two or more words; dates inside a name are not dates."""
+    spans: set[int] = set()
+    for match in vocabulary.match(tokens, set()):
+        if match.end - match.start >= 2 and any(t.kind == "value" and model.dimensions[t.name].entity
+                                                for t in match.terms):
+            spans.update(range(match.start, match.end))
+    return spans
 
 
 def _read_matches(parsed: ParsedQuestion, matches: list[Match], model: SemanticModel) -> None:
@@ -138,8 +150,9 @@ def _read_matches(parsed: ParsedQuestion, matches: list[Match], model: SemanticM
             parsed.weak_metrics.append(term.name)
         elif term.kind == "grain":
             parsed.grain = term.name
-            if set(before) & {"which", "what"} and not parsed.tokens[match.end - 1].is_plural:
-                parsed.singular_which = True
+            singular = not parsed.tokens[match.start].is_plural
+            parsed.singular_which = parsed.singular_which or (singular and bool(set(before) & {"which", "what"}))
+            parsed.singular_dimension = parsed.singular_dimension or (singular and not parsed.dimensions)
         elif term.kind == "value":
             negated = bool(set(before[-2:]) & NEGATIONS)
             values, op = parsed.filters.get(term.name, ([], "not_in" if negated else "in"))
@@ -176,8 +189,11 @@ def _read_dimension(parsed: ParsedQuestion, name: str, match: Match, before: lis
         parsed.dimensions.append(name)
     if set(before[-2:]) & {"each", "every"} and parsed.dimensions[:-1]:
         parsed.per_group = name
+        return
     if set(before) & {"which", "what"} and not token.is_plural:
         parsed.singular_which = True
+    if not token.is_plural and name == parsed.dimensions[0]:
+        parsed.singular_dimension = True
 
 
 def _counts_entity(before: list[str]) -> bool:
