@@ -233,8 +233,10 @@ def _grouping_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]
     grains = _grain_options(parsed)
     for name, (values, op) in parsed.filters.items():
         if op == "in" and len(values) > 1 and name not in dims and not model.dimensions[name].entity:
-            if parsed.compare:
+            if parsed.compare and not parsed.combined:
                 dims.append(name)
+            elif parsed.combined:
+                continue
             else:
                 return [Option(g.weight * w, (("dimensions", (*_grain_dims(g), *dims, *extra)),), d)
                         for g in grains for w, extra, d in ((0.5, (name,), f"split by {name}"), (0.5, (), "combined"))]

@@ -82,6 +82,8 @@ class ParsedQuestion:
     when: bool = False
     per_group: str | None = None  # "in each region": a grouping the limit applies within
     singular_dimension: bool = False  # "the best campaign" names one row; "the best campaigns" a ranking
+    combined: bool = False  # "Meta and Google combined": one total, not a split
+    listing: bool = False  # "list all campaigns": the things themselves
     unknown: list[str] = field(default_factory=list)
     unknown_groupings: list[str] = field(default_factory=list)
     corrections: list[tuple[str, str]] = field(default_factory=list)
@@ -178,7 +180,8 @@ def _read_dimension(parsed: ParsedQuestion, name: str, match: Match, before: lis
         if counter:
             parsed.metrics.append(counter)
             return
-    if before[-1:] in (["all"], ["total"]) and not set(before[-3:-1]) & {"by", "per", "each", "which"}:
+    listing = parsed.tokens[0].key in ("list", "name", "enumerate", "show")
+    if before[-1:] in (["all"], ["total"]) and not set(before[-3:-1]) & {"by", "per", "each", "which"} and not listing:
         parsed.total_dimensions.append(name)
         return
     qualified = previous is not None and previous.end == match.start and any(t.kind == "value" for t in previous.terms)
@@ -187,7 +190,7 @@ def _read_dimension(parsed: ParsedQuestion, name: str, match: Match, before: lis
         return
     if name not in parsed.dimensions:
         parsed.dimensions.append(name)
-    if set(before[-2:]) & {"each", "every"} and parsed.dimensions[:-1]:
+    if set(before[-2:]) & {"each", "every", "per"} and parsed.dimensions[:-1]:
         parsed.per_group = name
         return
     if set(before) & {"which", "what"} and not token.is_plural:
@@ -289,6 +292,8 @@ def _read_words(parsed: ParsedQuestion, taken: set[int]) -> None:
     parsed.compare = bool(set(keys) & COMPARE_WORDS)
     parsed.share = any(f" {w} " in text for w in SHARE_PHRASES)
     parsed.when = keys[:1] == ["when"] or " when did " in text or " on which day " in text
+    parsed.combined = any(f" {w} " in text for w in ("combined", "together", "altogether", "in total", "all together"))
+    parsed.listing = keys[:1] in (["list"], ["name"], ["enumerate"]) or text.startswith((" show all ", " show me all "))
 
 
 def _read_word(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:

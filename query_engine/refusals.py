@@ -34,7 +34,8 @@ OFF_TOPIC = re.compile(
     r"\b(?:weather|temperature|rain|stock price|stock market|share price|bitcoin|crypto|news|"
     r"recipe|sports?|football|election|president|capital of|population|translate|poem|joke|song|movie|"
     r"inventory|stock levels?|warehouse|shipping|returns? rate|refunds?|churn|retention|lifetime value|ltv|nps|"
-    r"profit margin|margin|cogs|payroll|headcount)\b", re.IGNORECASE)
+    r"profit margin|margin|cogs|payroll|headcount|world cup|ceo|chief executive|prime minister|who won|"
+    r"who is|who was|who are|who invented|stock ticker)\b", re.IGNORECASE)
 
 
 def refusal_for(question: str, model: SemanticModel) -> Refusal | None:

@@ -29,6 +29,8 @@ def compile_spec(spec: QuerySpec, model: SemanticModel, dialect: str = "duckdb")
     if not spec.metrics:
         return _compile_listing(spec, scope, dialect)
     select = exp.select(*(exp.alias_(scope.dimension(d), d) for d in spec.dimensions))
+    if "year" in spec.dimensions:  # the year as a number, and as the date it starts (how date_trunc writes it)
+        select = select.select(exp.alias_(_year_start(scope), "year_start"))
     select = select.select(*(exp.alias_(scope.metric(m), m) for m in spec.metrics))
     share = _share_metric(spec, model)
     if share:
@@ -40,14 +42,20 @@ def compile_spec(spec: QuerySpec, model: SemanticModel, dialect: str = "duckdb")
     select = _from_and_where(select, spec, scope)
     if spec.dimensions:
         select = select.group_by(*(scope.dimension(d) for d in spec.dimensions))
+        if "year" in spec.dimensions:
+            select = select.group_by(_year_start(scope))
     for threshold in spec.thresholds:
         select = select.having(_threshold_condition(threshold, scope))
     if spec.limit and spec.limit_per in spec.dimensions and spec.order_by:
-        names = [*spec.dimensions, *spec.metrics, *([f"{share}_share"] if share else [])]
+        names = [*spec.dimensions, *(["year_start"] if "year" in spec.dimensions else []), *spec.metrics,
+                 *([f"{share}_share"] if share else [])]
         select = _top_per_group(select, spec, scope, names)
     else:
         select = _order_and_limit(select, spec, scope)
     columns = _columns(spec, model)
+    if "year" in spec.dimensions:
+        at = len(spec.dimensions)
+        columns = columns[:at] + (ColumnInfo("year_start", "detail", "Year start", "date"),) + columns[at:]
     if share:
         columns += (ColumnInfo(f"{share}_share", "metric", f"Share of {model.metric(share).label.lower()}", "percent"),)
     return CompiledQuery(select.sql(dialect), columns)
@@ -112,6 +120,12 @@ class _Scope:
         return builders[metric.aggregation or "sum"](this=col)
 
 
+def _year_start(scope: _Scope) -> exp.Expression:
+    model = scope.model
+    date_col = scope.column(model.time_table, model.time_column or "date")
+    return exp.cast(exp.DateTrunc(unit=exp.Literal.string("year"), this=date_col), "DATE")
+
+
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
@@ -149,8 +163,10 @@ def _tables_needed(spec: QuerySpec, model: SemanticModel) -> tuple[str, ...]:
         field = model.date_fields.get(spec.date_range.field)
         date_table = field.table if field else model.time_table
         # Campaign-level questions over a window read the lifecycle columns instead of the daily table.
+        # Budgets over a window mean the campaigns live during it; counts of campaigns mean those that delivered.
+        counts_only = spec.metrics and all(model.metric(m).aggregation == "count_distinct" for m in spec.metrics)
         lifecycle_only = (bool(tables) and model.base_table not in tables and date_table == model.time_table
-                          and all(_has_lifecycle(model, t) for t in tables))
+                          and all(_has_lifecycle(model, t) for t in tables) and not counts_only)
         if not lifecycle_only:
             tables.add(date_table)
     if not tables:

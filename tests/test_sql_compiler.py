@@ -58,9 +58,15 @@ def test_compile_campaign_count_reads_campaigns_only(tiny_db):
     assert dict(run(tiny_db, spec)) == {"active": 1, "ended": 1, "paused": 1}
 
 
-def test_compile_campaign_level_window_means_live_during(tiny_db):
+def test_compile_budget_over_a_window_means_campaigns_live_during_it(tiny_db):
     window = DateRange(dt.date(2024, 7, 1), dt.date(2024, 12, 31))
-    # Meta Prospecting ended 2024-06-30, so only two campaigns were live in H2 2024.
+    # Meta Prospecting ended 2024-06-30, so only Search Brand (100) and LinkedIn B2B (80) were live in H2 2024.
+    assert run(tiny_db, QuerySpec(metrics=("daily_budget",), date_range=window)) == [(180.0,)]
+
+
+def test_compile_campaign_count_over_a_window_counts_those_that_delivered(tiny_db):
+    window = DateRange(dt.date(2024, 1, 1), dt.date(2024, 2, 28))
+    # January and February 2024 have rows for Search Brand and Meta Prospecting; LinkedIn B2B starts in March.
     assert run(tiny_db, QuerySpec(metrics=("campaign_count",), date_range=window)) == [(2,)]
 
 
