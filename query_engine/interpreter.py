@@ -140,6 +140,7 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
               preferences: Mapping[str, str]) -> list[Interpretation]:
     model = context.model
     _share_of_whole(parsed, model)
+    _past_activity(parsed, as_of)
     axes = [_date_axis(parsed, as_of), _grouping_axis(parsed, model), _metric_axis(parsed, model)]
     axes = [_prefer(axis, preferences) for axis in axes]
     keys = [ambiguity_key(axis) for axis in axes]
@@ -172,6 +173,15 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
     return [Interpretation(spec, describe_spec(spec, model, context.profile), distinction or "the most direct reading",
                            round(min(weight, 0.99), 3), rank, choices=choices)
             for rank, (weight, spec, distinction, choices) in enumerate(readings[:MAX_READINGS], start=1)]
+
+
+def _past_activity(parsed: ParsedQuestion, as_of: dt.date) -> None:
+    """'Campaigns active in September 2025': active then, not the status they have today."""
+    windows = [p.options[0].window for p in parsed.date_phrases if p.options and p.options[0].window]
+    status = parsed.filters.get("status")
+    if windows and status and status[1] == "in" and set(status[0]) == {"active"} and \
+            all(w.end < as_of for w in windows):
+        del parsed.filters["status"]
 
 
 def _share_of_whole(parsed: ParsedQuestion, model: SemanticModel) -> None:
