@@ -31,6 +31,13 @@ def ask(at: AppTest, question: str) -> AppTest:
     return at.button(key="ask.submit").click().run()
 
 
+def keyed(elements, prefix: str, suffix: str):
+    """The one widget whose key starts with `prefix` and ends with `suffix` (keys carry what they edit)."""
+    found = [e for e in elements if e.key and e.key.startswith(prefix) and e.key.endswith(suffix)]
+    assert len(found) == 1, [e.key for e in elements]
+    return found[0]
+
+
 def pick_keys(at: AppTest) -> list[str]:
     return sorted(b.key for b in at.button if b.key and b.key.startswith("ask.pick."))
 
@@ -109,9 +116,9 @@ def test_ask_confident_question_answers_at_once(app, demo_db):
 
 def test_ask_adjust_metric_and_top_n_reruns_without_retyping(app, demo_db):
     at = ask(app, QUESTION).button(key="ask.pick.2").click().run()
-    at.selectbox(key="ask.adjust.metric").select("revenue")
-    at.number_input(key="ask.adjust.top_n").set_value(3)
-    at = at.button(key="ask.adjust.apply").click().run()
+    keyed(at.selectbox, "ask.adjust.", ".metric").select("revenue")
+    keyed(at.number_input, "ask.adjust.", ".top_n").set_value(3)
+    at = keyed(at.button, "ask.adjust.", ".apply").click().run()
     assert not at.exception
     expected = query(demo_db, "SELECT c.campaign_name, SUM(d.revenue) AS revenue FROM campaign_daily d "
                               "JOIN campaigns c USING (campaign_id) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3")
@@ -123,8 +130,8 @@ def test_ask_adjust_metric_and_top_n_reruns_without_retyping(app, demo_db):
 
 def test_ask_adjust_filter_restricts_rows(app, demo_db):
     at = ask(app, QUESTION).button(key="ask.pick.2").click().run()
-    at.multiselect(key="ask.adjust.filter.channel").select("Meta")
-    at = at.button(key="ask.adjust.apply").click().run()
+    keyed(at.multiselect, "ask.adjust.", ".filter.channel").select("Meta")
+    at = keyed(at.button, "ask.adjust.", ".apply").click().run()
     assert not at.exception
     expected = query(demo_db, "SELECT c.campaign_name, SUM(d.conversions) FROM campaign_daily d JOIN campaigns c "
                               "USING (campaign_id) WHERE c.channel = 'Meta' GROUP BY 1 ORDER BY 2 DESC, 1")
@@ -133,9 +140,9 @@ def test_ask_adjust_filter_restricts_rows(app, demo_db):
 
 def test_ask_adjust_dates_and_grouping(app, demo_db):
     at = ask(app, QUESTION).button(key="ask.pick.2").click().run()
-    at.date_input(key="ask.adjust.dates").set_value((dt.date(2025, 1, 1), dt.date(2025, 3, 31)))
-    at.multiselect(key="ask.adjust.grouping").unselect("campaign").select("channel")
-    at = at.button(key="ask.adjust.apply").click().run()
+    keyed(at.date_input, "ask.adjust.", ".dates").set_value((dt.date(2025, 1, 1), dt.date(2025, 3, 31)))
+    keyed(at.multiselect, "ask.adjust.", ".grouping").unselect("campaign").select("channel")
+    at = keyed(at.button, "ask.adjust.", ".apply").click().run()
     assert not at.exception
     expected = query(demo_db, "SELECT c.channel, SUM(d.conversions) FROM campaign_daily d JOIN campaigns c "
                               "USING (campaign_id) WHERE d.date BETWEEN DATE '2025-01-01' AND DATE '2025-03-31' "
@@ -147,7 +154,7 @@ def test_ask_edited_sql_runs_after_the_check(app, demo_db):
     at = ask(app, QUESTION).button(key="ask.pick.2").click().run()
     sql = ("SELECT c.channel, SUM(d.spend) AS spend FROM campaign_daily d JOIN campaigns c USING (campaign_id) "
            "GROUP BY c.channel ORDER BY spend DESC")
-    at.text_area(key="ask.sql_editor").input(sql)
+    keyed(at.text_area, "ask.sql_editor", "").input(sql)
     at = at.button(key="ask.run_sql").click().run()
     assert not at.exception
     rows = table_rows(at)
@@ -164,7 +171,7 @@ def test_ask_edited_sql_runs_after_the_check(app, demo_db):
 def test_ask_rejected_sql_shows_reason_and_runs_nothing(app, demo_db, sql, reason):
     before = query(demo_db, "SELECT count(*) FROM campaigns")
     at = ask(app, QUESTION).button(key="ask.pick.2").click().run()
-    at.text_area(key="ask.sql_editor").input(sql)
+    keyed(at.text_area, "ask.sql_editor", "").input(sql)
     at = at.button(key="ask.run_sql").click().run()
     assert not at.exception
     errors = [e.value for e in at.error]
@@ -190,8 +197,8 @@ def test_ask_refusal_shows_why_and_suggestions(app):
 
 def test_ask_records_pick_and_adjustments_in_history(app, clarify_home):
     at = ask(app, QUESTION).button(key="ask.pick.2").click().run()
-    at.number_input(key="ask.adjust.top_n").set_value(5)
-    at.button(key="ask.adjust.apply").click().run()
+    keyed(at.number_input, "ask.adjust.", ".top_n").set_value(5)
+    keyed(at.button, "ask.adjust.", ".apply").click().run()
     entries = QuestionHistory.in_home(clarify_home).list()
     assert [(e.question, e.picked_rank, e.engine) for e in entries[:2]] == [(QUESTION, 2, "offline")] * 2
     assert '"field": "limit"' in entries[0].adjustments_json and '"to": 5' in entries[0].adjustments_json
@@ -262,3 +269,29 @@ def test_ask_learns_the_reading_a_team_keeps_picking(demo_db, monkeypatch):
         assert not at.exception
     at = ask(AppTest.from_file(APP, default_timeout=30).run(), QUESTION)
     assert "CPA" in next(c for c in cards(at) if c.startswith("**Reading 1"))
+
+
+def test_ask_new_confident_question_gets_fresh_adjust_controls_and_sql(app):
+    at = ask(app, "Revenue by channel last month")
+    at = at.button(key="ask.pick.1").click().run()
+    keyed(at.multiselect, "ask.adjust.", ".filter.channel").select("Meta")
+    at = keyed(at.button, "ask.adjust.", ".apply").click().run()
+    assert any("Adjusted:" in c.value for c in at.caption)
+    at = ask(at, "Spend by region in 2025")  # confident: answered at once
+    assert not at.exception
+    assert keyed(at.multiselect, "ask.adjust.", ".filter.channel").value == []
+    assert keyed(at.multiselect, "ask.adjust.", ".grouping").value == ["region"]
+    assert "d.region" in keyed(at.text_area, "ask.sql_editor", "").value
+    assert not any("Adjusted:" in c.value for c in at.caption)
+
+
+def test_ask_csv_download_has_no_float_noise():
+    import pandas as pd
+
+    from query_engine.query_spec import ColumnInfo
+    from ui.answer_view import csv_bytes
+
+    frame = pd.DataFrame({"campaign": ["A"], "roas": [19.10134564376822], "revenue": [336022.85000000015]})
+    columns = (ColumnInfo("campaign", "dimension", "Campaign"), ColumnInfo("roas", "metric", "ROAS", "ratio"),
+               ColumnInfo("revenue", "metric", "Revenue", "currency"))
+    assert csv_bytes(frame, columns).decode().splitlines() == ["campaign,roas,revenue", "A,19.1013,336022.85"]

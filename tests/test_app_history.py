@@ -115,3 +115,18 @@ def test_history_lists_refusals_without_rerun(app_env, clarify_home):
     assert not at.exception
     assert f"history.rerun.{entry_id}" not in [b.key for b in at.button]
     assert "refused: Clarify only reads data." in " ".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"field": "metrics", "from": ["spend"], "to": ["clicks", "impressions"]}, "metric spend → clicks"),
+    ({"field": "filters", "from": [], "to": [{"dimension": "channel", "values": ["Meta", "Google Search"], "op": "in"}]},
+     "only channel Meta, Google Search"),
+    ({"field": "date_range", "from": None, "to": {"start": "2025-09-01", "end": "2025-10-31", "label": "", "field": "date"}},
+     "dates 2025-09-01 to 2025-10-31"),
+    ({"field": "limit", "from": None, "to": 3}, "top 3"),
+    ({"field": "sql", "from": "compiled", "to": "edited by the analyst"}, "SQL edited by the analyst"),
+])
+def test_history_adjustments_read_as_words(change, words):
+    from ui.history_page import describe_change
+
+    assert describe_change(change) == words

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from typing import Any
 
 import streamlit as st
@@ -60,17 +62,20 @@ def with_dates(spec: QuerySpec, picked: Any, profile: DataProfile) -> QuerySpec:
 
 def adjust_form(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -> QuerySpec | None:
     """Show the adjust form for `spec`; returns the adjusted spec on the run where it was applied."""
-    with st.form(key=f"{PREFIX}form", border=False):
+    # Widget keys carry the spec they edit: another question or reading gets fresh controls, never the
+    # values a browser still holds for the previous one.
+    tag = PREFIX + hashlib.sha1(json.dumps(spec_to_dict(spec), sort_keys=True).encode()).hexdigest()[:10] + "."
+    with st.form(key=f"{tag}form", border=False):
         left, right = st.columns(2)
         with left:
-            metric = _metric_box(spec, model)
-            grouping = _grouping_box(spec, model)
+            metric = _metric_box(spec, model, tag)
+            grouping = _grouping_box(spec, model, tag)
             top_n = st.number_input("Top N rows (0 = all)", min_value=0, max_value=10_000, step=1,
-                                    value=int(spec.limit or 0), key=f"{PREFIX}top_n")
+                                    value=int(spec.limit or 0), key=f"{tag}top_n")
         with right:
-            dates = _date_box(spec, profile)
-            chosen = _filter_boxes(spec, model, profile)
-        applied = st.form_submit_button("Apply changes", type="primary", key=f"{PREFIX}apply")
+            dates = _date_box(spec, profile, tag)
+            chosen = _filter_boxes(spec, model, profile, tag)
+        applied = st.form_submit_button("Apply changes", type="primary", key=f"{tag}apply")
     if not applied:
         return None
     adjusted = with_grouping(with_metric(spec, metric, model), tuple(grouping))
@@ -78,32 +83,32 @@ def adjust_form(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -> 
     return adjusted.with_changes(limit=int(top_n) or None)
 
 
-def _metric_box(spec: QuerySpec, model: SemanticModel) -> str:
+def _metric_box(spec: QuerySpec, model: SemanticModel, tag: str) -> str:
     names = list(model.metrics)
     current = spec.metrics[0] if spec.metrics else names[0]
-    return st.selectbox("Metric", names, index=names.index(current), key=f"{PREFIX}metric",
+    return st.selectbox("Metric", names, index=names.index(current), key=f"{tag}metric",
                         format_func=lambda n: f"{model.metrics[n].label} — {model.metrics[n].description}")
 
 
-def _grouping_box(spec: QuerySpec, model: SemanticModel) -> list[str]:
+def _grouping_box(spec: QuerySpec, model: SemanticModel, tag: str) -> list[str]:
     labels = {**{n: d.label for n, d in model.dimensions.items()},
               **{n: f"{g.label} (time)" for n, g in model.time_grains.items()},
               **{n: f"{d.label} (date)" for n, d in model.date_fields.items() if n in spec.dimensions}}
     return st.multiselect("Group by", list(labels), default=[d for d in spec.dimensions if d in labels],
-                          key=f"{PREFIX}grouping", format_func=labels.__getitem__)
+                          key=f"{tag}grouping", format_func=labels.__getitem__)
 
 
-def _date_box(spec: QuerySpec, profile: DataProfile) -> Any:
+def _date_box(spec: QuerySpec, profile: DataProfile, tag: str) -> Any:
     if not profile.first_date or not profile.as_of:
         return None
     window = spec.date_range
     value = (window.start, window.end) if window else (profile.first_date, profile.as_of)
-    label = f"Dates ({window.label})" if window and window.label else "Dates"
+    label = f"Dates ({window.label})" if window and window.label else "Dates"  # the label names this spec's window
     return st.date_input(label, value=value, min_value=min(value[0], profile.first_date),
-                         max_value=max(value[1], profile.as_of, dt.date.today()), key=f"{PREFIX}dates")
+                         max_value=max(value[1], profile.as_of, dt.date.today()), key=f"{tag}dates")
 
 
-def _filter_boxes(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -> dict[str, list[str]]:
+def _filter_boxes(spec: QuerySpec, model: SemanticModel, profile: DataProfile, tag: str) -> dict[str, list[str]]:
     current = {f.dimension: list(f.values) for f in spec.filters if f.op == "in"}
     chosen: dict[str, list[str]] = {}
     for name, dim in model.dimensions.items():
@@ -112,5 +117,5 @@ def _filter_boxes(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -
             continue
         default = [v for v in current.get(name, []) if v in options]
         chosen[name] = st.multiselect(f"Only these {dim.label.lower()} values", options, default=default,
-                                      key=f"{PREFIX}filter.{name}", placeholder="All")
+                                      key=f"{tag}filter.{name}", placeholder="All")
     return chosen

@@ -85,8 +85,19 @@ def _show_table(result: QueryResult, columns: tuple[ColumnInfo, ...], key: str) 
     note = " (cut at the row cap; narrow the question for everything)" if result.truncated else ""
     st.caption(f"{rows} rows{note} · ran in {result.elapsed_ms:,.0f} ms")
     st.dataframe(frame, hide_index=True, column_config=column_config(columns), key=f"{key}.table")
-    st.download_button("Download CSV", frame.to_csv(index=False).encode("utf-8"), file_name="clarify_result.csv",
+    st.download_button("Download CSV", csv_bytes(frame, columns), file_name="clarify_result.csv",
                        mime="text/csv", key=f"{key}.csv", icon=":material/download:")
+
+
+def csv_bytes(frame, columns: tuple[ColumnInfo, ...]) -> bytes:
+    """The result as CSV: money to cents and other numbers to 6 significant digits, so no float noise."""
+    out = frame.copy()
+    formats = {c.name: c.format for c in columns}
+    for name in out.columns:
+        if out[name].dtype.kind == "f":
+            out[name] = out[name].round(2) if formats.get(name) == "currency" else out[name].map(
+                lambda v: float(f"{v:.6g}") if v == v else v)
+    return out.to_csv(index=False).encode("utf-8")
 
 
 def _show_sql(answer: Answer, key: str) -> None:

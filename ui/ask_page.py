@@ -1,6 +1,7 @@
 """The Ask page below the question box: scope and as-of, readings to pick, adjustments, the answer, edited SQL."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 
 import json
@@ -124,7 +125,9 @@ def _show_picked(pipeline: Pipeline, state: AskState, understanding: Understandi
         state.edited_sql = None
         clear_widgets(SQL_EDITOR_KEY)
     answer = answer_sql(pipeline, state.edited_sql) if state.edited_sql else answer_spec(pipeline, _spec_json(spec))
-    if state.adjusted_spec_json:
+    if state.edited_sql:
+        st.caption("Your SQL, checked by the same guard as Clarify's; the reading above no longer describes it.")
+    elif state.adjusted_spec_json:
         st.caption("Adjusted: " + describe_spec(spec, pipeline.model, pipeline.profile))
     show_stages(answer, interpreting_ms)
     show_answer(answer, key="ask.answer")
@@ -140,15 +143,21 @@ def _show_picked(pipeline: Pipeline, state: AskState, understanding: Understandi
 def _show_sql_editor(state: AskState, answer: Answer) -> None:
     with st.expander("Edit SQL", expanded=state.edited_sql is not None):
         st.caption("Your SQL goes through the same check as Clarify's: one read-only SELECT over the campaign tables.")
-        st.text_area("SQL", value=state.edited_sql or answer.sql, key=SQL_EDITOR_KEY, height=160)
+        key = _sql_key(answer)
+        st.text_area("SQL", value=state.edited_sql or answer.sql, key=key, height=160)
         run, back = st.columns(2)
-        run.button("Run SQL", key="ask.run_sql", type="primary", on_click=_run_edited, args=(state,))
+        run.button("Run SQL", key="ask.run_sql", type="primary", on_click=_run_edited, args=(state, key))
         if state.edited_sql is not None:
             back.button("Back to the reading's SQL", key="ask.reset_sql", on_click=_reset_sql, args=(state,))
 
 
-def _run_edited(state: AskState) -> None:
-    state.edited_sql = (st.session_state.get(SQL_EDITOR_KEY) or "").strip() or None
+def _sql_key(answer: Answer) -> str:
+    """The editor's key names the SQL it starts from, so a new reading never shows the last one's edit."""
+    return f"{SQL_EDITOR_KEY}.{hashlib.sha1(answer.sql.encode()).hexdigest()[:10]}"
+
+
+def _run_edited(state: AskState, key: str) -> None:
+    state.edited_sql = (st.session_state.get(key) or "").strip() or None
 
 
 def _reset_sql(state: AskState) -> None:
@@ -161,7 +170,8 @@ def _record(state: AskState, understanding: Understanding, picked: Interpretatio
     changes = spec_changes(picked.spec, spec)
     if state.edited_sql:
         changes.append({"field": "sql", "from": "compiled", "to": "edited by the analyst"})
-    text = describe_spec(spec, pipeline.model, pipeline.profile) if changes else picked.description
+    text = ("SQL edited by the analyst" if state.edited_sql else
+            describe_spec(spec, pipeline.model, pipeline.profile) if changes else picked.description)
     key = run_key(understanding.question, understanding.as_of, picked.rank, _spec_json(spec), state.edited_sql)
     entry = answer_entry(understanding.question, understanding.as_of, picked.rank, text, spec, answer, changes,
                          interpreting_ms, engine=picked.engine)

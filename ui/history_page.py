@@ -43,6 +43,29 @@ def rerun(pipeline: Pipeline, entry: HistoryEntry) -> Answer:
     return answer_spec(pipeline, entry.spec_json)
 
 
+def describe_change(change: dict) -> str:
+    """One adjustment in words: 'metric spend → clicks', 'only channel Meta, Google Search', 'top 3'."""
+    field, before, after = change.get("field"), change.get("from"), change.get("to")
+    if field == "sql":
+        return "SQL edited by the analyst"
+    if field == "metrics":
+        return f"metric {(before or ['—'])[0]} → {(after or ['—'])[0]}"
+    if field == "dimensions":
+        return f"grouped by {', '.join(before or []) or 'nothing'} → {', '.join(after or []) or 'nothing'}"
+    if field == "filters":
+        kept = [f"{f['dimension']} {'not ' if f.get('op') == 'not_in' else ''}{', '.join(f['values'])}"
+                for f in after or []]
+        return "only " + "; ".join(kept) if kept else "no filters"
+    if field == "date_range":
+        return "dates " + (f"{after['start']} to {after['end']}" if after else "all time")
+    if field == "limit":
+        return f"top {after}" if after else "all rows"
+    if field == "order_by":
+        first = (after or [{}])[0]
+        return f"sorted by {first.get('field', '—')}, {'highest' if first.get('descending', True) else 'lowest'} first"
+    return f"{str(field).replace('_', ' ')} changed"
+
+
 def _show_entry(entry: HistoryEntry) -> None:
     when = entry.asked_at.strftime("%Y-%m-%d %H:%M") if entry.asked_at else ""
     st.markdown(f"**{entry.question}**")
@@ -54,7 +77,7 @@ def _show_entry(entry: HistoryEntry) -> None:
     st.write(entry.reading_text)
     changes = json.loads(entry.adjustments_json or "[]")
     if changes:
-        st.caption("Adjusted: " + "; ".join(f"{c['field']}: {c['from']} → {c['to']}" for c in changes))
+        st.caption("Adjusted: " + "; ".join(describe_change(c) for c in changes))
     with st.expander("SQL and timings"):
         st.code(entry.sql, language="sql")
         st.caption(timings_text(json.loads(entry.timings_json or "{}")))
