@@ -241,3 +241,20 @@ def _check_columns_exist(model: SemanticModel, database: Path) -> None:
     if missing:
         raise SemanticModelError("The model names columns the data does not have: " + ", ".join(missing) + ".",
                                  hint="Pick columns from the table, or re-upload the file.")
+    _check_measures_are_numbers(model, load)
+
+
+NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL")
+
+
+def _check_measures_are_numbers(model: SemanticModel, load: dict[str, Any]) -> None:
+    """A measure that sums or averages must be a number column; text like '€656,41' cannot be added up."""
+    types = {str(c["name"]).lower(): str(c.get("type", "")).upper() for c in load.get("columns") or ()}
+    for metric in model.metrics.values():
+        if metric.is_derived or metric.aggregation in ("count", "count_distinct") or not metric.column:
+            continue
+        kind = types.get(metric.column.lower())
+        if kind is not None and not kind.startswith(NUMERIC_TYPES):
+            raise SemanticModelError(
+                f"'{metric.label}' would {metric.aggregation} the column {metric.column}, which holds {kind.lower()} "
+                "values, not numbers.", hint="Keep that column as a dimension, or fix the file and upload it again.")

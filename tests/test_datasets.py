@@ -165,3 +165,18 @@ def test_excel_and_parquet_uploads_answer_questions(catalog, tmp_path):
         spec, result = _ask(catalog, name, "cpc by campaign")
         assert spec.metrics[0] == "cpc"
         assert {r[0]: round(r[1], 4) for r in result.rows} == {"A": round(4.5 / 8, 4), "B": 0.5}
+
+
+def test_datasets_save_refuses_a_text_column_as_a_measure(tmp_path):
+    from query_engine.datasets import DatasetCatalog
+
+    path = tmp_path / "mini.csv"
+    path.write_text("campaign,label,spend\nA,x1,10\nB,x2,20\n", encoding="utf-8")
+    catalog = DatasetCatalog(tmp_path / "home")
+    catalog.add_file(path)
+    raw = catalog.load_model_dict("mini")
+    raw["metrics"]["label_total"] = {"label": "Label total", "table": "mini", "aggregation": "sum", "column": "label",
+                                     "format": "number", "direction": "higher"}
+    with pytest.raises(SemanticModelError, match="not numbers"):
+        catalog.save_model("mini", raw)
+    assert "label_total" not in catalog.load_model("mini").metrics
