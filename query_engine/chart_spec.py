@@ -36,6 +36,7 @@ class ChartSpec:
     x_label: str = ""
     y_label: str = ""
     y_format: str = "number"
+    x_format: str = ""  # month / quarter / week: how the time axis names its ticks
     horizontal: bool = False
     sort_descending: bool | None = None
 
@@ -94,17 +95,20 @@ def _time_spec(result: QueryResult, view: _View, metric: ColumnInfo) -> ChartSpe
         return _grouped_spec(result, view, time.name, view.dims[0], metric)
     if weekday:
         return ChartSpec("bar", x=time.name, y=metric.name, title=f"{metric.label} by {time.label}",
-                         x_label=time.label, y_label=metric.label, y_format=metric.format)
+                         x_label=time.label, y_label=metric.label, y_format=metric.format,
+                         x_format=time.format)
     if len(view.dims) > 1:
         return ChartSpec("table", title=f"{metric.label} by {time.label} and {len(view.dims)} dimensions")
     if not view.dims:
         return ChartSpec("line", x=time.name, y=metric.name, title=f"{metric.label} by {time.label}",
-                         x_label=time.label, y_label=metric.label, y_format=metric.format)
+                         x_label=time.label, y_label=metric.label, y_format=metric.format,
+                         x_format=time.format)
     dim = view.infos[view.dims[0]]
     note = _top_note(_distinct(result, dim.name), MAX_SERIES, "lines")
     return ChartSpec("line", x=time.name, y=metric.name, color=dim.name,
                      title=f"{metric.label} by {time.label} and {dim.label}{note}",
-                     x_label=time.label, y_label=metric.label, y_format=metric.format)
+                     x_label=time.label, y_label=metric.label, y_format=metric.format,
+                         x_format=time.format)
 
 
 def _bar_spec(result: QueryResult, view: _View, dim_name: str, metric: ColumnInfo) -> ChartSpec:
@@ -218,6 +222,9 @@ def _line_figure(spec: ChartSpec, result: QueryResult) -> go.Figure:
                                     text=_hover(ys, spec.y_format), hovertemplate="%{x}: %{text}"))
     if not all(isinstance(x, (dt.date, dt.datetime)) for x, _, _ in rows):
         figure.update_xaxes(type="category")
+    elif spec.x_format in ("month", "quarter") and len({x for x, _, _ in rows}) <= 36:
+        # One tick per period, named like the table ("Oct 2025"), not daily ticks between two months.
+        figure.update_xaxes(tickformat="%b %Y", dtick="M1" if spec.x_format == "month" else "M3")
     figure.update_xaxes(title_text=spec.x_label)
     _apply_value_axis(figure, spec, [y for trace in figure.data for y in trace.y], "y")
     return figure

@@ -15,7 +15,7 @@ from query_engine.result_columns import (
     period_sort_key,
     plural_label,
 )
-from query_engine.value_format import as_number, format_value
+from query_engine.value_format import PERIOD_FORMATS, as_number, format_value
 
 MAX_ANALYSED_ROWS = 10_000
 _NON_ADDITIVE_WORDS = {"cpa", "cpc", "cpm", "avg", "average", "mean", "median", "per", "rate", "min", "max",
@@ -292,7 +292,9 @@ def _series(table: _Table, rows: list[tuple[Any, ...]], metric: int) -> list[_Po
             by_key[key] = (raw, total + value, count + 1)
     if any(count > 1 for _, _, count in by_key.values()) and not _additive(table.infos[metric]):
         return []
-    return [_Point(format_value(raw, "date"), total) for _, (raw, total, _) in sorted(by_key.items())]
+    period = table.infos[table.time].format if table.time is not None else "date"
+    return [_Point(format_value(raw, period if period in PERIOD_FORMATS else "date"), total)
+            for _, (raw, total, _) in sorted(by_key.items())]
 
 
 def _trend_facts(series: list[_Point], column: ColumnInfo, prefix: str = "") -> list[InsightFact | None]:

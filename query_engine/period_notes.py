@@ -5,6 +5,7 @@ import datetime as dt
 
 from query_engine.date_phrases import period_end
 from query_engine.query_spec import QueryResult, QuerySpec
+from query_engine.value_format import format_value
 
 PARTIAL_GRAINS = ("week", "month", "quarter", "year")
 
@@ -22,6 +23,6 @@ def partial_period_note(spec: QuerySpec, result: QueryResult, as_of: dt.date | N
     start = dt.date(last, 1, 1) if isinstance(last, int) else last.date() if isinstance(last, dt.datetime) else last
     if not isinstance(start, dt.date) or not start <= as_of < period_end(start, grain):
         return None
-    label = str(last) if isinstance(last, int) else start.isoformat()
+    label = str(last) if isinstance(last, int) else format_value(start, grain)
     return (f"The latest {grain} ({label}) has data only through {as_of.isoformat()}, so its totals are partial; "
             f"compare it with earlier {grain}s with care.")

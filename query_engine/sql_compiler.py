@@ -10,7 +10,7 @@ from query_engine.metric_formula import expand_formula
 from query_engine.query_spec import ColumnInfo, DateRange, QuerySpec, Threshold
 from query_engine.semantic_model import Metric, SemanticModel
 
-GRAIN_FORMAT = {"day": "date", "week": "date", "month": "date", "quarter": "date", "year": "integer",
+GRAIN_FORMAT = {"day": "date", "week": "week", "month": "month", "quarter": "quarter", "year": "integer",
                 "day_of_week": "text"}
 
 

@@ -27,7 +27,7 @@ def format_value(value: Any, fmt: str, *, compact: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     if isinstance(value, (dt.date, dt.datetime)):
-        return _format_date(value)
+        return _format_period(value, fmt) if fmt in PERIOD_FORMATS else _format_date(value)
     number = as_number(value)
     if number is None or fmt in ("date", "text"):
         return str(value)
@@ -39,7 +39,7 @@ def format_value(value: Any, fmt: str, *, compact: bool = False) -> str:
 
 def format_cell(value: Any, column: ColumnInfo, *, compact: bool = False) -> str:
     """One cell as text for its column; time buckets (dates, years, day names) are shown as-is."""
-    fmt = "date" if column.role == "time" else column.format
+    fmt = column.format if column.format in PERIOD_FORMATS else "date" if column.role == "time" else column.format
     return format_value(value, fmt, compact=compact)
 
 
@@ -83,6 +83,19 @@ def plotly_tickprefix(fmt: str) -> str:
 def plotly_ticksuffix(fmt: str) -> str:
     """The tick suffix for an axis of format `fmt` ("x" for ratios such as ROAS)."""
     return axis_format(fmt)["ticksuffix"]
+
+
+PERIOD_FORMATS = ("month", "quarter", "week")
+
+
+def _format_period(value: dt.date, fmt: str) -> str:
+    """A period by its name: 'Oct 2025', 'Q4 2025', 'week of 2025-10-06'."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if fmt == "month":
+        return day.strftime("%b %Y")
+    if fmt == "quarter":
+        return f"Q{(day.month - 1) // 3 + 1} {day.year}"
+    return f"week of {day.isoformat()}"
 
 
 def _format_date(value: dt.date) -> str:

@@ -16,8 +16,8 @@ def result(grain, periods):
 
 
 @pytest.mark.parametrize("grain, periods, expected", [
-    ("month", [dt.date(2025, 10, 1), dt.date(2025, 11, 1)], "latest month (2025-11-01) has data only through 2025-11-15"),
-    ("week", [dt.date(2025, 11, 3), dt.date(2025, 11, 10)], "latest week (2025-11-10)"),
+    ("month", [dt.date(2025, 10, 1), dt.date(2025, 11, 1)], "latest month (Nov 2025) has data only through 2025-11-15"),
+    ("week", [dt.date(2025, 11, 3), dt.date(2025, 11, 10)], "latest week (week of 2025-11-10)"),
     ("year", [2024, 2025], "latest year (2025)"),
     ("month", [dt.date(2025, 9, 1), dt.date(2025, 10, 1)], None),
     ("day", [dt.date(2025, 11, 14), dt.date(2025, 11, 15)], None),
