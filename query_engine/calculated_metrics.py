@@ -61,7 +61,8 @@ def parse_definition(text: str, model: SemanticModel, synonyms: tuple[str, ...] 
         raise CalculatedMetricError(f"'{label}' is already a {'metric' if key in model.metrics else 'dimension'}.",
                                     hint="Pick another name.")
     formula = _measure_formula(expression, model)
-    return CalculatedMetric(key, label, formula, infer_format(formula, model), infer_direction(formula, model),
+    shown = label if label != label.lower() else label[:1].upper() + label[1:]  # "profit" -> "Profit"; "AOV" stays
+    return CalculatedMetric(key, shown, formula, infer_format(formula, model), infer_direction(formula, model),
                             tuple(dict.fromkeys(s for s in (label.lower(), *(x.strip().lower() for x in synonyms))
                                                 if s and s != key)))
 

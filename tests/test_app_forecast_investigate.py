@@ -77,7 +77,7 @@ def test_app_calculated_metrics_refuses_and_saves(page, clarify_home):
     assert "The data has no 'new customers'" in at.error[0].value
     at.text_input(key="metrics.definition").input("profit = revenue - spend")
     at = at.button(key="metrics.add").click().run()
-    assert not at.exception and "Added profit = revenue - spend (currency)" in at.success[-1].value
+    assert not at.exception and "Added Profit = revenue - spend (currency)" in at.success[-1].value
     saved = yaml.safe_load((clarify_home / "calculated_metrics.yaml").read_text())
     assert [m["formula"] for m in saved["metrics"]] == ["revenue - spend"]
 

@@ -24,12 +24,12 @@ MODEL = replace(_LOADED, metrics={k: v for k, v in _LOADED.metrics.items() if k 
 
 
 @pytest.mark.parametrize("text, key, label, formula, fmt, direction", [
-    ("profit = revenue - spend", "profit", "profit", "revenue - spend", "currency", "higher"),
+    ("profit = revenue - spend", "profit", "Profit", "revenue - spend", "currency", "higher"),
     ("AOV = revenue / conversions", "aov", "AOV", "revenue / conversions", "currency", "higher"),
     ("Cost per lead = cost / leads", "cost_per_lead", "Cost per lead", "spend / conversions", "currency", "lower"),
-    ("return on spend 2 = (sales - spend) / spend", "return_on_spend_2", "return on spend 2",
+    ("return on spend 2 = (sales - spend) / spend", "return_on_spend_2", "Return on spend 2",
      "(revenue - spend) / spend", "ratio", "higher"),
-    ("total actions = clicks + conversions", "total_actions", "total actions", "clicks + conversions", "integer",
+    ("total actions = clicks + conversions", "total_actions", "Total actions", "clicks + conversions", "integer",
      "higher"),
 ])
 def test_parse_definition_reads_name_formula_format_and_direction(text, key, label, formula, fmt, direction):
