@@ -408,6 +408,8 @@ def _two_dim_facts(table: _Table) -> list[InsightFact | None]:
 def _strongest_value_fact(table: _Table, own: int, other: int, metric_idx: int) -> InsightFact | None:
     """The dimension value with the largest total (additive) or the most wins across the other dimension."""
     metric, own_info = table.infos[metric_idx], table.infos[own]
+    if len({row[own] for row in table.rows}) < 2:
+        return None  # one value (a filter or a top-N left only it) wins nothing
     points = _points(table.rows, (own,), metric_idx)
     if _additive(metric):
         totals: dict[str, float] = {}
@@ -422,6 +424,9 @@ def _strongest_value_fact(table: _Table, own: int, other: int, metric_idx: int) 
     for row in table.rows:
         if (value := _num(row[metric_idx])) is not None:
             groups.setdefault(_label(row, (other,)), []).append(_Point(_label(row, (own,)), value))
+    groups = {k: g for k, g in groups.items() if len(g) > 1}  # a group of one is no contest
+    if not groups:
+        return None
     for group in groups.values():
         best = _extremes(group, metric)[0].label
         wins[best] = wins.get(best, 0) + 1

@@ -313,3 +313,13 @@ def test_insights_no_multiple_of_a_value_that_shows_as_zero():
     facts = insight_facts(_result((CHANNEL, ROAS), rows), (CHANNEL, ROAS))
     assert _kind(facts, "leader").text.endswith("Display had the lowest (0.00x).")
     assert not any(fact.kind == "multiple" for fact in facts)
+
+
+def test_insights_no_wins_over_groups_of_one():
+    result = QueryResult(("channel", "region", "roas"),
+                         (("Google Search", "Europe", 3.0), ("Google Search", "APAC", 2.0), ("Google Search", "LATAM", 1.5)),
+                         1.0)
+    columns = (ColumnInfo("channel", "dimension", "Channel"), ColumnInfo("region", "dimension", "Region"),
+               ColumnInfo("roas", "metric", "ROAS", "ratio", True))
+    texts = insights(result, columns)
+    assert not any(" of 3 Regions" in t or " of 1 Channels" in t for t in texts)
