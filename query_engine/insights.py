@@ -425,8 +425,8 @@ def _strongest_value_fact(table: _Table, own: int, other: int, metric_idx: int) 
         if (value := _num(row[metric_idx])) is not None:
             groups.setdefault(_label(row, (other,)), []).append(_Point(_label(row, (own,)), value))
     groups = {k: g for k, g in groups.items() if len(g) > 1}  # a group of one is no contest
-    if not groups:
-        return None
+    if len(groups) < 2:
+        return None  # "best in 1 of 1" says nothing the combination leader did not
     for group in groups.values():
         best = _extremes(group, metric)[0].label
         wins[best] = wins.get(best, 0) + 1
