@@ -68,7 +68,14 @@ def show_answer(answer: Answer, key: str) -> None:
         show_forecast(answer.forecast, key=key + ".forecast")
         return
     figure = build_figure(answer.chart, result, answer.columns) if answer.chart else None
-    table_area, chart_area = st.columns([2, 3]) if figure is not None else (st.container(), None)
+    # Side by side only while the table fits; wide tables (long names, many columns) go above the chart.
+    wide = len(result.columns) > 3 or any(len(str(row[0])) > 24 for row in result.rows[:50])
+    if figure is None:
+        table_area, chart_area = st.container(), None
+    elif wide:
+        table_area, chart_area = st.container(), st.container()
+    else:
+        table_area, chart_area = st.columns([2, 3])
     with table_area:
         _show_table(result, answer.columns, key)
     if figure is not None and chart_area is not None:
