@@ -33,7 +33,7 @@ def app_page(width: int, height: int):
 
 def take_screenshot(output: Path) -> Path:
     """Ask, pick reading 2 and save a screenshot of the readings and the answer."""
-    with app_page(1400, 2250) as page:
+    with app_page(1400, 3100) as page:
         ask(page, QUESTION)
         pick(page, 2)
         page.get_by_text("Other readings").click()  # show every reading next to the answer
