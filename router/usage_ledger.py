@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
@@ -71,6 +72,23 @@ def utc_iso(moment: datetime | None = None) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
+_OPENING = threading.Lock()
+
+
+def _use_wal(con: sqlite3.Connection, attempts: int = 200) -> None:
+    """Put the file in WAL mode (it stays so), retrying while another connection briefly holds a lock."""
+    for attempt in range(attempts):
+        try:
+            if con.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            con.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+
+
 class UsageLedger:
     """The usage ledger file; safe for many threads and processes (WAL, busy timeout, one connection per use)."""
 
@@ -89,7 +107,8 @@ class UsageLedger:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             con.execute("PRAGMA busy_timeout = 30000")
-            con.execute("PRAGMA journal_mode = WAL")
+            with _OPENING:  # switching to WAL needs the file to itself and is not retried by busy_timeout
+                _use_wal(con)
             # In WAL mode NORMAL survives an app crash and skips an fsync per row.
             con.execute("PRAGMA synchronous = NORMAL")
         except (OSError, sqlite3.Error) as exc:
