@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 
 import pytest
 from PIL import Image
@@ -91,6 +92,9 @@ def test_ask_about_chart_image_reaches_the_request_as_an_image_part(router_with)
     try:
         image = validate_image(image_bytes())
         ask_about_chart(image, QUESTION, mock_response="ok")
+        deadline = time.monotonic() + 10  # litellm may run success callbacks on a worker thread
+        while not capture.calls and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         litellm.callbacks = [c for c in litellm.callbacks if c is not capture]
     (call,) = capture.calls
