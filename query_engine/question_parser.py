@@ -184,6 +184,10 @@ def _read_dimension(parsed: ParsedQuestion, name: str, match: Match, before: lis
     if before[-1:] in (["all"], ["total"]) and not set(before[-3:-1]) & {"by", "per", "each", "which"} and not listing:
         parsed.total_dimensions.append(name)
         return
+    asked_amount = [t.key for t in parsed.tokens[:2]] == ["how", "much"]  # "how much did X campaigns spend"
+    if dim.entity and asked_amount and not set(before) & GROUP_CUES:
+        parsed.total_dimensions.append(name)
+        return
     qualified = previous is not None and previous.end == match.start and any(t.kind == "value" for t in previous.terms)
     if dim.entity and qualified and not set(before) & GROUP_CUES:
         parsed.qualifier_dimensions.append(name)
@@ -195,7 +199,9 @@ def _read_dimension(parsed: ParsedQuestion, name: str, match: Match, before: lis
         return
     if set(before) & {"which", "what"} and not token.is_plural:
         parsed.singular_which = True
-    if not token.is_plural and name == parsed.dimensions[0]:
+    # "the best campaign" is one row; "by campaign", "per campaign" group, whatever their number.
+    if not token.is_plural and name == parsed.dimensions[0] and before[-1:] not in (["by"], ["per"], ["each"],
+                                                                                 ["across"], ["every"]):
         parsed.singular_dimension = True
 
 
@@ -292,6 +298,8 @@ def _read_words(parsed: ParsedQuestion, taken: set[int]) -> None:
     parsed.compare = bool(set(keys) & COMPARE_WORDS)
     parsed.share = any(f" {w} " in text for w in SHARE_PHRASES)
     parsed.when = keys[:1] == ["when"] or " when did " in text or " on which day " in text
+    if {"sorted", "sort", "order", "ordered", "rank", "ranked", "ranking"} & set(keys):
+        parsed.singular_dimension = False  # "sorted highest first" asks for a ranking, not one row
     parsed.combined = any(f" {w} " in text for w in ("combined", "together", "altogether", "in total", "all together"))
     parsed.listing = keys[:1] in (["list"], ["name"], ["enumerate"]) or text.startswith((" show all ", " show me all "))
 
