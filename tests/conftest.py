@@ -81,3 +81,16 @@ def demo_db(tmp_path_factory) -> Path:
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     return generate_database(path, scale=0.1, seed=7)
+
+
+@pytest.fixture
+def app(demo_db, monkeypatch):
+    """The app on the small demo database, after its first run."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app_driving import APP
+
+    monkeypatch.setenv("CLARIFY_DB", str(demo_db))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    return at

@@ -7,28 +7,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_driving import APP, ask
+
 from query_engine.executor import open_connection
 from query_engine.pipeline import Pipeline
 from query_engine.question_history import QuestionHistory
 from query_engine.settings import Settings
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 QUESTION = "Show me high performing campaigns"
-
-
-@pytest.fixture
-def app(demo_db, monkeypatch) -> AppTest:
-    """The app on the small demo database, after its first run."""
-    monkeypatch.setenv("CLARIFY_DB", str(demo_db))
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    assert not at.exception
-    return at
-
-
-def ask(at: AppTest, question: str) -> AppTest:
-    """Type a question and press Ask."""
-    at.text_input(key="ask.question").input(question)
-    return at.button(key="ask.submit").click().run()
 
 
 def keyed(elements, prefix: str, suffix: str):

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.app_driving import ask
 
 from query_engine.datasets import DatasetCatalog
 from query_engine.errors import SemanticModelError
@@ -13,7 +14,6 @@ from query_engine.semantic_model import semantic_model_from_dict
 from ui.dataset_picker import example_questions
 from ui.model_editor import apply_column_roles, apply_item_edit, parse_synonyms
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 CAMPAIGNS = ("Brand Search", "Prospecting", "Retargeting")
 DATASET = "meta_ads_export"
 
@@ -48,14 +48,6 @@ def spend_by_campaign(rows: list[tuple]) -> dict[str, float]:
 
 
 @pytest.fixture
-def app(demo_db, monkeypatch) -> AppTest:
-    monkeypatch.setenv("CLARIFY_DB", str(demo_db))
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    assert not at.exception
-    return at
-
-
-@pytest.fixture
 def catalog(clarify_home, demo_db) -> DatasetCatalog:
     return DatasetCatalog(clarify_home, demo_db)
 
@@ -73,11 +65,6 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
     assert not at.exception
     uploader = next(u for u in at.file_uploader if u.key.startswith("data.upload."))
     return uploader.set_value((name, data, "text/csv")).run()
-
-
-def ask(at: AppTest, question: str) -> AppTest:
-    at.text_input(key="ask.question").input(question)
-    return at.button(key="ask.submit").click().run()
 
 
 def answer_rows(at: AppTest) -> dict[str, float]:
