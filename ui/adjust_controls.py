@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from typing import Any
 
@@ -13,6 +12,7 @@ from query_engine.query_spec import DateRange, Filter, OrderBy, QuerySpec
 from query_engine.semantic_model import SemanticModel
 from query_engine.spec_codec import spec_to_dict
 from ui.state import ADJUST_PREFIX as PREFIX
+from ui.state import content_key
 
 
 
@@ -64,7 +64,7 @@ def adjust_form(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -> 
     """Show the adjust form for `spec`; returns the adjusted spec on the run where it was applied."""
     # Widget keys carry the spec they edit: another question or reading gets fresh controls, never the
     # values a browser still holds for the previous one.
-    tag = PREFIX + hashlib.sha1(json.dumps(spec_to_dict(spec), sort_keys=True).encode()).hexdigest()[:10] + "."
+    tag = content_key(PREFIX, json.dumps(spec_to_dict(spec), sort_keys=True)) + "."
     with st.form(key=f"{tag}form", border=False):
         left, right = st.columns(2)
         with left:

@@ -1,7 +1,6 @@
 """The Ask page below the question box: scope and as-of, readings to pick, adjustments, the answer, edited SQL."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 
 import json
@@ -23,7 +22,7 @@ from ui.reading_cards import show_readings
 from ui.report_actions import render_report_actions
 from ui.resources import answer_spec, answer_sql, get_history, get_learning, get_pipeline, load_settings, understand
 from ui.run_record import answer_entry, record_once, refusal_entry, run_key
-from ui.state import SQL_EDITOR_KEY, AskState, ask_question, clear_widgets, pick_reading
+from ui.state import SQL_EDITOR_KEY, AskState, ask_question, clear_widgets, content_key, pick_reading
 
 
 def render_ask_page(state: AskState, scope_slot: DeltaGenerator) -> None:
@@ -153,7 +152,7 @@ def _show_sql_editor(state: AskState, answer: Answer) -> None:
 
 def _sql_key(answer: Answer) -> str:
     """The editor's key names the SQL it starts from, so a new reading never shows the last one's edit."""
-    return f"{SQL_EDITOR_KEY}.{hashlib.sha1(answer.sql.encode()).hexdigest()[:10]}"
+    return content_key(f"{SQL_EDITOR_KEY}.", answer.sql)
 
 
 def _run_edited(state: AskState, key: str) -> None:

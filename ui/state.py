@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -84,6 +85,11 @@ def data_state() -> DataState:
 def history_state() -> HistoryState:
     """The History page's state for this session."""
     return _page_state("history.state", HistoryState)
+
+
+def content_key(prefix: str, content: str) -> str:
+    """A widget key naming what the widget edits, so other content always gets a fresh widget."""
+    return f"{prefix}{hashlib.sha1(content.encode()).hexdigest()[:10]}"
 
 
 def clear_widgets(prefix: str) -> None:
