@@ -30,6 +30,10 @@ class QueryFailed(ClarifyError):
     """The database rejected or failed a statement that passed the guard."""
 
 
+class ResourceLimit(ClarifyError):
+    """A query or an upload needed more memory than its worker process may use, and was stopped."""
+
+
 class DatabaseMissing(ClarifyError):
     """The database file does not exist or cannot be opened."""
 
