@@ -14,11 +14,19 @@ from query_engine.semantic_model import SemanticModel
 from query_engine.sql_functions import (
     ALLOWED_ANONYMOUS,
     ALLOWED_NODES,
+    ALLOWED_TYPES,
+    ALLOWED_UNITS,
     CONCATENATIONS,
     FILE_READERS,
     MAX_CONCATENATIONS,
+    MAX_STRING_LITERAL,
+    NUMBER_PATTERN,
+    PAIRWISE_TEXT_FUNCTIONS,
+    SAFE_NAME_PATTERN,
     SYSTEM_FUNCTIONS,
 )
+from query_engine.sql_render import render_exact, reparse_single, same_tree
+from query_engine.sql_shape import check_shape, visible_ctes
 
 MAX_SQL_CHARS = 20_000  # far above any analyst query; bounds parser time and recursion depth
 ROW_CAP_ALIAS = "_clarify_rows"
@@ -71,10 +79,14 @@ class GuardPolicy:
 
 @dataclass(frozen=True)
 class GuardedSql:
-    """A statement the guard accepted, re-rendered with a row limit; the only thing execute runs."""
+    """A statement the guard accepted, re-rendered with a row limit; the only thing execute runs.
+
+    `sql` re-parses, in the policy's dialect, into exactly `tree`, the tree that was checked.
+    """
 
     sql: str
     tables: tuple[str, ...]
+    tree: exp.Expression | None = field(default=None, compare=False, repr=False)
 
 
 def policy_for_model(model: SemanticModel, row_cap: int = 10_000) -> GuardPolicy:
@@ -89,17 +101,30 @@ def policy_for_model(model: SemanticModel, row_cap: int = 10_000) -> GuardPolicy
 def guard_sql(sql: str, policy: GuardPolicy) -> GuardedSql:
     """Accept one read-only SELECT over the policy's tables, or raise SqlRefused saying why."""
     tree = _parse_single(sql, policy)
-    refs = _References()
     try:
-        for node in tree.walk():
-            _check_node(node, refs, policy)
-        tables = _resolve_tables(refs, policy)
-        _check_columns(refs, policy)
+        tables = _validate(tree, policy)
         capped = _cap_rows(tree, policy.row_cap)
         rendered = capped.sql(dialect=policy.dialect, comments=False)
+        again = reparse_single(rendered, policy.dialect)
+        if not same_tree(again, capped):
+            # sqlglot wrote a normal form (VARCHAR(10) as TEXT, say): check that form too, and run only it
+            capped = _cap_rows(_unwrap_root(again, policy), policy.row_cap)
+            tables = _validate(capped, policy)
+            rendered = render_exact(capped, policy.dialect)
     except RecursionError:
         raise _too_deep(policy) from None
-    return GuardedSql(sql=rendered, tables=tables)
+    return GuardedSql(sql=rendered, tables=tables, tree=capped)
+
+
+def _validate(tree: exp.Expression, policy: GuardPolicy) -> tuple[str, ...]:
+    """Check every node, the statement's shape and every name; the model tables it reads."""
+    refs = _References()
+    for node in tree.walk():
+        _check_node(node, refs, policy)
+    check_shape(tree)
+    tables = _resolve_tables(refs, policy)
+    _check_columns(refs, policy)
+    return tables
 
 
 @dataclass
@@ -180,6 +205,8 @@ def _check_node(node: exp.Expression, refs: _References, policy: GuardPolicy) ->
         _check_anonymous(node, refs, policy)
     elif kind not in ALLOWED_NODES:
         _refuse_node(node, policy)
+    elif kind in _NAME_CHECKS:
+        _NAME_CHECKS[kind](node, policy)
     elif kind is exp.Table:
         _collect_table(node, refs, policy)
     elif kind is exp.Select and not node.expressions:
@@ -207,6 +234,56 @@ def _check_node(node: exp.Expression, refs: _References, policy: GuardPolicy) ->
         refs.derived_aliases.add(node.alias_or_name.lower())
 
 
+def _check_identifier(node: exp.Expression, policy: GuardPolicy) -> None:
+    if isinstance(node.parent, exp.Table) and node.arg_key == "this":
+        return  # a table's own name must be a model table or a WITH step, both checked names; refused later
+    name = node.this
+    if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name):
+        shown = repr(name)[:60] if isinstance(name, str) else type(name).__name__
+        raise _refused(f"the name {shown} holds characters Clarify does not allow in a name (quotes, ';', '-', "
+                       "'/', '*', backslashes or control characters)", policy,
+                       hint="Use names made of letters, digits, spaces and underscores.")
+
+
+def _check_var(node: exp.Expression, policy: GuardPolicy) -> None:
+    word = node.this if isinstance(node.this, str) else ""
+    if word.upper() in ALLOWED_UNITS or (word.upper() == "ALL" and isinstance(node.parent, (exp.Ordered, exp.Group))):
+        return
+    raise _refused(f"the unit or keyword {word[:40]!r} is not one Clarify knows", policy,
+                   hint="Use a date part such as year, quarter, month, week, day, hour, minute or second.")
+
+
+def _check_type(node: exp.Expression, policy: GuardPolicy) -> None:
+    if node.this not in ALLOWED_TYPES or node.args.get("nested") or node.args.get("values"):
+        shown = node.args.get("kind") or getattr(node.this, "name", node.this)
+        raise _refused(f"the type {str(shown)[:40]!r} is not one Clarify allows in a cast", policy,
+                       hint="Cast to INTEGER, BIGINT, DOUBLE, DECIMAL(p, s), VARCHAR, DATE, TIMESTAMP or BOOLEAN.")
+
+
+def _check_type_param(node: exp.Expression, policy: GuardPolicy) -> None:
+    value = node.this
+    if not (isinstance(value, exp.Literal) and not value.is_string and str(value.this).isdigit()):
+        raise _refused("a type parameter is not a plain number", policy,
+                       hint="Write types such as DECIMAL(18, 2) or VARCHAR(100).")
+
+
+def _check_literal(node: exp.Expression, policy: GuardPolicy) -> None:
+    text = node.this
+    if not isinstance(text, str):
+        raise _refused("a value in this statement is not plain text or a number", policy, hint=_SELECT_HINT)
+    if node.is_string and len(text) > MAX_STRING_LITERAL:
+        raise _refused(f"a text value in this statement is {len(text):,} characters long; the limit is "
+                       f"{MAX_STRING_LITERAL:,}", policy, hint="Use shorter text values.")
+    if not node.is_string and not _NUMBER.fullmatch(text):
+        raise _refused(f"the number {text[:40]!r} is not written as a plain number", policy, hint=_SELECT_HINT)
+
+
+_SAFE_NAME = re.compile(SAFE_NAME_PATTERN)
+_NUMBER = re.compile(NUMBER_PATTERN)
+_NAME_CHECKS = {exp.Identifier: _check_identifier, exp.Var: _check_var, exp.DataType: _check_type,
+                exp.DataTypeParam: _check_type_param, exp.Literal: _check_literal}
+
+
 def _count_concatenation(node: exp.Expression, refs: _References, policy: GuardPolicy) -> None:
     refs.concatenations += max(1, len(node.expressions) - 1)
     if refs.concatenations > MAX_CONCATENATIONS:
@@ -226,6 +303,9 @@ def _check_anonymous(node: exp.Expression, refs: _References, policy: GuardPolic
 
 
 def _function_problem(name: str, *, in_from: bool) -> str:
+    if name in PAIRWISE_TEXT_FUNCTIONS:
+        return (f"this statement uses {name}, which compares text character by character and can run "
+                "without bound on long values")
     if name in FILE_READERS or name.startswith(("read_", "parquet_")) or name.endswith("_scan"):
         return f"this statement reads a file with {name}"
     if name in SYSTEM_FUNCTIONS or name.startswith(("duckdb_", "pragma_")):
@@ -297,22 +377,8 @@ def _table_problem(name: str) -> str:
 
 
 def _visible_ctes(table: exp.Table) -> set[str]:
-    """CTE names in scope at `table`: enclosing WITHs, and only earlier siblings inside a WITH."""
-    names: set[str] = set()
-    came_from: exp.Expression = table
-    current = table.parent
-    while current is not None:
-        if isinstance(current, exp.With):
-            for cte in current.expressions:
-                if cte is came_from:
-                    break
-                names.add(cte.alias_or_name.lower())
-        else:
-            with_ = current.args.get("with_")
-            if with_ is not None and with_ is not came_from:
-                names.update(cte.alias_or_name.lower() for cte in with_.expressions)
-        came_from, current = current, current.parent
-    return names
+    """CTE names in scope at `table`."""
+    return {cte.alias_or_name.lower() for cte in visible_ctes(table)}
 
 
 def _check_columns(refs: _References, policy: GuardPolicy) -> None:

@@ -1,0 +1,70 @@
+"""Exact rendering: SQL text that re-parses, in its dialect, into the very tree the guard validated.
+
+sqlglot renders some names as raw text (type names, units, parameters). A name that holds `;` or `--`
+would then become SQL of its own. So the guard never trusts a rendering: it parses it again and refuses
+unless the result is one statement, structurally equal, node for node and string for string, to the tree
+it checked.
+"""
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from query_engine.errors import SqlRefused
+
+_REFUSAL = ("Refused: this statement does not read back as the query Clarify checked (a quoted name or type "
+            "holds SQL of its own), so it will not run it.")
+_HINT = "Use plain names for columns, aliases and types (letters, digits, spaces and underscores)."
+
+
+def render_exact(tree: exp.Expression, dialect: str) -> str:
+    """The tree as SQL in `dialect`, or SqlRefused when that text would parse into anything else."""
+    text = tree.sql(dialect=dialect, comments=False)
+    again = reparse_single(text, dialect)
+    if not same_tree(again, tree):
+        raise SqlRefused(_REFUSAL, hint=_HINT)
+    return text
+
+
+def reparse_single(text: str, dialect: str) -> exp.Expression:
+    """The one statement `text` holds in `dialect`, or SqlRefused when it holds none, several or is unreadable."""
+    try:
+        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+    except RecursionError:
+        raise SqlRefused("Refused: this statement is nested too deeply to check.",
+                         hint="Use a WITH clause to split the query into named steps.") from None
+    except (SqlglotError, ValueError, IndexError, KeyError, TypeError, AttributeError):
+        raise SqlRefused(_REFUSAL, hint=_HINT) from None
+    if len(statements) != 1:
+        raise SqlRefused(_REFUSAL, hint=_HINT)
+    return statements[0]
+
+
+def same_tree(left: exp.Expression, right: exp.Expression) -> bool:
+    """Whether two trees have the same node types, arguments and exact strings (case and quoting included).
+
+    sqlglot's own == compares hashes that fold case, so it is not used here. Arguments that are unset,
+    False or empty count as absent on both sides.
+    """
+    stack: list[tuple[object, object]] = [(left, right)]
+    while stack:
+        a, b = stack.pop()
+        if isinstance(a, exp.Expression) or isinstance(b, exp.Expression):
+            if type(a) is not type(b):
+                return False
+            args_a, args_b = _set_args(a), _set_args(b)  # type: ignore[arg-type]
+            if args_a.keys() != args_b.keys():
+                return False
+            stack.extend((args_a[k], args_b[k]) for k in args_a)
+        elif isinstance(a, list) or isinstance(b, list):
+            if not (isinstance(a, list) and isinstance(b, list)) or len(a) != len(b):
+                return False
+            stack.extend(zip(a, b))
+        elif type(a) is not type(b) or a != b:
+            return False
+    return True
+
+
+def _set_args(node: exp.Expression) -> dict[str, object]:
+    return {k: v for k, v in node.args.items() if v is not None and v is not False and v != []}
