@@ -22,7 +22,10 @@ SETTINGS = (
     Setting("database", "", "DuckDB file to query; empty means the demo database in the home folder (CLARIFY_DB)."),
     Setting("time_limit_s", 10.0, "Seconds a query may run before it is interrupted (CLARIFY_TIME_LIMIT_S)."),
     Setting("row_cap", 10_000, "Most rows a query returns; more sets `truncated` (CLARIFY_ROW_CAP)."),
-    Setting("memory_limit", "2GB", "DuckDB memory limit per connection (CLARIFY_MEMORY_LIMIT)."),
+    Setting("memory_limit", "1GB", "DuckDB memory limit per connection, below worker_memory (CLARIFY_MEMORY_LIMIT)."),
+    Setting("worker_memory", "3GB", "Address-space cap of each query worker process; a query that needs more is "
+            "stopped and only its worker restarts (CLARIFY_WORKER_MEMORY)."),
+    Setting("workers", 2, "Warm query worker processes; more questions at once wait for one (CLARIFY_WORKERS)."),
     Setting("threads", 2, "DuckDB worker threads (CLARIFY_THREADS)."),
     Setting("confident_threshold", 0.75, "Top confidence at or above which the answer shows at once (CLARIFY_CONFIDENT)."),
     Setting("model_use", "full", "With keys: 'full' runs every model stage; 'economy' asks the interpretation model "
@@ -30,7 +33,8 @@ SETTINGS = (
             "only when the analyst asks (CLARIFY_MODEL_USE)."),
 )
 _ENV = {"home": "CLARIFY_HOME", "database": "CLARIFY_DB", "time_limit_s": "CLARIFY_TIME_LIMIT_S",
-        "row_cap": "CLARIFY_ROW_CAP", "memory_limit": "CLARIFY_MEMORY_LIMIT", "threads": "CLARIFY_THREADS",
+        "row_cap": "CLARIFY_ROW_CAP", "memory_limit": "CLARIFY_MEMORY_LIMIT",
+        "worker_memory": "CLARIFY_WORKER_MEMORY", "workers": "CLARIFY_WORKERS", "threads": "CLARIFY_THREADS",
         "confident_threshold": "CLARIFY_CONFIDENT", "model_use": "CLARIFY_MODEL_USE"}
 
 
@@ -42,7 +46,9 @@ class Settings:
     database: Path | None = None
     time_limit_s: float = 10.0
     row_cap: int = 10_000
-    memory_limit: str = "2GB"
+    memory_limit: str = "1GB"
+    worker_memory: str = "3GB"
+    workers: int = 2
     threads: int = 2
     confident_threshold: float = 0.75
     model_use: str = "full"  # "full" or "economy"; see SETTINGS
