@@ -20,7 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from data.generate import generate_database  # noqa: E402
 from query_engine.chart_spec import chart_spec  # noqa: E402
-from query_engine.executor import execute  # noqa: E402
 from query_engine.insights import insights  # noqa: E402
 from query_engine.pipeline import Pipeline  # noqa: E402
 from query_engine.settings import Settings  # noqa: E402
@@ -56,7 +55,7 @@ def measure(pipeline: Pipeline, rounds: int) -> dict[str, list[float]]:
             checked = time.perf_counter()
             for c, g in zip(compiled, guarded):
                 t0 = time.perf_counter()
-                result = execute(pipeline.con, g, time_limit_s=10, row_cap=pipeline.settings.row_cap)
+                result = pipeline.run_guarded(g)
                 t1 = time.perf_counter()
                 insights(result, c.columns)
                 chart_spec(result, c.columns)

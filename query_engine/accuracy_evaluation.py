@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from query_engine.errors import ClarifyError
-from query_engine.executor import execute
 from query_engine.llm_access import LLMAccess
 from query_engine.pipeline import Answer, Pipeline
 from query_engine.settings import Settings
@@ -185,8 +184,7 @@ def reference_rows(pipeline: Pipeline, case: QuestionCase) -> list[tuple[tuple[A
     if case.expected_rows is not None and not case.refs:
         return [case.expected_rows]
     policy = pipeline.policy
-    return [execute(pipeline.con, guard_sql(sql, policy), time_limit_s=pipeline.settings.time_limit_s,
-                    row_cap=policy.row_cap).rows for sql in case.refs]
+    return [pipeline.run_guarded(guard_sql(sql, policy)).rows for sql in case.refs]
 
 
 def answer_matches(match: str, reference: Sequence[Sequence[Any]], answer: Answer) -> bool:

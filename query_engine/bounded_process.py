@@ -74,14 +74,16 @@ def python_command(module: str) -> list[str]:
     return [sys.executable, "-m", module]
 
 
-def death_reason(returncode: int, *, memory_bytes: int | None, time_limit_s: float) -> errors.ClarifyError:
-    """The analyst's message for a child that died instead of answering."""
+def death_reason(returncode: int, *, memory_bytes: int | None, time_limit_s: float,
+                 what: str = "the work") -> errors.ClarifyError:
+    """The analyst's message for a child that died instead of answering (`what`: 'the query', ...)."""
+    subject = what[:1].upper() + what[1:]
     if returncode == -signal.SIGXCPU:
-        return errors.QueryTimeout(f"The work used more than {time_limit_s:g} s of processor time and was stopped.",
+        return errors.QueryTimeout(f"{subject} used more than {time_limit_s:g} s of processor time and was stopped.",
                                    hint="Narrow the date range, or split the work into smaller steps.")
     cap = f" ({memory_bytes / 2**30:.1f} GB)" if memory_bytes else ""
     return errors.ResourceLimit(
-        f"The work needed more memory than Clarify allows{cap} and was stopped; nothing else was affected.",
+        f"{subject} needed more memory than Clarify allows{cap} and was stopped; nothing else was affected.",
         hint="Narrow the date range, group by fewer things, or return fewer or shorter values.")
 
 

@@ -5,19 +5,21 @@ import datetime as dt
 import threading
 import time
 import uuid
+import warnings
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
-from query_engine.errors import DatabaseMissing, QueryFailed, QueryTimeout
+from query_engine.errors import DatabaseMissing, QueryFailed, QueryTimeout, ResourceLimit
 from query_engine.query_spec import QueryResult
 from query_engine.sql_guard import GuardedSql, GuardPolicy, guard_sql
 
 
-def open_connection(database: str | Path, *, memory_limit: str = "2GB", threads: int = 2,
+def open_connection(database: str | Path, *, memory_limit: str = "1GB", threads: int = 2,
                     temp_dir: Path | None = None,
                     max_temp_size: str = "1GB") -> duckdb.DuckDBPyConnection:
     """Open the database read-only with files, network and extensions off and settings locked."""
@@ -50,11 +52,18 @@ def open_connection(database: str | Path, *, memory_limit: str = "2GB", threads:
 
 def execute(con: duckdb.DuckDBPyConnection, guarded: GuardedSql | str, *,
             time_limit_s: float = 10.0, row_cap: int = 10_000) -> QueryResult:
-    """Run a guarded statement on its own cursor with a time limit and a row cap.
+    """Run one statement in this process with a time limit and a row cap (the worker's own call).
 
-    Callers must pass a GuardedSql from guard_sql; a plain str is accepted only so tests can
-    prove the connection itself refuses what the guard would have stopped.
+    Analyst-facing queries go through a worker process (`worker_pool`), which calls this. A plain str is
+    accepted so tests can prove the locked connection refuses what the guard would have stopped.
     """
+    table, truncated, elapsed_ms = run_statement(con, guarded, time_limit_s=time_limit_s, row_cap=row_cap)
+    return result_from_arrow(table, truncated=truncated, elapsed_ms=elapsed_ms)
+
+
+def run_statement(con: duckdb.DuckDBPyConnection, guarded: GuardedSql | str, *, time_limit_s: float = 10.0,
+                  row_cap: int = 10_000) -> tuple[pa.Table, bool, float]:
+    """Execute exactly one statement on its own cursor; (at most row_cap rows as Arrow, truncated, ms)."""
     sql = guarded.sql if isinstance(guarded, GuardedSql) else guarded
     cursor = con.cursor()
     finished, timed_out = threading.Event(), threading.Event()
@@ -63,9 +72,12 @@ def execute(con: duckdb.DuckDBPyConnection, guarded: GuardedSql | str, *,
     started = time.perf_counter()
     watchdog.start()
     try:
-        cursor.execute(sql)
-        columns = tuple(d[0] for d in cursor.description or ())
-        fetched = cursor.fetchmany(row_cap + 1)
+        statement = single_statement(cursor, sql)
+        cursor.execute(statement)
+        table = _fetch_arrow(cursor, row_cap + 1)
+    except duckdb.OutOfMemoryException:
+        raise ResourceLimit("The query needed more memory than Clarify allows and was stopped.",
+                            hint="Narrow the date range, group by fewer things, or return fewer rows.") from None
     except duckdb.Error as exc:
         if timed_out.is_set():
             raise QueryTimeout(
@@ -80,9 +92,37 @@ def execute(con: duckdb.DuckDBPyConnection, guarded: GuardedSql | str, *,
         watchdog.join()
         cursor.close()
     elapsed_ms = (time.perf_counter() - started) * 1000
-    rows = tuple(tuple(_json_friendly(v) for v in row) for row in fetched[:row_cap])
-    return QueryResult(columns=columns, rows=rows, elapsed_ms=elapsed_ms,
-                       truncated=len(fetched) > row_cap)
+    return table.slice(0, row_cap), table.num_rows > row_cap, elapsed_ms
+
+
+def single_statement(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statement:
+    """The one statement `sql` holds, as DuckDB itself parses it; QueryFailed for none or several."""
+    statements = con.extract_statements(sql)
+    if len(statements) != 1:
+        raise QueryFailed(f"The database was given {len(statements)} statements where Clarify runs exactly one, "
+                          "so it ran none.", hint="Send a single SELECT query.")
+    return statements[0]
+
+
+def _fetch_arrow(cursor: duckdb.DuckDBPyConnection, limit: int) -> pa.Table:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "an extra copy of the rows": at most the row cap + 1
+        reader = cursor.to_arrow_reader(min(limit, 10_000))
+    batches, rows = [], 0
+    for batch in reader:
+        batches.append(batch)
+        rows += batch.num_rows
+        if rows >= limit:
+            break
+    return pa.Table.from_batches(batches, schema=reader.schema)
+
+
+def result_from_arrow(table: pa.Table, *, truncated: bool, elapsed_ms: float) -> QueryResult:
+    """Rows of plain Python values (what JSON and the UI take) from an Arrow result; duplicate names kept."""
+    columns = tuple(table.schema.names)
+    values = [[_json_friendly(v) for v in _python_values(column)] for column in table.columns]
+    rows = tuple(zip(*values)) if values else ()
+    return QueryResult(columns=columns, rows=rows, elapsed_ms=elapsed_ms, truncated=truncated)
 
 
 def _interrupt_after(cursor: duckdb.DuckDBPyConnection, limit_s: float,
@@ -111,9 +151,29 @@ def _clean_message(exc: BaseException) -> str:
     return rest if sep and len(head) < 40 else text
 
 
+def _python_values(column: pa.ChunkedArray) -> list[Any]:
+    try:
+        return column.to_pylist()
+    except (OverflowError, ValueError, pa.ArrowException):
+        return [_scalar_value(scalar) for scalar in column]  # a value Python cannot hold (year 5877642)
+
+
+def _scalar_value(scalar: pa.Scalar) -> Any:
+    try:
+        return scalar.as_py()
+    except (OverflowError, ValueError, pa.ArrowException):
+        try:
+            return str(scalar)
+        except (OverflowError, ValueError, pa.ArrowException):
+            return None
+
+
 def _json_friendly(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return float(value)
+        # HUGEINT sums arrive as DECIMAL(38, 0): whole numbers stay integers
+        return int(value) if value.is_finite() and value.as_tuple().exponent == 0 else float(value)
+    if isinstance(value, pa.MonthDayNano):
+        return (value.months * 30 + value.days) * 86_400 + value.nanoseconds / 1e9
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, (bytes, bytearray, memoryview)):

@@ -8,21 +8,18 @@ import calendar
 import datetime as dt
 from typing import Any, Callable
 
-import duckdb
-
 from query_engine.data_profile import DataProfile
 from query_engine.date_phrases import add_months
 from query_engine.errors import ClarifyError
-from query_engine.executor import execute
 from query_engine.interpreter import build_context, interpret
 from query_engine.investigation_plan import (MAX_STEPS, TOOL_LABELS, TOOLS, InvestigationError, InvestigationOutcome,
                                              InvestigationPlan, PlanStep, RanQuery, StepOutcome, StepTable,
                                              validate_plan)
-from query_engine.query_spec import DateRange, QuerySpec
+from query_engine.query_spec import DateRange, QueryResult, QuerySpec
 from query_engine.semantic_model import SemanticModel
 from query_engine.spec_codec import spec_to_dict
 from query_engine.sql_compiler import compile_spec
-from query_engine.sql_guard import GuardPolicy, guard_sql
+from query_engine.sql_guard import GuardedSql, GuardPolicy, guard_sql
 
 __all__ = ["MAX_STEPS", "TOOLS", "TOOL_LABELS", "InvestigationError", "InvestigationOutcome", "InvestigationPlan",
            "PlanStep", "RanQuery", "StepOutcome", "StepTable", "investigable_dimensions", "periods_of",
@@ -32,22 +29,19 @@ MAX_DIMENSION_VALUES = 20
 SpecRunner = Callable[[QuerySpec], RanQuery]  # compile_spec -> guard_sql -> execute
 
 
-def spec_runner(con: duckdb.DuckDBPyConnection, model: SemanticModel, policy: GuardPolicy, *,
-                time_limit_s: float = 10.0, row_cap: int = 10_000) -> SpecRunner:
-    """A runner that compiles a spec, passes its SQL through the guard and executes it."""
-    def run(spec: QuerySpec) -> RanQuery:
+def spec_runner(run: Callable[[GuardedSql], QueryResult], model: SemanticModel, policy: GuardPolicy) -> SpecRunner:
+    """A runner that compiles a spec, passes its SQL through the guard and runs it with `run`."""
+    def run_spec(spec: QuerySpec) -> RanQuery:
         compiled = compile_spec(spec, model)
         guarded = guard_sql(compiled.sql, policy)
-        result = execute(con, guarded, time_limit_s=time_limit_s, row_cap=row_cap)
-        return RanQuery(spec, guarded.sql, result, compiled.columns)
+        return RanQuery(spec, guarded.sql, run(guarded), compiled.columns)
 
-    return run
+    return run_spec
 
 
 def pipeline_runner(pipeline: Any) -> SpecRunner:
-    """spec_runner over a Pipeline's connection, model, guard policy and limits."""
-    return spec_runner(pipeline.con, pipeline.model, pipeline.policy, time_limit_s=pipeline.settings.time_limit_s,
-                       row_cap=pipeline.settings.row_cap)
+    """spec_runner over a Pipeline's bounded query runner, model and guard policy."""
+    return spec_runner(pipeline.run_guarded, pipeline.model, pipeline.policy)
 
 
 def propose_plan(question: str, model: SemanticModel, profile: DataProfile,

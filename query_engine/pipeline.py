@@ -18,7 +18,7 @@ from query_engine.chart_spec import ChartSpec, chart_spec
 from query_engine.data_profile import DataProfile, profile_database
 from query_engine.descriptions import describe_spec
 from query_engine.errors import ClarifyError
-from query_engine.executor import execute, open_connection
+from query_engine.executor import open_connection
 from query_engine.insights import insights
 from query_engine.interpreter import DatasetContext, build_context, interpret
 from query_engine.llm_access import LLMAccess, LLMCallFailed, new_question_id
@@ -32,7 +32,8 @@ from query_engine.result_columns import infer_columns
 from query_engine.semantic_model import DEFAULT_MODEL_PATH, SemanticModel, load_semantic_model, semantic_model_from_dict
 from query_engine.settings import Settings
 from query_engine.sql_compiler import compile_spec
-from query_engine.sql_guard import GuardPolicy, guard_sql, policy_for_model
+from query_engine.sql_guard import GuardedSql, GuardPolicy, guard_sql, policy_for_model
+from query_engine.worker_pool import IsolatedDuckDB
 from router import TaskType
 
 STAGES = ("interpreting", "writing SQL", "checking", "running", "summarizing")
@@ -69,8 +70,10 @@ class Pipeline:
         self.settings = settings
         self.database = database
         self.llm = llm
-        # DuckDB by default; a PostgreSQL pipeline brings its own profile and runner (same guard before it).
-        self._runner = runner or (lambda guarded, **limits: execute(self.con, guarded, **limits))
+        # DuckDB by default, each query in a worker process under OS limits; a PostgreSQL pipeline brings its
+        # own profile and runner (same guard before it).
+        self._runner = runner or IsolatedDuckDB(database, memory_limit=settings.memory_limit, threads=settings.threads,
+                                                worker_memory=settings.worker_memory, workers=settings.workers)
         self.profile: DataProfile = profile or profile_database(con, model)
         self.context: DatasetContext = build_context(model, self.profile)
         self.policy: GuardPolicy = policy_for_model(model, settings.row_cap)
@@ -101,6 +104,10 @@ class Pipeline:
     def close(self) -> None:
         """Release the connection."""
         self.con.close()
+
+    def run_guarded(self, guarded: GuardedSql) -> QueryResult:
+        """Run a statement the guard accepted, bounded by the settings' time limit and row cap."""
+        return self._runner(guarded, time_limit_s=self.settings.time_limit_s, row_cap=self.settings.row_cap)
 
     def understand(self, question: str, as_of: dt.date | None = None, *, question_id: str | None = None,
                    preferences: Mapping[str, str] | None = None) -> Understanding:
@@ -259,8 +266,7 @@ class Pipeline:
             with _timed(timings, "checking", progress):
                 guarded = guard_sql(sql, self.policy)
             with _timed(timings, "running", progress):
-                result = self._runner(guarded, time_limit_s=self.settings.time_limit_s,
-                                 row_cap=self.settings.row_cap)
+                result = self.run_guarded(guarded)
         except ClarifyError as exc:
             return Answer(sql, error=str(exc), timings_ms=timings, sql_source=source, spec=spec)
         with _timed(timings, "summarizing", progress):
