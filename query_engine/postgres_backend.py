@@ -20,6 +20,7 @@ from query_engine.model_inference import ColumnFacts, model_from_facts
 from query_engine.query_spec import QueryResult
 from query_engine.semantic_model import SemanticModel
 from query_engine.sql_guard import GuardedSql, GuardPolicy, guard_sql
+from query_engine.sql_render import render_for_dialect
 
 SAMPLE_ROWS = 100_000  # statistics for inference come from at most this many rows per table
 _TYPES = {"smallint": "BIGINT", "integer": "BIGINT", "bigint": "BIGINT", "numeric": "DOUBLE", "real": "DOUBLE",
@@ -31,48 +32,54 @@ def connect(url: str, *, connect_timeout_s: int = 10) -> psycopg.Connection:
     """Open a connection whose transactions are read-only by default."""
     try:
         con = psycopg.connect(url, connect_timeout=connect_timeout_s, autocommit=False)
-    except psycopg.Error as exc:
-        raise DatabaseMissing(f"Could not connect to PostgreSQL: {_first_line(exc)}",
-                              hint="Check the postgresql:// URL (host, port, database, user, password).") from None
+    except (psycopg.Error, ValueError, UnicodeError) as exc:  # psycopg's text may echo the URL or its password
+        from query_engine.redaction import redact_connection_error, redact_url
+
+        raise DatabaseMissing(f"Could not connect to PostgreSQL at {redact_url(url)}: "
+                              f"{redact_connection_error(_first_line(exc), url)}",
+                              hint="Check the postgresql:// URL (host, port, database, user, password); "
+                                   "percent-encode special characters in the password, e.g. %40 for @.") from None
     con.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
     con.commit()
     return con
 
 
 def display_url(url: str) -> str:
-    """The connection URL without its password, safe to show and to store."""
-    from urllib.parse import urlsplit, urlunsplit
+    """The connection URL without its password or tokens, safe to show and to store (even when malformed)."""
+    from query_engine.redaction import redact_url
 
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return redact_url(url)
 
 
-def to_postgres(sql: str) -> str:
-    """Transpile a guarded DuckDB statement to PostgreSQL, mapping the few functions sqlglot leaves as-is."""
-    tree = parse_one(sql, read="duckdb")
+def to_postgres(guarded: GuardedSql | str) -> str:
+    """Transpile a guarded DuckDB statement to PostgreSQL, mapping the few functions sqlglot leaves as-is.
+
+    The text re-parses, as PostgreSQL, into exactly one statement equal to the transpiled tree.
+    """
+    if isinstance(guarded, GuardedSql) and guarded.tree is not None:
+        tree = guarded.tree.copy()
+    else:
+        tree = parse_one(guarded.sql if isinstance(guarded, GuardedSql) else guarded, read="duckdb")
     for node in list(tree.find_all(exp.Dayname, exp.DayOfWeekIso)):
         if isinstance(node, exp.Dayname):
             node.replace(exp.func("TO_CHAR", node.this, exp.Literal.string("FMDay")))
         else:
             node.replace(exp.Extract(this=exp.var("ISODOW"), expression=node.this))
-    return tree.sql(dialect="postgres")
+    return render_for_dialect(tree, "postgres")
 
 
 def execute(con: psycopg.Connection, guarded: GuardedSql, *, time_limit_s: float = 10.0,
             row_cap: int = 10_000) -> QueryResult:
     """Run a guarded statement in a read-only transaction with a statement timeout and a row cap."""
-    statement = to_postgres(guarded.sql)
+    statement = to_postgres(guarded)
     started = time.perf_counter()
     try:
         with con.transaction(), con.cursor() as cur:
             cur.execute("SET TRANSACTION READ ONLY")
             cur.execute(pgsql.SQL("SET LOCAL statement_timeout = {}").format(
                 pgsql.Literal(f"{max(1, int(time_limit_s * 1000))}ms")))
-            cur.execute(statement.encode())
+            # prepare=True sends it by the extended protocol, which runs one statement and no more
+            cur.execute(statement.encode(), prepare=True)
             columns = tuple(d.name for d in cur.description or ())
             fetched = cur.fetchmany(row_cap + 1)
             raise _Rollback

@@ -27,6 +27,16 @@ def render_exact(tree: exp.Expression, dialect: str) -> str:
     return text
 
 
+def render_for_dialect(tree: exp.Expression, dialect: str) -> str:
+    """A checked tree as SQL for another engine: text whose parse in `dialect` is one statement that
+    renders back to the same text and tree (sqlglot's first rendering may be a normal form of it)."""
+    text = tree.sql(dialect=dialect, comments=False)
+    again = reparse_single(text, dialect)
+    if same_tree(again, tree):
+        return text
+    return render_exact(again, dialect)
+
+
 def reparse_single(text: str, dialect: str) -> exp.Expression:
     """The one statement `text` holds in `dialect`, or SqlRefused when it holds none, several or is unreadable."""
     try:
