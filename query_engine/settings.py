@@ -27,6 +27,10 @@ SETTINGS = (
             "stopped and only its worker restarts (CLARIFY_WORKER_MEMORY)."),
     Setting("workers", 2, "Warm query worker processes; more questions at once wait for one (CLARIFY_WORKERS)."),
     Setting("threads", 2, "DuckDB worker threads (CLARIFY_THREADS)."),
+    Setting("ingest_memory", "3GB", "Address-space cap of the process that loads an upload; a file that needs more is "
+            "refused and nothing is loaded (CLARIFY_INGEST_MEMORY)."),
+    Setting("ingest_time_limit_s", 300.0, "Seconds loading an upload may take before it is stopped "
+            "(CLARIFY_INGEST_TIME_LIMIT_S)."),
     Setting("confident_threshold", 0.75, "Top confidence at or above which the answer shows at once (CLARIFY_CONFIDENT)."),
     Setting("model_use", "full", "With keys: 'full' runs every model stage; 'economy' asks the interpretation model "
             "only when the offline reading is unsure, keeps the verified compiled SQL, and writes model insights "
@@ -35,6 +39,7 @@ SETTINGS = (
 _ENV = {"home": "CLARIFY_HOME", "database": "CLARIFY_DB", "time_limit_s": "CLARIFY_TIME_LIMIT_S",
         "row_cap": "CLARIFY_ROW_CAP", "memory_limit": "CLARIFY_MEMORY_LIMIT",
         "worker_memory": "CLARIFY_WORKER_MEMORY", "workers": "CLARIFY_WORKERS", "threads": "CLARIFY_THREADS",
+        "ingest_memory": "CLARIFY_INGEST_MEMORY", "ingest_time_limit_s": "CLARIFY_INGEST_TIME_LIMIT_S",
         "confident_threshold": "CLARIFY_CONFIDENT", "model_use": "CLARIFY_MODEL_USE"}
 
 
@@ -50,6 +55,8 @@ class Settings:
     worker_memory: str = "3GB"
     workers: int = 2
     threads: int = 2
+    ingest_memory: str = "3GB"
+    ingest_time_limit_s: float = 300.0
     confident_threshold: float = 0.75
     model_use: str = "full"  # "full" or "economy"; see SETTINGS
 
