@@ -62,8 +62,9 @@ def test_app_cost_usage_charts_budgets_and_failures(page):
     charts = page.get("plotly_chart")
     assert len(charts) == 4  # spend by task, model and day; latency by task
     spent = sum(r["actual_cost_usd"] for r in LLMRouter.ledger().rows())
-    assert [p.proto.text for p in page.get("progress")] == [f"Daily: ${spent:,.4f} of $5.00",
-                                                             f"Monthly: ${spent:,.4f} of $50.00"]
+    # Escaped: two dollar amounts in one Markdown text would otherwise render as a LaTeX formula.
+    assert [p.proto.text for p in page.get("progress")] == [f"Daily: \\${spent:,.4f} of \\$5.00",
+                                                             f"Monthly: \\${spent:,.4f} of \\$50.00"]
     failures = frame_with(page, "error_class")
     assert {(r.task, r.status) for r in failures.itertuples()} == {("sql_generation", "error"),
                                                                    ("sql_generation", "fallback")}
@@ -97,13 +98,29 @@ def frame_with(at: AppTest, column: str):
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
-def test_app_cost_usage_offers_the_ledger_as_csv(page, seeded):
+def test_app_cost_usage_offers_the_ledger_as_csv(seeded, monkeypatch):
+    import csv
+
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    offered, real_add = {}, MediaFileManager.add
+
+    def recording_add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        offered[file_name] = path_or_data
+        return real_add(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
+
+    monkeypatch.setattr(MediaFileManager, "add", recording_add)
+    page = AppTest.from_file(APP, default_timeout=30).run().switch_page("pages/cost_usage.py").run()
+    assert not page.exception
     buttons = page.get("download_button")
     assert len(buttons) == 1 and buttons[0].proto.label == "Download the usage ledger (CSV)"
     assert buttons[0].proto.disabled is False
     buffer = io.StringIO()
     assert LLMRouter.ledger().to_csv(buffer) == len(seeded)
     assert buffer.getvalue().splitlines()[0].startswith("id,ts,")
+    downloaded = list(csv.DictReader(io.StringIO(offered["clarify_usage.csv"].decode("utf-8"))))
+    assert [(int(r["id"]), r["status"], float(r["actual_cost_usd"])) for r in downloaded] == \
+        [(r["id"], r["status"], r["actual_cost_usd"]) for r in seeded]
 
 
 def test_app_cost_usage_page_opens_without_importing_litellm(demo_db, clarify_home):

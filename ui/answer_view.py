@@ -5,8 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from query_engine.chart_spec import build_figure
+from query_engine.csv_export import safe_csv
 from query_engine.pipeline import STAGES, Answer
 from query_engine.query_spec import ColumnInfo, QueryResult
+from query_engine.safe_text import escape_markdown
 from query_engine.value_format import format_value
 
 # Streamlit's NumberColumn formats that match query_engine.value_format for each column format.
@@ -49,15 +51,10 @@ def show_stages(answer: Answer, interpreting_ms: float | None) -> None:
                 st.write(f"✓ {stage}: {timings[stage]:,.1f} ms")
 
 
-def escape_markdown(text: str) -> str:
-    """Text safe for st.markdown: dollar signs would otherwise start LaTeX."""
-    return text.replace("\\", "\\\\").replace("$", "\\$").replace("*", "\\*").replace("_", "\\_")
-
-
 def show_answer(answer: Answer, key: str) -> None:
     """Render one answer: its error, or the table, chart, insights, SQL and download."""
     if answer.error:
-        st.error(answer.error, icon=":material/block:")
+        st.error(escape_markdown(answer.error), icon=":material/block:")
         return
     result = answer.result
     if result is None:
@@ -97,17 +94,17 @@ def _show_table(result: QueryResult, columns: tuple[ColumnInfo, ...], key: str) 
 
 
 def csv_bytes(frame, columns: tuple[ColumnInfo, ...]) -> bytes:
-    """The result as CSV: money to cents and other numbers to 6 significant digits, so no float noise."""
+    """The result as CSV: money to cents, other numbers to 6 significant digits, no cell a spreadsheet would run."""
     out = frame.copy()
     formats = {c.name: c.format for c in columns}
     for name in out.columns:
         if out[name].dtype.kind == "f":
             out[name] = out[name].round(2) if formats.get(name) == "currency" else out[name].map(
                 lambda v: float(f"{v:.6g}") if v == v else v)
-    return out.to_csv(index=False).encode("utf-8")
+    return safe_csv(out).encode("utf-8")
 
 
 def _show_sql(answer: Answer, key: str) -> None:
-    with st.expander(f"SQL · {answer.sql_source}"):
+    with st.expander(f"SQL · {escape_markdown(answer.sql_source)}"):
         st.code(answer.sql, language="sql")
         st.caption(timings_text(answer.timings_ms))

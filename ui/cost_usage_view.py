@@ -1,13 +1,14 @@
 """Cost & usage: spend, calls and tokens from the usage ledger, routes, budgets, an estimate calculator and CSV export."""
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from router import LLMRouter, TaskType
+from query_engine.csv_export import safe_csv
+from query_engine.safe_text import escape_markdown
+from router import LLMRouter, TaskType, UsageLedger
+from router.usage_ledger import COLUMNS
 from ui.router_setup import setup_router
 
 CALL_STATUSES = ("ok", "fallback", "error")  # attempts that reached a provider
@@ -93,10 +94,12 @@ def _budgets() -> None:
     st.subheader("Budgets")
     for status in LLMRouter.budget_statuses():
         if status.budget_usd is None:
-            st.caption(f"{status.period.title()}: no budget set; ${status.spent_usd:,.4f} spent.")
+            st.caption(escape_markdown(f"{status.period.title()}: no budget set; ${status.spent_usd:,.4f} spent."))
             continue
         share = min(status.spent_usd / status.budget_usd, 1.0) if status.budget_usd else 1.0
-        st.progress(share, text=f"{status.period.title()}: ${status.spent_usd:,.4f} of ${status.budget_usd:,.2f}")
+        # Two dollar amounts in one Markdown text would otherwise render as a LaTeX formula.
+        st.progress(share, text=escape_markdown(f"{status.period.title()}: ${status.spent_usd:,.4f} of "
+                                                f"${status.budget_usd:,.2f}"))
 
 
 def route_table() -> pd.DataFrame:
@@ -125,13 +128,16 @@ def _estimate() -> None:
         try:
             usd = LLMRouter.get_cost_estimate(task, int(input_tokens), int(output_tokens))
         except Exception as exc:  # PriceUnknown for models litellm has no price for
-            st.warning(str(exc))
+            st.warning(escape_markdown(exc))
             return
-        st.metric(f"Estimated cost on {model}", f"${usd:,.6f}")
+        st.metric(f"Estimated cost on {escape_markdown(model)}", f"${usd:,.6f}")
+
+
+def ledger_csv(ledger: UsageLedger) -> str:
+    """Every ledger row as CSV for download; text a spreadsheet would run as a formula is neutralised."""
+    return safe_csv(ledger.rows(), COLUMNS)
 
 
 def _export(frame: pd.DataFrame) -> None:
-    buffer = io.StringIO()
-    LLMRouter.ledger().to_csv(buffer)
-    st.download_button("Download the usage ledger (CSV)", buffer.getvalue(), file_name="clarify_usage.csv",
+    st.download_button("Download the usage ledger (CSV)", ledger_csv(LLMRouter.ledger()), file_name="clarify_usage.csv",
                        mime="text/csv", key="cost.export", disabled=frame.empty)
