@@ -8,7 +8,6 @@ the insights.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from query_engine.llm_access import LLMAccess, LLMCallFailed, call_model
 from query_engine.number_check import candidate_values, check_statement, extract_numbers
 from query_engine.pipeline import Answer
 from query_engine.query_spec import Interpretation
+from query_engine.safe_text import code_fence, escape_html, escape_markdown
 from query_engine.value_format import format_table
 from router import TaskType
 
@@ -181,21 +181,26 @@ def _table_html(answer: Answer) -> str:
 
 
 def report_markdown(report: Report) -> str:
-    """The report as Markdown: summary, then each answer with reading, insights, table and SQL (no chart)."""
-    lines = [f"# {report.title}", "", f"Made with Clarify on {report.created_at:%Y-%m-%d %H:%M}.", "",
-             "## Executive summary", "", *(f"- {s}" for s in report.summary.statements), "",
-             f"_Summary {report.summary.source}._", ""]
+    """The report as Markdown: summary, then each answer with reading, insights, table and SQL (no chart).
+
+    Every text is escaped: a viewer that opens the file shows questions, names and model output as written,
+    and fetches no image and follows no link planted in them.
+    """
+    lines = [f"# {_md(report.title)}", "", f"Made with Clarify on {report.created_at:%Y-%m-%d %H:%M}.", "",
+             "## Executive summary", "", *(f"- {_md(s)}" for s in report.summary.statements), "",
+             f"_Summary {_md(report.summary.source)}._", ""]
     for number, item in enumerate(report.items, start=1):
-        lines += [f"## {number}. {item.question}", ""]
+        lines += [f"## {number}. {_md(item.question)}", ""]
         if item.reading is not None:
-            lines += [f"**Reading:** {item.reading.description}", "", f"Why this reading: {_why(item.reading)}", ""]
+            lines += [f"**Reading:** {_md(item.reading.description)}", "",
+                      f"Why this reading: {_md(_why(item.reading))}", ""]
         if item.answer.error:
-            lines += [f"No answer: {item.answer.error}", ""]
+            lines += [f"No answer: {_md(item.answer.error)}", ""]
         if item.answer.insights:
-            lines += ["### Insights", "", *(f"- {s}" for s in item.answer.insights), ""]
+            lines += ["### Insights", "", *(f"- {_md(s)}" for s in item.answer.insights), ""]
         if item.answer.result is not None:
             lines += [*_table_markdown(item.answer), ""]
-        lines += ["### SQL", "", f"_{item.answer.sql_source}_", "", "```sql", item.answer.sql, "```", ""]
+        lines += ["### SQL", "", f"_{_md(item.answer.sql_source)}_", "", *code_fence(item.answer.sql, "sql"), ""]
     return "\n".join(lines)
 
 
@@ -227,11 +232,11 @@ def _plain(value: object) -> object:
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text))
+    return escape_html(text)
 
 
 def _md(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return escape_markdown(text)  # also escapes '|' (table cells) and puts a line break's text on one line
 
 
 def report_file_name(report: Report, extension: str) -> str:

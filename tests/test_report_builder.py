@@ -102,7 +102,7 @@ def test_report_html_holds_question_reading_why_sql_and_insights(items, html_pag
 def test_report_markdown_holds_the_table_and_sql(items):
     markdown = report_markdown(build_report(items, created_at=WHEN))
     assert "| Channel | Spend |" in markdown
-    assert "| Google Search | $250.00 |" in markdown
+    assert "| Google Search | \\$250.00 |" in markdown  # escaped, so a viewer shows $250.00, never LaTeX
     assert f"```sql\n{items[0].answer.sql}\n```" in markdown
     assert markdown.startswith("# Clarify report\n\nMade with Clarify on 2025-11-15 10:30.")
 
