@@ -14,6 +14,7 @@ from query_engine.llm_access import LLMAccess
 from query_engine.query_log_stats import LogStatistics, LogSummary, log_statistics, model_log_summary, \
     statistical_summary
 from query_engine.question_history import QuestionHistory
+from query_engine.safe_text import escape_markdown
 from query_engine.settings import Settings
 from router import RouterSettings, TaskType, UsageLedger
 from ui.error_messages import friendly_errors
@@ -115,10 +116,11 @@ def show_summary(stats: LogStatistics, entries: list, llm: LLMAccess | None) -> 
                      icon=":material/auto_awesome:"):
             st.session_state[SUMMARY_KEY] = model_log_summary(llm, stats, entries)
     summary: LogSummary = st.session_state.get(SUMMARY_KEY) or statistical_summary(stats)
-    st.markdown("\n".join(f"- {line}" for line in summary.statements))
-    st.caption(f"Summary: {summary.source}.")
+    # Statements quote phrases from logged questions, and a model may have written them: escaped.
+    st.markdown("\n".join(f"- {escape_markdown(line)}" for line in summary.statements))
+    st.caption(escape_markdown(f"Summary: {summary.source}."))
     for line, numbers in summary.flagged:
-        st.warning(f"Left out: “{line}” — {', '.join(numbers)} is not in the statistics.")
+        st.warning(escape_markdown(f"Left out: “{line}” — {', '.join(numbers)} is not in the statistics."))
 
 
 def show_accuracy(settings: Settings) -> None:
@@ -149,8 +151,8 @@ def show_report(report: EvaluationReport) -> None:
                                          ("refusal_accuracy", "Refusals right"), ("failed", "Failures")]):
         value = summary[name]
         col.metric(label, "n/a" if value is None else value if name == "failed" else f"{value:.0%}")
-    st.caption(f"{summary['questions']} questions · median {summary['median_latency_ms']} ms · "
-               f"${summary['cost_per_question_usd']:.4f} per question")
+    st.caption(escape_markdown(f"{summary['questions']} questions · median {summary['median_latency_ms']} ms · "
+                               f"${summary['cost_per_question_usd']:.4f} per question"))
     if report.failures:
         st.dataframe(pd.DataFrame([{"id": f.id, "kind": f.kind, "question": f.question, "problem": f.problem,
                                     "offered": "\n".join(f.offered)} for f in report.failures]),

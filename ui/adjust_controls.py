@@ -9,6 +9,7 @@ import streamlit as st
 
 from query_engine.data_profile import DataProfile
 from query_engine.query_spec import DateRange, Filter, OrderBy, QuerySpec
+from query_engine.safe_text import escape_markdown
 from query_engine.semantic_model import SemanticModel
 from query_engine.spec_codec import spec_to_dict
 from ui.state import ADJUST_PREFIX as PREFIX
@@ -103,7 +104,7 @@ def _date_box(spec: QuerySpec, profile: DataProfile, tag: str) -> Any:
         return None
     window = spec.date_range
     value = (window.start, window.end) if window else (profile.first_date, profile.as_of)
-    label = f"Dates ({window.label})" if window and window.label else "Dates"  # the label names this spec's window
+    label = f"Dates ({escape_markdown(window.label)})" if window and window.label else "Dates"  # this spec's window
     return st.date_input(label, value=value, min_value=min(value[0], profile.first_date),
                          max_value=max(value[1], profile.as_of, dt.date.today()), key=f"{tag}dates")
 
@@ -116,6 +117,6 @@ def _filter_boxes(spec: QuerySpec, model: SemanticModel, profile: DataProfile, t
         if not options:
             continue
         default = [v for v in current.get(name, []) if v in options]
-        chosen[name] = st.multiselect(f"Only these {dim.label.lower()} values", options, default=default,
-                                      key=f"{tag}filter.{name}", placeholder="All")
+        label = f"Only these {escape_markdown(dim.label.lower())} values"
+        chosen[name] = st.multiselect(label, options, default=default, key=f"{tag}filter.{name}", placeholder="All")
     return chosen

@@ -14,8 +14,9 @@ from query_engine.query_spec import Interpretation, QuerySpec, Understanding
 from query_engine.spec_codec import spec_from_dict, spec_to_dict
 from query_engine.value_format import format_value
 from query_engine.datasets import Dataset
+from query_engine.safe_text import code_span, escape_markdown
 from ui.adjust_controls import adjust_form, spec_changes
-from ui.answer_view import escape_markdown, show_answer, show_stages
+from ui.answer_view import show_answer, show_stages
 from ui.dataset_picker import render_dataset_picker
 from ui.error_messages import friendly_errors
 from ui.reading_cards import show_readings
@@ -43,7 +44,7 @@ def render_ask_page(state: AskState, scope_slot: DeltaGenerator) -> None:
         st.info("Clarify found nothing to measure in that question. Try naming a metric, such as spend or ROAS.")
         return
     for note in understanding.notes:
-        st.caption(note)
+        st.caption(escape_markdown(note))
     if understanding.intent == "investigate":
         _offer_investigation(understanding.question)
     elif understanding.intent == "forecast":
@@ -85,9 +86,10 @@ def _offer_investigation(question: str) -> None:
 
 def _show_scope(pipeline: Pipeline, state: AskState, dataset: Dataset) -> None:
     profile, model = pipeline.profile, pipeline.model
-    counts = " · ".join(f"{table} {format_value(n, 'integer')} rows" for table, n in profile.row_counts.items())
+    counts = " · ".join(f"{escape_markdown(table)} {format_value(n, 'integer')} rows"
+                        for table, n in profile.row_counts.items())
     as_of = state.as_of or profile.as_of
-    named = "" if dataset.kind == "demo" else f" (dataset `{dataset.name}`)"
+    named = "" if dataset.kind == "demo" else f" (dataset {code_span(dataset.name)})"
     st.caption(f"**{escape_markdown(model.name)}**{named} · {counts} · data from {profile.window_label()} · "
                f"dates like “last month” count back from **{as_of}**")
     with st.expander("Change the as-of date"):
@@ -105,7 +107,8 @@ def _show_refusal(understanding: Understanding, state: AskState) -> None:
     if refusal.suggestions:
         st.markdown("Questions it can answer:")
         for number, suggestion in enumerate(refusal.suggestions):
-            st.button(suggestion, key=f"ask.suggest.{number}", on_click=ask_question, args=(state, suggestion))
+            st.button(escape_markdown(suggestion), key=f"ask.suggest.{number}", on_click=ask_question,
+                      args=(state, suggestion))
     history = get_history(load_settings())
     key = run_key(understanding.question, understanding.as_of, "refused")
     entry = replace(refusal_entry(understanding.question, understanding.as_of, refusal.reason),
@@ -127,7 +130,7 @@ def _show_picked(pipeline: Pipeline, state: AskState, understanding: Understandi
     if state.edited_sql:
         st.caption("Your SQL, checked by the same guard as Clarify's; the reading above no longer describes it.")
     elif state.adjusted_spec_json:
-        st.caption("Adjusted: " + describe_spec(spec, pipeline.model, pipeline.profile))
+        st.caption("Adjusted: " + escape_markdown(describe_spec(spec, pipeline.model, pipeline.profile)))
     show_stages(answer, interpreting_ms)
     show_answer(answer, key="ask.answer")
     if load_settings().economy and pipeline.can_explain(answer):

@@ -7,6 +7,7 @@ from sqlglot import exp
 
 from query_engine.datasets import Dataset, DatasetCatalog
 from query_engine.pipeline import Pipeline
+from query_engine.safe_text import escape_markdown
 from query_engine.value_format import format_value
 from ui.dataset_picker import render_dataset_picker
 from ui.dataset_upload import render_upload
@@ -31,12 +32,12 @@ def render_data_page() -> None:
     dataset = render_dataset_picker(ask, "data.dataset")
     pipeline = get_pipeline(settings, dataset.name)
     model, profile = pipeline.model, pipeline.profile
-    st.markdown(f"**{model.name}** — {model.description}")
+    st.markdown(f"**{escape_markdown(model.name)}** — {escape_markdown(model.description)}")
     first, as_of, tables = st.columns(3)
     first.metric("First date", str(profile.first_date or "—"))
     as_of.metric("As of (latest date)", str(profile.as_of or "—"))
     tables.metric("Tables", len(model.tables))
-    st.caption(f"Database: {pipeline.database}")
+    st.caption(escape_markdown(f"Database: {pipeline.database}"))
     tab_tables, tab_metrics, tab_dims, tab_glossary = st.tabs(["Tables", "Metrics", "Dimensions and time",
                                                                "Learned glossary"])
     with tab_tables:
@@ -68,14 +69,14 @@ def _review(catalog: DatasetCatalog, dataset: Dataset, state: DataState, ask: As
 
 def _remove(catalog: DatasetCatalog, dataset: Dataset, state: DataState, ask: AskState) -> None:
     if state.confirm_remove != dataset.name:
-        if st.button(f"Remove dataset '{dataset.name}'", key="data.remove", icon=":material/delete:"):
+        if st.button(f"Remove dataset '{escape_markdown(dataset.name)}'", key="data.remove", icon=":material/delete:"):
             state.confirm_remove = dataset.name
             st.rerun()
         return
-    st.warning(f"Remove '{dataset.name}'? Its table and its edited model are deleted; the file you uploaded is "
-               "not touched.", icon=":material/warning:")
+    st.warning(f"Remove '{escape_markdown(dataset.name)}'? Its table and its edited model are deleted; the file you "
+               "uploaded is not touched.", icon=":material/warning:")
     yes, no = st.columns(2)
-    if yes.button(f"Yes, remove '{dataset.name}'", key="data.remove.confirm", type="primary"):
+    if yes.button(f"Yes, remove '{escape_markdown(dataset.name)}'", key="data.remove.confirm", type="primary"):
         with friendly_errors("removing the dataset"):
             catalog.remove(dataset.name)
             state.confirm_remove = None
@@ -108,8 +109,8 @@ def _show_tables(pipeline: Pipeline) -> None:
     for name, table in pipeline.model.tables.items():
         columns, sample = _table_details(pipeline_key(pipeline), name, pipeline)
         rows = format_value(pipeline.profile.row_counts.get(name, 0), "integer")
-        st.subheader(f"{name} · {rows} rows")
-        st.caption(table.description)
+        st.subheader(f"{escape_markdown(name)} · {rows} rows")
+        st.caption(escape_markdown(table.description))
         left, right = st.columns([1, 3])
         left.dataframe(columns, hide_index=True, key=f"data.columns.{name}")
         right.dataframe(sample, hide_index=True, key=f"data.sample.{name}")

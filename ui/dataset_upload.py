@@ -10,6 +10,7 @@ import streamlit as st
 from query_engine.datasets import AddedDataset, DatasetCatalog
 from query_engine.errors import ClarifyError
 from query_engine.file_ingest import IngestReport
+from query_engine.safe_text import code_span, escape_markdown
 from query_engine.value_format import format_value
 from ui.error_messages import friendly_errors, message_for
 from ui.state import AskState, DataState, use_dataset
@@ -38,12 +39,13 @@ def render_upload(catalog: DatasetCatalog, state: DataState, ask: AskState) -> N
     if uploaded is not None and uploaded.file_id != state.handled_upload:
         _load(catalog, state, ask, uploaded.name, uploaded.getvalue(), uploaded.file_id)
     if uploaded is not None and state.upload_error and uploaded.file_id == state.handled_upload:
-        st.error(state.upload_error, icon=":material/error:")
+        st.error(escape_markdown(state.upload_error), icon=":material/error:")
     if isinstance(state.last_added, AddedDataset):
         added = state.last_added
         verb = "Replaced" if added.replaced else "Added"
-        st.success(f"{verb} dataset **{added.dataset.name}** from {added.report.source}. It is selected on the "
-                   "Ask page; review what Clarify inferred below.", icon=":material/check_circle:")
+        st.success(f"{verb} dataset **{escape_markdown(added.dataset.name)}** from "
+                   f"{escape_markdown(added.report.source)}. It is selected on the Ask page; review what Clarify "
+                   "inferred below.", icon=":material/check_circle:")
         show_ingest_report(added.report)
 
 
@@ -52,18 +54,19 @@ def _load(catalog: DatasetCatalog, state: DataState, ask: AskState, filename: st
     name = catalog.dataset_name_for(PurePath(filename.replace("\\", "/")).name)
     replace = False
     if catalog.exists(name):
-        st.warning(f"A dataset called '{name}' already exists. Nothing changes unless you confirm the "
-                   "replacement; its data and edited model would be overwritten.", icon=":material/warning:")
-        replace = st.checkbox(f"Replace the existing table '{name}'", key=f"data.replace.{state.upload_round}")
+        st.warning(f"A dataset called '{escape_markdown(name)}' already exists. Nothing changes unless you confirm "
+                   "the replacement; its data and edited model would be overwritten.", icon=":material/warning:")
+        replace = st.checkbox(f"Replace the existing table '{escape_markdown(name)}'",
+                              key=f"data.replace.{state.upload_round}")
         if not replace:
             return
     state.handled_upload, state.upload_error = file_id, None
     with friendly_errors("loading the file"):
         try:
-            with st.status(f"Loading {filename}…", expanded=True) as status:
+            with st.status(f"Loading {escape_markdown(filename)}…", expanded=True) as status:
                 st.write(f"Reading {format_value(len(data) / 1e6, 'number')} MB and inferring the columns' roles")
                 added = add_uploaded_file(catalog, filename, data, replace=replace)
-                status.update(label=f"Loaded {filename}", state="complete", expanded=False)
+                status.update(label=f"Loaded {escape_markdown(filename)}", state="complete", expanded=False)
         except ClarifyError as exc:
             state.upload_error = message_for(exc, "loading the file")  # kept on screen on later reruns
             raise
@@ -82,10 +85,11 @@ def show_ingest_report(report: IngestReport) -> None:
                                 "Read as": c.kind, "How": c.note} for c in report.columns]),
                  hide_index=True, key="data.report.columns")
     for header, column in report.renamed.items():
-        st.caption(f"Renamed “{header}” to `{column}` (not a valid column name as written).")
+        st.caption(f"Renamed “{escape_markdown(header)}” to {code_span(column)} "
+                   "(not a valid column name as written).")
     for dropped in report.dropped_rows:
-        st.caption(f"Dropped row: {dropped}")
+        st.caption(f"Dropped row: {escape_markdown(dropped)}")
     for dropped in report.dropped_columns:
-        st.caption(f"Dropped column: {dropped}")
+        st.caption(f"Dropped column: {escape_markdown(dropped)}")
     for note in report.notes:
-        st.caption(f"Note: {note}")
+        st.caption(f"Note: {escape_markdown(note)}")

@@ -8,6 +8,7 @@ from typing import Iterator
 import streamlit as st
 
 from query_engine.errors import ClarifyError
+from query_engine.safe_text import escape_markdown
 
 LOG = logging.getLogger("clarify.ui")
 GENERIC_NEXT_STEP = ("Try again, rephrase the question, or pick another reading. If it keeps happening, "
@@ -26,8 +27,8 @@ def friendly_errors(doing: str) -> Iterator[None]:
     """Show any error raised inside the block as a friendly st.error; the rest of the app keeps working."""
     try:
         yield
-    except ClarifyError as exc:
-        st.error(message_for(exc, doing), icon=":material/error:")
+    except ClarifyError as exc:  # messages quote names and values from files and questions: escaped
+        st.error(escape_markdown(message_for(exc, doing)), icon=":material/error:")
     except Exception as exc:  # the analyst gets a next step; the log keeps the traceback for us
         LOG.exception("Unexpected error while %s", doing)
-        st.error(message_for(exc, doing), icon=":material/error:")
+        st.error(escape_markdown(message_for(exc, doing)), icon=":material/error:")

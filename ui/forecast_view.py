@@ -8,7 +8,8 @@ import streamlit as st
 from query_engine.forecasting import ForecastOutcome, forecast, forecast_figure, is_additive
 from query_engine.pipeline import Pipeline
 from query_engine.query_spec import DateRange, Forecast, QuerySpec
-from ui.answer_view import column_config, escape_markdown, result_frame
+from query_engine.safe_text import escape_markdown
+from ui.answer_view import column_config, result_frame
 
 HISTORY_DAYS = {"day": 365, "week": 730, "month": 730}
 PREFIX = "forecast."

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from query_engine.choice_learning import ChoiceLearning, GlossaryEntry
+from query_engine.safe_text import escape_markdown
 from ui.error_messages import friendly_errors
 
 KEY = "data.glossary"
@@ -28,9 +29,10 @@ def render_glossary(store: ChoiceLearning) -> None:
 
 
 def _entry(store: ChoiceLearning, entry: GlossaryEntry, number: int) -> None:
-    st.markdown(f"**“{entry.phrase or entry.ambiguity_key}”** → {entry.preferred or '_no preference yet_'}")
+    preferred = escape_markdown(entry.preferred) if entry.preferred else "_no preference yet_"
+    st.markdown(f"**“{escape_markdown(entry.phrase or entry.ambiguity_key)}”** → {preferred}")
     counts = ", ".join(f"{option}: {n}" for option, n in entry.counts) or "no picks"
-    st.caption(f"{entry.source} · picks: {counts}")
+    st.caption(escape_markdown(f"{entry.source} · picks: {counts}"))
     left, right = st.columns([3, 1])
     current = entry.options.index(entry.preferred) if entry.preferred in entry.options else None
     # The key carries the current preference, so a reset or a new pick redraws the box with the new value.

@@ -7,6 +7,7 @@ import streamlit as st
 
 from query_engine.pipeline import Answer, Pipeline
 from query_engine.question_history import HistoryEntry, QuestionHistory
+from query_engine.safe_text import escape_markdown
 from query_engine.value_format import format_value
 from ui.answer_view import show_answer, show_stages, timings_text
 from ui.error_messages import friendly_errors
@@ -26,7 +27,8 @@ def render_history_page() -> None:
     if not entries:
         st.info("No questions yet. Ask one on the Ask page and it will be listed here.")
         return
-    st.caption(f"{format_value(history.count(), 'integer')} runs, newest first · kept in {history.path}")
+    runs = format_value(history.count(), "integer")
+    st.caption(escape_markdown(f"{runs} runs, newest first · kept in {history.path}"))
     for entry in entries:
         with st.container(border=True, key=f"history.entry.{entry.id}"):
             _show_entry(entry)
@@ -67,17 +69,19 @@ def describe_change(change: dict) -> str:
 
 
 def _show_entry(entry: HistoryEntry) -> None:
+    """One stored run; every field was typed by someone or written by a model, so all of it is escaped."""
     when = entry.asked_at.strftime("%Y-%m-%d %H:%M") if entry.asked_at else ""
-    st.markdown(f"**{entry.question}**")
+    st.markdown(f"**{escape_markdown(entry.question)}**")
     if entry.refusal:
-        st.caption(f"{when} · engine {entry.engine} · refused: {entry.refusal}")
+        st.caption(escape_markdown(f"{when} · engine {entry.engine} · refused: {entry.refusal}"))
         return
     outcome = f"error: {entry.error}" if entry.error else f"{format_value(entry.row_count, 'integer')} rows"
-    st.caption(f"{when} · engine {entry.engine} · reading {entry.picked_rank} · {entry.sql_source} · {outcome}")
-    st.write(entry.reading_text)
+    st.caption(escape_markdown(f"{when} · engine {entry.engine} · reading {entry.picked_rank} · "
+                               f"{entry.sql_source} · {outcome}"))
+    st.markdown(escape_markdown(entry.reading_text))
     changes = json.loads(entry.adjustments_json or "[]")
     if changes:
-        st.caption("Adjusted: " + "; ".join(describe_change(c) for c in changes))
+        st.caption(escape_markdown("Adjusted: " + "; ".join(describe_change(c) for c in changes)))
     with st.expander("SQL and timings"):
         st.code(entry.sql, language="sql")
         st.caption(timings_text(json.loads(entry.timings_json or "{}")))

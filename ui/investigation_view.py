@@ -10,8 +10,9 @@ import streamlit as st
 from query_engine.investigation import (MAX_STEPS, TOOL_LABELS, InvestigationOutcome, InvestigationPlan, PlanStep,
                                         StepTable, pipeline_runner, propose_plan, run_plan)
 from query_engine.pipeline import Pipeline
+from query_engine.safe_text import escape_html, escape_markdown
 from query_engine.value_format import axis_format
-from ui.answer_view import column_config, escape_markdown, result_frame
+from ui.answer_view import column_config, result_frame
 
 PREFIX = "investigate."
 EXAMPLE = "why did ROAS drop in October?"
@@ -51,10 +52,10 @@ def _plan(question: str, pipeline: Pipeline) -> InvestigationPlan:
 
 def edit_plan(plan: InvestigationPlan) -> InvestigationPlan:
     """Each step with a keep box, an order number and its parameters as JSON; returns the plan as edited."""
-    st.markdown(f"**Plan** · {plan.metric} · {plan.period.describe()} against {plan.baseline.describe()} "
-                f"· proposed by {plan.source}")
+    st.markdown("**Plan** · " + escape_markdown(f"{plan.metric} · {plan.period.describe()} against "
+                                                f"{plan.baseline.describe()} · proposed by {plan.source}"))
     for note in plan.notes:
-        st.caption(note)
+        st.caption(escape_markdown(note))
     kept: list[tuple[int, PlanStep]] = []
     for i, step in enumerate(plan.steps):
         keep_col, order_col, text_col = st.columns([1, 1, 6])
@@ -72,20 +73,21 @@ def _params(raw: str, step: PlanStep) -> dict:
     try:
         value = json.loads(raw)
     except json.JSONDecodeError:
-        st.warning(f"Parameters of '{TOOL_LABELS[step.tool]}' are not valid JSON; the proposed ones are used.")
+        st.warning(escape_markdown(f"Parameters of '{TOOL_LABELS[step.tool]}' are not valid JSON; the proposed ones "
+                                   "are used."))
         return dict(step.params)
     return value if isinstance(value, dict) else dict(step.params)
 
 
 def show_outcome(outcome: InvestigationOutcome) -> None:
     """The explanation first, then each step's finding, tables, charts and SQL."""
-    st.success(escape_markdown(outcome.explanation), icon=":material/lightbulb:")
+    st.success(escape_markdown(outcome.explanation, multiline=True), icon=":material/lightbulb:")
     for number, found in enumerate(outcome.steps, 1):
         with st.expander(f"{number}. {TOOL_LABELS[found.step.tool]}", expanded=number <= 3):
             if found.error:
-                st.error(found.error)
+                st.error(escape_markdown(found.error))
                 continue
-            st.markdown(escape_markdown(found.summary))
+            st.markdown(escape_markdown(found.summary, multiline=True))
             for n, table in enumerate(found.tables):
                 _show_table(table, f"{PREFIX}out.{number}.{n}")
             for sql in found.sql:
@@ -111,10 +113,11 @@ def step_figure(table: StepTable) -> go.Figure | None:
         return None
     x, y = result.columns.index(label.name), result.columns.index(metric.name)
     rows = result.rows if table.chart == "line" else result.rows[:12]
+    # plotly.js reads tags such as <a href> in labels and titles; escaped, a segment's name is shown as written.
     trace = (go.Scatter(x=[r[x] for r in rows], y=[r[y] for r in rows], mode="lines") if table.chart == "line"
-             else go.Bar(x=[str(r[x]) for r in rows], y=[r[y] for r in rows]))
+             else go.Bar(x=[escape_html(r[x], quote=False) for r in rows], y=[r[y] for r in rows]))
     figure = go.Figure(trace)
-    figure.update_layout(template="plotly_white", title={"text": table.title}, margin={"l": 10, "r": 10, "t": 50,
-                                                                                        "b": 10}, height=320)
+    figure.update_layout(template="plotly_white", title={"text": escape_html(table.title, quote=False)},
+                         margin={"l": 10, "r": 10, "t": 50, "b": 10}, height=320)
     figure.update_yaxes(title_text=metric.label, **axis_format(metric.format))
     return figure

@@ -17,6 +17,7 @@ import yaml
 from query_engine.datasets import Dataset, DatasetCatalog
 from query_engine.errors import SemanticModelError
 from query_engine.model_inference import BASE_MEANINGS, RATIO_INPUTS
+from query_engine.safe_text import code_span, escape_markdown
 from query_engine.semantic_model import DEFAULT_MODEL_PATH
 from ui.error_messages import friendly_errors
 
@@ -30,7 +31,8 @@ def render_model_editor(catalog: DatasetCatalog, dataset: Dataset) -> None:
     """Ambiguities, then tabs to edit column roles, metrics and dimensions; each tab saves on its own."""
     raw = catalog.load_model_dict(dataset.name)
     show_ambiguities(raw)
-    st.caption(f"Saved as YAML beside the data ({dataset.model_path}); questions use a saved model at once.")
+    st.caption(escape_markdown(f"Saved as YAML beside the data ({dataset.model_path}); questions use a saved model "
+                               "at once."))
     roles_tab, metrics_tab, dims_tab = st.tabs(["Column roles", "Edit a metric", "Edit a dimension"])
     with roles_tab:
         _edit_roles(catalog, dataset, raw)
@@ -43,8 +45,9 @@ def render_model_editor(catalog: DatasetCatalog, dataset: Dataset) -> None:
 def show_ambiguities(raw: Mapping[str, Any]) -> None:
     """Each meaning two or more columns could carry; questions using it get one reading per column."""
     for ambiguity in raw.get("ambiguities") or ():
-        columns = " or ".join(f"`{c}`" for c in ambiguity.get("columns", ()))
-        st.warning(f"“{ambiguity.get('phrase', ambiguity.get('meaning', ''))}” could be {columns}. Questions that "
+        columns = " or ".join(code_span(c) for c in ambiguity.get("columns", ()))
+        phrase = escape_markdown(ambiguity.get("phrase", ambiguity.get("meaning", "")))
+        st.warning(f"“{phrase}” could be {columns}. Questions that "
                    "say it get one reading per column to choose from; rename a metric or change a column's "
                    "role to settle it.", icon=":material/call_split:")
 
@@ -60,7 +63,7 @@ def columns_frame(raw: Mapping[str, Any]) -> pd.DataFrame:
 def _save(catalog: DatasetCatalog, dataset: Dataset, raw: dict[str, Any], what: str) -> None:
     with friendly_errors(f"saving the {what}"):
         catalog.save_model(dataset.name, raw)
-        st.success(f"Saved the {what}. The next question on '{dataset.name}' uses it.",
+        st.success(escape_markdown(f"Saved the {what}. The next question on '{dataset.name}' uses it."),
                    icon=":material/check_circle:")
 
 

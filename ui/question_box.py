@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from query_engine.safe_text import escape_markdown
 from ui.state import DEMO_DATASET, QUESTION_KEY, AskState, ask_question
 
 EXAMPLE_QUESTIONS = (
@@ -25,8 +26,9 @@ def render_question_box(state: AskState) -> DeltaGenerator:
     st.markdown("**Try:**")
     buttons = st.columns(len(examples))
     for number, (column, example) in enumerate(zip(buttons, examples)):
-        column.button(example, key=f"ask.example.{number}", on_click=ask_question, args=(state, example),
-                      width="stretch")
+        # An upload's examples are built from its column headers, which Markdown in a label would render.
+        column.button(escape_markdown(example), key=f"ask.example.{number}", on_click=ask_question,
+                      args=(state, example), width="stretch")
     box, go = st.columns([6, 1], vertical_alignment="bottom")
     box.text_input("Your question", key=QUESTION_KEY, placeholder="e.g. Which channel had the best ROAS last quarter?",
                    on_change=lambda: ask_question(state, st.session_state[QUESTION_KEY]))

@@ -6,6 +6,7 @@ from typing import Callable
 import streamlit as st
 
 from query_engine.query_spec import Interpretation
+from query_engine.safe_text import escape_markdown
 
 
 def show_card(reading: Interpretation, *, picked: bool, suggested: bool, on_pick: Callable[[int], None]) -> None:
@@ -14,9 +15,9 @@ def show_card(reading: Interpretation, *, picked: bool, suggested: bool, on_pick
         text, action = st.columns([5, 1], vertical_alignment="center")
         with text:
             tag = " · in use" if picked else (" · suggested" if suggested else "")
-            st.markdown(f"**Reading {reading.rank}{tag}** — {reading.description}")
+            st.markdown(f"**Reading {reading.rank}{tag}** — {escape_markdown(reading.description)}")
             if reading.distinction:
-                st.caption(f"What makes it different: {reading.distinction}")
+                st.caption(f"What makes it different: {escape_markdown(reading.distinction)}")
             st.progress(min(max(reading.confidence, 0.0), 1.0), text=f"Confidence {reading.confidence:.0%}")
         with action:
             st.button("In use" if picked else "Use this reading", key=f"ask.pick.{reading.rank}",

@@ -17,6 +17,7 @@ from query_engine.llm_access import LLMAccess
 from query_engine.pipeline import Answer
 from query_engine.query_spec import Interpretation
 from query_engine.report_builder import ReportItem, build_report, report_html, report_markdown
+from query_engine.safe_text import escape_markdown
 from router import TaskType
 from ui.error_messages import friendly_errors
 
@@ -89,7 +90,7 @@ def render_pinned_report(*, key: str = "report.pinned_view", llm: LLMAccess | No
         return
     with st.expander(f"Pinned answers ({len(items)})", icon=":material/push_pin:"):
         for item in items:
-            st.markdown(f"- {item.question}")
+            st.markdown(f"- {escape_markdown(item.question)}")
         report_downloads(items, key=key, title="Clarify report", llm=llm)
         st.button("Clear pinned answers", key=f"{key}.clear", on_click=clear_pins)
 
@@ -102,7 +103,8 @@ def _adapt_form(answer: Answer, question: str, description: str, database: Path,
             with friendly_errors("adapting the script"):
                 script = python_script(answer, database, question=question, reading=description)
                 adapted = adapt_script(llm, script, request)
-                st.caption(f"Written by {adapted.model}. Clarify has not run it: read it before you run it.")
+                st.caption(escape_markdown(f"Written by {adapted.model}. Clarify has not run it: read it before you "
+                                           "run it."))
                 st.code(adapted.text, language="python")
 
 

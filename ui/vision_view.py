@@ -5,8 +5,8 @@ import streamlit as st
 
 from query_engine.chart_vision import (MAX_IMAGE_BYTES, ImageRejected, VisionUnavailable, ask_about_chart,
                                        validate_image, vision_key_hint)
+from query_engine.safe_text import escape_markdown
 from router import LLMRouter, TaskType
-from ui.answer_view import escape_markdown
 from ui.error_messages import friendly_errors
 
 PREFIX = "vision."
@@ -26,7 +26,7 @@ def render_vision() -> None:
     try:
         image = validate_image(upload.getvalue())
     except ImageRejected as exc:
-        st.error(str(exc), icon=":material/block:")
+        st.error(escape_markdown(exc), icon=":material/block:")
         return
     st.image(image.data, caption=f"{image.width} x {image.height} px", width=480)
     if st.button("Ask about the image", type="primary", key=PREFIX + "ask", disabled=not available):
@@ -34,7 +34,7 @@ def render_vision() -> None:
             try:
                 answer = ask_about_chart(image, question)
             except VisionUnavailable as exc:
-                st.info(str(exc))
+                st.info(escape_markdown(exc))
                 return
-            st.markdown(escape_markdown(answer.text))
-            st.caption(f"Answered by {answer.model} · ${answer.cost_usd:.4f}")
+            st.markdown(escape_markdown(answer.text, multiline=True))
+            st.caption(escape_markdown(f"Answered by {answer.model} · ${answer.cost_usd:.4f}"))
