@@ -66,6 +66,7 @@ def child_environment() -> dict[str, str]:
     path = env.get("PYTHONPATH", "")
     env["PYTHONPATH"] = str(PROJECT_ROOT) + (os.pathsep + path if path else "")
     env.setdefault("LITELLM_OFFLINE_MODE", "true")
+    env.setdefault("MALLOC_ARENA_MAX", "2")  # fewer per-thread heaps reserved: address space stays for data
     return env
 
 

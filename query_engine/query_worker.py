@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 HEADER = struct.Struct(">IQ")  # JSON header length, body length
 MAX_RESULT_BYTES = 64 * 1024 * 1024
-CACHED_CONNECTIONS = 8
+CACHED_CONNECTIONS = 4  # each open DuckDB costs address space (~80 MB, the first ~770 MB) under the cap
 
 
 def write_frame(stream: BinaryIO, header: dict[str, Any], body: bytes = b"") -> None:
@@ -98,6 +98,7 @@ def _answer(request: dict[str, Any], connections: _Connections) -> tuple[dict[st
 def serve(stdin: BinaryIO, stdout: BinaryIO, memory_bytes: int) -> int:
     """Apply the memory cap, say ready, then answer requests until the stream ends."""
     from query_engine.bounded_process import apply_limits, error_payload
+    from query_engine.errors import ClarifyError
 
     if memory_bytes:
         apply_limits(memory_bytes)
@@ -111,7 +112,11 @@ def serve(stdin: BinaryIO, stdout: BinaryIO, memory_bytes: int) -> int:
         try:
             header, body = _answer(request, connections)
         except BaseException as exc:  # noqa: BLE001 - every failure is a reply; the loop must survive
-            header, body = {"ok": False, "error": error_payload(_as_clarify(exc))}, b""
+            error = _as_clarify(exc)
+            # after a memory failure or a surprise the heap may be left fragmented: answer, then let a fresh
+            # worker take over
+            recycle = not isinstance(error, ClarifyError) or type(error).__name__ == "ResourceLimit"
+            header, body = {"ok": False, "error": error_payload(error), "recycle": recycle}, b""
         write_frame(stdout, header, body)
     return 0
 
@@ -121,7 +126,9 @@ def _as_clarify(exc: BaseException) -> BaseException:
 
     from query_engine.errors import ResourceLimit
 
-    if isinstance(exc, (MemoryError, duckdb.OutOfMemoryException)):
+    text = str(exc).lower()
+    if isinstance(exc, (MemoryError, duckdb.OutOfMemoryException)) or (
+            isinstance(exc, (RuntimeError, duckdb.Error)) and ("alloc" in text or "out of memory" in text)):
         return ResourceLimit("The query needed more memory than Clarify allows and was stopped; nothing else was "
                              "affected.", hint="Narrow the date range, group by fewer things, or return fewer rows.")
     return exc

@@ -23,7 +23,7 @@ SETTINGS = (
     Setting("time_limit_s", 10.0, "Seconds a query may run before it is interrupted (CLARIFY_TIME_LIMIT_S)."),
     Setting("row_cap", 10_000, "Most rows a query returns; more sets `truncated` (CLARIFY_ROW_CAP)."),
     Setting("memory_limit", "1GB", "DuckDB memory limit per connection, below worker_memory (CLARIFY_MEMORY_LIMIT)."),
-    Setting("worker_memory", "3GB", "Address-space cap of each query worker process; a query that needs more is "
+    Setting("worker_memory", "4GB", "Address-space cap of each query worker process; a query that needs more is "
             "stopped and only its worker restarts (CLARIFY_WORKER_MEMORY)."),
     Setting("workers", 2, "Warm query worker processes; more questions at once wait for one (CLARIFY_WORKERS)."),
     Setting("threads", 2, "DuckDB worker threads (CLARIFY_THREADS)."),
@@ -52,7 +52,7 @@ class Settings:
     time_limit_s: float = 10.0
     row_cap: int = 10_000
     memory_limit: str = "1GB"
-    worker_memory: str = "3GB"
+    worker_memory: str = "4GB"
     workers: int = 2
     threads: int = 2
     ingest_memory: str = "3GB"

@@ -133,6 +133,10 @@ ALLOWED_UNITS: frozenset[str] = frozenset({
     "MICROSECONDS", "DOW", "ISODOW", "DOY", "DAYOFWEEK", "DAYOFMONTH", "DAYOFYEAR", "WEEKDAY",
     "WEEKOFYEAR", "ISOYEAR", "YEARWEEK", "EPOCH", "DECADE", "CENTURY", "MILLENNIUM",
 })
+# DuckDB functions (kept as Anonymous by sqlglot) whose first argument names a unit, held to ALLOWED_UNITS.
+UNIT_FIRST_FUNCTIONS: frozenset[str] = frozenset({
+    "date_part", "datepart", "date_diff", "datediff", "date_sub", "datesub", "date_trunc", "datetrunc",
+})
 # A quoted name may hold letters, digits, spaces and a little punctuation; never quotes, `;`, `-`, `/`,
 # `*`, backslashes, `$` or control characters, from which a comment, a string or a statement could start.
 SAFE_NAME_PATTERN = r"[\w %#&+.,()?!:]{1,128}"

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
+from sqlglot.tokens import Token, TokenType
 
 from query_engine.errors import SqlRefused
 from query_engine.semantic_model import SemanticModel
@@ -24,6 +26,7 @@ from query_engine.sql_functions import (
     PAIRWISE_TEXT_FUNCTIONS,
     SAFE_NAME_PATTERN,
     SYSTEM_FUNCTIONS,
+    UNIT_FIRST_FUNCTIONS,
 )
 from query_engine.sql_render import render_exact, reparse_single, same_tree
 from query_engine.sql_shape import check_shape, visible_ctes
@@ -145,7 +148,10 @@ def _parse_single(sql: str, policy: GuardPolicy) -> exp.Expression:
         raise _refused(f"this statement is {len(sql):,} characters long; the limit is "
                        f"{MAX_SQL_CHARS:,}", policy, hint="Write a shorter query.")
     try:
-        statements = [s for s in sqlglot.parse(sql, read=policy.dialect) if s is not None]
+        dialect = Dialect.get_or_raise(policy.dialect)
+        tokens = dialect.tokenize(sql)
+        _check_quoted_names(tokens, policy)  # also the ones the parser would drop (VARCHAR("...") loses its length)
+        statements = [s for s in dialect.parser().parse(tokens, sql) if s is not None]
     except RecursionError:
         raise _too_deep(policy) from None
     except (SqlglotError, ValueError, IndexError, KeyError, TypeError, AttributeError) as exc:
@@ -159,6 +165,18 @@ def _parse_single(sql: str, policy: GuardPolicy) -> exp.Expression:
                        "one SELECT at a time", policy,
                        hint="Keep only the first statement and remove the rest.")
     return _unwrap_root(statements[0], policy)
+
+
+def _check_quoted_names(tokens: list[Token], policy: GuardPolicy) -> None:
+    for token in tokens:
+        if token.token_type is TokenType.IDENTIFIER and not _SAFE_NAME.fullmatch(token.text):
+            _refuse_name(token.text, policy)
+
+
+def _refuse_name(name: str, policy: GuardPolicy) -> None:
+    raise _refused(f"the name {name[:60]!r} holds characters Clarify does not allow in a name (quotes, ';', '-', "
+                   "'/', '*', backslashes or control characters)", policy,
+                   hint="Use names made of letters, digits, spaces and underscores.")
 
 
 def _unreadable(sql: str, exc: Exception, policy: GuardPolicy) -> SqlRefused:
@@ -239,10 +257,7 @@ def _check_identifier(node: exp.Expression, policy: GuardPolicy) -> None:
         return  # a table's own name must be a model table or a WITH step, both checked names; refused later
     name = node.this
     if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name):
-        shown = repr(name)[:60] if isinstance(name, str) else type(name).__name__
-        raise _refused(f"the name {shown} holds characters Clarify does not allow in a name (quotes, ';', '-', "
-                       "'/', '*', backslashes or control characters)", policy,
-                       hint="Use names made of letters, digits, spaces and underscores.")
+        _refuse_name(name if isinstance(name, str) else type(name).__name__, policy)
 
 
 def _check_var(node: exp.Expression, policy: GuardPolicy) -> None:
@@ -297,9 +312,20 @@ def _check_anonymous(node: exp.Expression, refs: _References, policy: GuardPolic
     if name in ALLOWED_ANONYMOUS and not isinstance(node.parent, exp.Table):
         if name in ("concat", "concat_ws"):
             _count_concatenation(node, refs, policy)
+        if name in UNIT_FIRST_FUNCTIONS and node.expressions:
+            _check_unit_argument(node.expressions[0], policy)
         return
     raise _refused(_function_problem(name, in_from=isinstance(node.parent, exp.Table)), policy,
                    hint="Use aggregate, math, text, date or window functions over those tables.")
+
+
+def _check_unit_argument(unit: exp.Expression, policy: GuardPolicy) -> None:
+    if isinstance(unit, exp.Literal) and unit.is_string and unit.this.upper() in ALLOWED_UNITS:
+        return
+    if isinstance(unit, exp.Var):
+        return  # checked as a unit on its own
+    raise _refused(f"the date part {unit.sql(dialect=policy.dialect)[:40]!r} is not one Clarify knows", policy,
+                   hint="Use a date part such as 'year', 'quarter', 'month', 'week', 'day' or 'hour'.")
 
 
 def _function_problem(name: str, *, in_from: bool) -> str:

@@ -149,7 +149,7 @@ class WorkerPool:
             self._release(worker, healthy=False)
             raise death_reason(code, memory_bytes=self.memory_bytes, time_limit_s=time_limit_s,
                                what="the query") from None
-        self._release(worker, healthy=True)
+        self._release(worker, healthy=not reply[0].get("recycle"))
         return reply
 
     def _acquire(self) -> _Worker:
@@ -223,7 +223,7 @@ class IsolatedDuckDB:
     database: Path
     memory_limit: str = "1GB"
     threads: int = 2
-    worker_memory: str = "3GB"
+    worker_memory: str = "4GB"
     workers: int = 2
     temp_dir: Path | None = None
 
