@@ -62,10 +62,10 @@ def _literal(payload: str) -> str:
 # {q}: the payload as a quoted name; {s}: the payload as a string literal (where sqlglot turns it into a unit).
 POSITIONS = {
     "cast type": "SELECT CAST(1 AS {q}) FROM campaigns",
-    "try_cast type": "SELECT TRY_CAST(budget AS {q}) FROM campaigns",
-    ":: type": "SELECT budget::{q} FROM campaigns",
-    "decimal scale": "SELECT CAST(budget AS DECIMAL(10, {q})) FROM campaigns",
-    "decimal precision": "SELECT CAST(budget AS DECIMAL({q}, 2)) FROM campaigns",
+    "try_cast type": "SELECT TRY_CAST(daily_budget AS {q}) FROM campaigns",
+    ":: type": "SELECT daily_budget::{q} FROM campaigns",
+    "decimal scale": "SELECT CAST(daily_budget AS DECIMAL(10, {q})) FROM campaigns",
+    "decimal precision": "SELECT CAST(daily_budget AS DECIMAL({q}, 2)) FROM campaigns",
     "varchar length": "SELECT CAST(channel AS VARCHAR({q})) FROM campaigns",
     "extract unit": "SELECT EXTRACT({q} FROM start_date) FROM campaigns",
     "date_trunc unit": "SELECT date_trunc({s}, date) FROM campaign_daily",
