@@ -9,6 +9,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from router.secret_scrubbing import install_log_scrubber
+
 _CALL_ID = "clarify_call_id"
 _failures: dict[str, list[FailedAttempt]] = {}
 _failures_lock = threading.Lock()
@@ -68,6 +70,7 @@ def load_litellm(remote_price_map: bool = False) -> Any:
 
     with _setup_lock:
         if not _logger_installed:
+            install_log_scrubber()  # providers echo pieces of rejected keys, and litellm logs them
             litellm.suppress_debug_info = True
             litellm.callbacks = [*litellm.callbacks, _make_failure_logger(litellm)]
             _logger_installed = True

@@ -9,10 +9,11 @@ from typing import Any
 
 from router import litellm_client
 from router.budgets import BudgetStatus, budget_statuses, check_budget
-from router.errors import BudgetExceeded, NoProviderConfigured, PriceUnknown, ProviderFailed
-from router.provider_keys import credentials_for, provider_of, scrub
+from router.errors import BudgetExceeded, LedgerError, NoProviderConfigured, PriceUnknown, ProviderFailed
+from router.provider_keys import credentials_for, provider_of, scrub, secret_key_values
 from router.response_cache import ResponseCache, call_key
 from router.routes import Route, RouteStatus, RouteTable, load_routes, route_statuses, secret_values
+from router.secret_scrubbing import remember_secrets
 from router.settings import RouterSettings
 from router.task_types import TaskType, as_task
 from router.usage_ledger import LedgerRow, UsageLedger
@@ -48,6 +49,7 @@ class ConfiguredRouter:
         self.cache: ResponseCache[LLMReply] = ResponseCache(settings.cache_size)
         self._secrets = {**dict(settings.keys), **{f"route-secret-{i}": v
                                                       for i, v in enumerate(secret_values(self.routes))}}
+        remember_secrets(secret_key_values(self._secrets))  # litellm's log lines are scrubbed of them too
         self._litellm_router: Any = None
         self._build_lock = threading.Lock()
 
@@ -138,8 +140,12 @@ class ConfiguredRouter:
             check_budget(self.ledger, self.settings, estimate, task=route.task.value, model=model,
                          offline_available=route.offline_fallback)
         except BudgetExceeded:
-            self.ledger.record(LedgerRow(route.task.value, route.model, model, provider_of(model), "budget-refused",
-                                         question_id, estimated_cost_usd=estimate, error_class="BudgetExceeded"))
+            try:
+                self.ledger.record(LedgerRow(route.task.value, route.model, model, provider_of(model),
+                                             "budget-refused", question_id, estimated_cost_usd=estimate,
+                                             error_class="BudgetExceeded"))
+            except LedgerError as exc:  # an unreadable ledger is why the call was refused; the refusal stands
+                log.warning("Could not record the budget refusal: %s", exc)
             raise
 
     def _record_failures(self, failed, route: Route, chain, messages, question_id: str | None) -> None:

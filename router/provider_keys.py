@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from router.secret_scrubbing import REDACTED, scrub_secrets
+
 # provider -> ((key name alternatives, litellm parameter), ...); the first present alternative wins.
 _CREDENTIALS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "anthropic": ((("ANTHROPIC_API_KEY",), "api_key"),),
@@ -24,7 +26,8 @@ KEYLESS_PROVIDERS = frozenset({"ollama", "ollama_chat", "lm_studio", "hosted_vll
 KNOWN_KEY_NAMES = tuple(sorted({n for entries in _CREDENTIALS.values() for names, _ in entries for n in names}))
 _BARE_NAME_PREFIXES = (("claude", "anthropic"), ("gemini", "gemini"), ("gpt", "openai"), ("o1", "openai"),
                        ("o3", "openai"), ("o4", "openai"))
-REDACTED = "[redacted]"
+# Settings that travel with the keys but are not secret; a piece of an endpoint URL is not a key.
+NON_SECRET_KEY_NAMES = frozenset({"AZURE_API_BASE", "AZURE_API_VERSION", "AWS_REGION_NAME", "AWS_REGION"})
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,14 @@ def credentials_for(model: str, keys: Mapping[str, str]) -> Credentials:
     return Credentials(provider, " or ".join(required), present, params)
 
 
+def secret_key_values(keys: Mapping[str, str]) -> list[str]:
+    """The values of the keys that are secrets (not an Azure endpoint, API version or AWS region)."""
+    return [str(v) for name, v in keys.items() if v and name not in NON_SECRET_KEY_NAMES]
+
+
 def scrub(text: str, keys: Mapping[str, str]) -> str:
-    """`text` with every key value replaced by '[redacted]', so it can be logged, stored or raised."""
+    """`text` with every key value, any 8+ character piece of a secret and key-shaped strings redacted."""
     for value in sorted((str(v).strip() for v in keys.values() if v), key=len, reverse=True):
         if len(value) >= 4:
             text = text.replace(value, REDACTED)
-    return text
+    return scrub_secrets(text, secret_key_values(keys))
