@@ -8,19 +8,24 @@ it first. The analyst can review the glossary, set an entry by hand, or reset on
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import logging
 import re
 import sqlite3
 import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 from query_engine.errors import ClarifyError
+from query_engine.question_history import file_identity, set_aside_damaged
 
 PREFERENCES_FILE_NAME = "preferences.sqlite"
 DEFAULT_MIN_PICKS = 3
 _LOCK = threading.Lock()
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 _WORD = re.compile(r"[a-z][a-z0-9'-]*")
 # Words every question shares; they never explain why a question was ambiguous.
 STOPWORDS = frozenset("""a an and are as at be by can did do does for from give how i in is it its list me my of on
@@ -120,6 +125,7 @@ class ChoiceLearning:
         self.path = Path(path).expanduser()
         self.min_picks = min_picks
         self._migrated = False
+        self.damage_notice: str | None = None  # set when a damaged file was moved aside, for the UI to show
 
     @classmethod
     def in_home(cls, home: str | Path, min_picks: int = DEFAULT_MIN_PICKS) -> ChoiceLearning:
@@ -180,48 +186,89 @@ class ChoiceLearning:
         return int(self._read("SELECT coalesce(max(number), 0) FROM migrations")[0][0])
 
     def _read(self, sql: str) -> list[tuple]:
-        with self._connection() as con:
-            return [tuple(r) for r in con.execute(sql).fetchall()]
+        return self._use(lambda con: [tuple(r) for r in con.execute(sql).fetchall()])
 
     def _write(self, sql: str, rows: list[tuple]) -> None:
-        with self._connection() as con:
+        def work(con: sqlite3.Connection) -> None:
             con.execute("BEGIN IMMEDIATE")
             con.executemany(sql, rows)
             con.execute("COMMIT")
 
-    def _connection(self) -> _Connection:
-        return _Connection(self)
+        self._use(work)
 
-    def _open(self) -> sqlite3.Connection:
+    def _use(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` on a fresh connection; a damaged file is moved aside once and the work runs on a new one."""
+        try:
+            return self._attempt(work)
+        except _Damaged as damaged:
+            self._set_aside(damaged)
+        try:
+            return self._attempt(work)
+        except _Damaged as damaged:
+            raise _store_error(self.path, damaged.error) from None
+
+    def _attempt(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        seen = file_identity(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise _store_error(self.path, exc) from None
+        try:
             con.execute("PRAGMA busy_timeout = 30000")
             with _LOCK:
                 if not self._migrated:
                     migrate(con)
                     self._migrated = True
-            return con
-        except (OSError, sqlite3.Error) as exc:
-            raise PreferenceStoreError(f"The learned preferences at {self.path} could not be used ({exc}).",
-                                       hint="Check that the Clarify home folder is writable.") from None
+            return work(con)
+        except sqlite3.Error as exc:
+            raise (_Damaged(seen, exc) if is_damaged_sqlite(exc) else _store_error(self.path, exc)) from None
+        finally:
+            con.close()
+
+    def _set_aside(self, damaged: _Damaged) -> None:
+        try:
+            moved = set_aside_damaged(self.path, damaged.seen)
+        except OSError as exc:
+            raise _store_error(self.path, exc) from None
+        self._migrated = False
+        if moved is not None:
+            self.damage_notice = (f"The learned preferences at {self.path} were damaged ({damaged.error}); Clarify "
+                                  f"moved them to {moved} and starts learning afresh.")
+            log.warning(self.damage_notice)
 
 
-class _Connection:
-    """Opens the store's file for one operation and always closes it."""
+class _Damaged(Exception):
+    """The preferences file is damaged (not locked); `seen` is the (device, inode) that was opened."""
 
-    def __init__(self, store: ChoiceLearning) -> None:
-        self.store = store
+    def __init__(self, seen: tuple[int, int] | None, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.seen = seen
+        self.error = error
 
-    def __enter__(self) -> sqlite3.Connection:
-        self.con = self.store._open()
-        return self.con
 
-    def __exit__(self, kind: object, error: object, trace: object) -> None:
-        self.con.close()
-        if isinstance(error, sqlite3.Error):
-            raise PreferenceStoreError(f"The learned preferences at {self.store.path} could not be used ({error}).",
-                                       hint="Deleting the file forgets what was learned and starts afresh.") from None
+def is_damaged_sqlite(exc: BaseException) -> bool:
+    """Whether a SQLite error says the file is not (or no longer) a database; a lock or a full disk is not."""
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    if name:
+        return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text
+
+
+def _store_error(path: Path, exc: BaseException) -> PreferenceStoreError:
+    """The error for a store that cannot be opened or written, saying what to do about the folder or disk."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    lowered = text.lower()
+    if "disk is full" in lowered or "no space left" in lowered or getattr(exc, "errno", None) == errno.ENOSPC:
+        return PreferenceStoreError(f"The disk holding the learned preferences ({path.parent}) is full ({text}).",
+                                    hint="Free some space there, or set CLARIFY_HOME to a folder on another disk.")
+    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered or isinstance(exc, PermissionError):
+        return PreferenceStoreError(f"Clarify cannot write its learned preferences in {path.parent} ({text}).",
+                                    hint="Set CLARIFY_HOME to a writable folder, or make this one writable.")
+    return PreferenceStoreError(f"The learned preferences at {path} could not be used ({text}).",
+                                hint="Check that the Clarify home folder is writable; deleting the file "
+                                     "forgets what was learned and starts afresh.")
 
 
 def migrate(con: sqlite3.Connection) -> list[int]:

@@ -6,6 +6,9 @@ Streamlit sessions (threads) and other processes never hold a long write lock on
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, fields
@@ -17,6 +20,11 @@ import duckdb
 from query_engine.errors import ClarifyError
 
 HISTORY_FILE_NAME = "history.duckdb"
+# What DuckDB says of a file that is not (or no longer) a database; locks, permissions and full disks differ.
+_DAMAGE_SIGNS = ("not a valid duckdb database file", "corrupt database file", "could not read enough bytes",
+                 "computed checksum", "failure while replaying wal")
+_JOURNALS = (".wal", "-wal", "-shm", "-journal")  # DuckDB's and SQLite's files that travel with a database
+log = logging.getLogger(__name__)
 LOCK_RETRY_SECONDS = 10.0
 _PROCESS_LOCK = threading.Lock()
 T = TypeVar("T")
@@ -84,6 +92,7 @@ class QuestionHistory:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
         self._migrated = False
+        self.damage_notice: str | None = None  # set when a damaged file was moved aside, for the UI to show
 
     @classmethod
     def in_home(cls, home: str | Path) -> QuestionHistory:
@@ -125,32 +134,134 @@ class QuestionHistory:
 
     def _with_connection(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         with _PROCESS_LOCK:
-            con = self._connect()
             try:
-                if not self._migrated:
-                    migrate(con)
-                    self._migrated = True
-                return work(con)
-            except duckdb.Error as exc:
-                raise HistoryError(f"The question history at {self.path} could not be used: {exc}",
-                                   hint="Check that the folder is writable; deleting the file starts a fresh history.") from None
-            finally:
-                con.close()
+                return self._attempt(work)
+            except _Damaged as damaged:
+                self._set_aside(damaged)
+            try:
+                return self._attempt(work)
+            except _Damaged as damaged:
+                raise _unusable(self.path, damaged.error) from None
 
-    def _connect(self) -> duckdb.DuckDBPyConnection:
+    def _attempt(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        seen = file_identity(self.path)
+        con = self._connect(seen)
+        try:
+            if not self._migrated:
+                migrate(con)
+                self._migrated = True
+            return work(con)
+        except duckdb.Error as exc:
+            if is_damaged_duckdb(exc):
+                raise _Damaged(seen, exc) from None
+            raise _unusable(self.path, exc) from None
+        finally:
+            con.close()
+
+    def _connect(self, seen: tuple[int, int] | None) -> duckdb.DuckDBPyConnection:
         # Another process may hold the file for a moment; wait for it rather than fail.
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _unusable(self.path, exc) from None
         deadline = time.monotonic() + LOCK_RETRY_SECONDS
         pause = 0.01
         while True:
             try:
                 return duckdb.connect(str(self.path))
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+            except duckdb.Error as exc:
+                if is_damaged_duckdb(exc):
+                    raise _Damaged(seen, exc) from None
+                if not _is_lock(exc):
+                    raise _unusable(self.path, exc) from None
+                if time.monotonic() > deadline:
                     raise HistoryError(f"The question history at {self.path} is locked by another program.",
                                        hint="Close other Clarify windows or processes and try again.") from None
                 time.sleep(pause)
                 pause = min(pause * 2, 0.2)
+
+    def _set_aside(self, damaged: _Damaged) -> None:
+        """Move the damaged file out of the way so a fresh history starts; say where it went."""
+        try:
+            moved = set_aside_damaged(self.path, damaged.seen)
+        except OSError as exc:
+            raise _unusable(self.path, exc) from None
+        self._migrated = False
+        if moved is not None:
+            self.damage_notice = (f"The question history at {self.path} was damaged ({_first_line(damaged.error)}); "
+                                  f"Clarify moved it to {moved} and started a fresh history.")
+            log.warning(self.damage_notice)
+
+
+class _Damaged(Exception):
+    """The store's file is damaged (not merely locked or unwritable); `seen` is the file that was opened."""
+
+    def __init__(self, seen: tuple[int, int] | None, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.seen = seen
+        self.error = error
+
+
+def is_damaged_duckdb(exc: BaseException) -> bool:
+    """Whether a DuckDB error says the file itself is damaged (never a lock, a permission or a full disk)."""
+    text = str(exc).lower()
+    return any(sign in text for sign in _DAMAGE_SIGNS)
+
+
+def _is_lock(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.IOException) and "lock" in text
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`, or None when there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def set_aside_damaged(path: Path, seen: tuple[int, int] | None = None, now: dt.datetime | None = None) -> Path | None:
+    """Rename a damaged store file and its journals to <name>.damaged-YYYYMMDD-HHMMSS; None if it was already replaced.
+
+    `seen` is the (device, inode) found damaged: when another process has already put a fresh file in
+    its place, that fresh file is left alone.
+    """
+    if not path.exists() or (seen is not None and file_identity(path) != seen):
+        return None
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    number = 1
+    while target.exists():
+        number += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
+    os.replace(path, target)
+    for suffix in _JOURNALS:  # a journal left behind would be replayed into the fresh file
+        journal = path.with_name(path.name + suffix)
+        if journal.exists():
+            os.replace(journal, target.with_name(target.name + suffix))
+    return target
+
+
+def _unusable(path: Path, exc: BaseException) -> HistoryError:
+    """The error for a history that cannot be opened or written, saying what to do about the folder or disk."""
+    text = _first_line(exc)
+    lowered = text.lower()
+    if "no space left" in lowered or "disk is full" in lowered or getattr(exc, "errno", None) == errno.ENOSPC:
+        return HistoryError(f"The disk holding the question history ({path.parent}) is full: {text}.",
+                            hint="Free some space there, or set CLARIFY_HOME to a folder on another disk.")
+    if any(sign in lowered for sign in ("read-only", "permission denied", "access is denied")) or isinstance(
+            exc, PermissionError) or getattr(exc, "errno", None) == errno.EROFS:
+        return HistoryError(f"Clarify cannot write its question history in {path.parent}: {text}.",
+                            hint="Set CLARIFY_HOME to a writable folder, or make this one writable.")
+    return HistoryError(f"The question history at {path} could not be used: {text}",
+                        hint="Check that the folder is writable; deleting the file starts a fresh history.")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:

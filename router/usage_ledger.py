@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import csv
+import logging
 import sqlite3
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, TypeVar
 
-from router.errors import LedgerError
+from router import ledger_files
 
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 STATUSES = ("ok", "error", "fallback", "cache-hit", "budget-refused")
 
 # Schema changes only by appending a numbered migration; applied ones are listed in `migrations`.
@@ -38,7 +40,15 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (2, "index_calls_ts_task", """
         CREATE INDEX calls_ts ON calls (ts);
         CREATE INDEX calls_task_ts ON calls (task, ts)"""),
+    (3, "create_ledger_events", """
+        CREATE TABLE ledger_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL
+        )"""),
 )
+DAMAGED_EVENT = "damaged-ledger-moved-aside"  # spending recorded before this moment is unknown
 
 
 @dataclass(frozen=True)
@@ -97,33 +107,101 @@ class UsageLedger:
         self._migrated = False
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._generation = 0  # bumped when a damaged file is moved aside, so every thread reopens
+        self.damage_notice: str | None = None  # set when a damaged file was moved aside, for the UI to show
 
     def _connect(self) -> sqlite3.Connection:
         """This thread's connection (SQLite connections must not cross threads), opened and migrated once."""
         con = getattr(self._local, "con", None)
-        if con is not None:
+        if con is not None and self._local.generation == self._generation:
             return con
+        self._forget_connection()
+        generation = self._generation
+        con, seen = self._open()
+        self._local.con, self._local.seen, self._local.generation = con, seen, generation
+        return con
+
+    def _open(self) -> tuple[sqlite3.Connection, tuple[int, int] | None]:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                ledger_files.create_fresh(self.path)
+            seen = ledger_files.check_not_truncated(self.path)
             con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise ledger_files.ledger_error(self.path, exc) from None
+        try:
             con.execute("PRAGMA busy_timeout = 30000")
             with _OPENING:  # switching to WAL needs the file to itself and is not retried by busy_timeout
                 _use_wal(con)
             # In WAL mode NORMAL survives an app crash and skips an fsync per row.
             con.execute("PRAGMA synchronous = NORMAL")
-        except (OSError, sqlite3.Error) as exc:
-            raise LedgerError(f"The usage ledger {self.path} cannot be opened ({exc}). "
-                              "Check that the Clarify home folder is writable.") from None
+            with self._lock:
+                if not self._migrated:
+                    self.migrate(con)
+                    self._migrated = True
+        except sqlite3.Error as exc:
+            con.close()
+            if ledger_files.is_damaged(exc):
+                raise ledger_files.DamagedLedger(seen, str(exc)) from None
+            raise ledger_files.ledger_error(self.path, exc) from None
+        return con, seen
+
+    def _forget_connection(self) -> None:
+        con = getattr(self._local, "con", None)
+        self._local.con = None
+        if con is not None:
+            con.close()
+
+    def _use(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` on this thread's connection; a damaged file is moved aside once and a fresh one used."""
+        try:
+            return self._attempt(work)
+        except ledger_files.DamagedLedger as damaged:
+            self._set_aside(damaged)
+        try:
+            return self._attempt(work)
+        except ledger_files.DamagedLedger as damaged:
+            raise ledger_files.ledger_error(self.path, RuntimeError(damaged.reason)) from None
+
+    def _attempt(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        con = self._connect()
+        try:
+            return work(con)
+        except sqlite3.Error as exc:
+            if ledger_files.is_damaged(exc):
+                seen = self._local.seen
+                self._forget_connection()
+                raise ledger_files.DamagedLedger(seen, str(exc)) from None
+            raise ledger_files.ledger_error(self.path, exc) from None
+
+    def _set_aside(self, damaged: ledger_files.DamagedLedger) -> None:
+        """Move the damaged file away, start a fresh one and record when, so budgets know spend before is unknown."""
+        self._forget_connection()
         with self._lock:
-            if not self._migrated:
-                self.migrate(con)
-                self._migrated = True
-        self._local.con = con
-        return con
+            try:
+                moved = ledger_files.set_aside(self.path, damaged.seen)
+            except OSError as exc:
+                raise ledger_files.ledger_error(self.path, exc) from None
+            self._generation += 1  # every thread reopens: the file it holds may be the damaged one
+            self._migrated = False
+        if moved is None:
+            return  # another process or ledger moved it and recorded the event
+        try:
+            self._attempt(lambda con: con.execute("INSERT INTO ledger_events (ts, kind, detail) VALUES (?, ?, ?)",
+                                                  (utc_iso(), DAMAGED_EVENT, str(moved))))
+        except ledger_files.DamagedLedger as again:
+            raise ledger_files.ledger_error(self.path, RuntimeError(again.reason)) from None
+        self.damage_notice = (f"The usage ledger {self.path} was damaged ({damaged.reason}); Clarify moved it to "
+                              f"{moved} and started a fresh one. Spending recorded before now is unknown, so "
+                              "budgets refuse model calls until the day and month are over.")
+        log.warning(self.damage_notice)
 
     def migrate(self, con: sqlite3.Connection | None = None) -> list[int]:
         """Apply the migrations not applied yet, each in its own transaction; returns their numbers."""
         own = con is None
+        if own and not self.path.exists():
+            ledger_files.create_fresh(self.path)
         con = con or sqlite3.connect(self.path, timeout=30, isolation_level=None)
         applied: list[int] = []
         try:
@@ -149,8 +227,7 @@ class UsageLedger:
 
     def applied_migrations(self) -> list[tuple[int, str]]:
         """The (number, name) of every applied migration, in order."""
-        with self._connection() as con:
-            return [tuple(r) for r in con.execute("SELECT number, name FROM migrations ORDER BY number")]
+        return self._use(lambda con: [tuple(r) for r in con.execute("SELECT number, name FROM migrations ORDER BY number")])
 
     def record(self, row: LedgerRow) -> LedgerRow:
         """Append one row (stamping `ts` if empty) and return it as stored."""
@@ -159,9 +236,8 @@ class UsageLedger:
         values = asdict(row)
         values["ts"] = values["ts"] or utc_iso()
         names = [c for c in COLUMNS if c != "id"]
-        with self._connection() as con:
-            con.execute(f"INSERT INTO calls ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                        [values[n] for n in names])
+        sql = f"INSERT INTO calls ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        self._use(lambda con: con.execute(sql, [values[n] for n in names]))
         return LedgerRow(**values)
 
     def rows(self, since: datetime | None = None) -> list[dict[str, Any]]:
@@ -169,8 +245,7 @@ class UsageLedger:
         query, params = f"SELECT {', '.join(COLUMNS)} FROM calls", ()
         if since is not None:
             query, params = query + " WHERE ts >= ?", (utc_iso(since),)
-        with self._connection() as con:
-            return [dict(zip(COLUMNS, r)) for r in con.execute(query + " ORDER BY id", params)]
+        return self._use(lambda con: [dict(zip(COLUMNS, r)) for r in con.execute(query + " ORDER BY id", params)])
 
     def rows_frame(self, since: datetime | None = None):
         """The rows as a pandas DataFrame (pandas is imported only here), for the Cost & usage page."""
@@ -180,10 +255,16 @@ class UsageLedger:
 
     def spend_since(self, since: datetime) -> float:
         """Actual USD spent by calls at or after `since`."""
-        with self._connection() as con:
-            total = con.execute("SELECT COALESCE(SUM(actual_cost_usd), 0) FROM calls WHERE ts >= ?",
-                                (utc_iso(since),)).fetchone()[0]
+        total = self._use(lambda con: con.execute("SELECT COALESCE(SUM(actual_cost_usd), 0) FROM calls WHERE ts >= ?",
+                                                  (utc_iso(since),)).fetchone()[0])
         return float(total)
+
+    def unknown_spend_since(self, since: datetime) -> str | None:
+        """Where a damaged ledger moved aside at or after `since` went (its spending is unknown), else None."""
+        row = self._use(lambda con: con.execute(
+            "SELECT detail FROM ledger_events WHERE kind = ? AND ts >= ? ORDER BY id DESC LIMIT 1",
+            (DAMAGED_EVENT, utc_iso(since))).fetchone())
+        return str(row[0]) if row else None
 
     def summary_by_task(self, since: datetime | None = None) -> dict[str, dict[str, float | int]]:
         """Per task: calls, cost, tokens, average latency, errors, fallbacks, cache hits and refusals."""
@@ -197,12 +278,12 @@ class UsageLedger:
                 SUM(status = 'error'), SUM(status = 'fallback'), SUM(status = 'cache-hit'),
                 SUM(status = 'budget-refused')
             FROM calls {where} GROUP BY task ORDER BY task"""
-        with self._connection() as con:
-            return {r[0]: {"total_calls": int(r[1]), "total_cost": float(r[2]), "total_input_tokens": int(r[3]),
-                           "total_output_tokens": int(r[4]), "avg_latency_ms": float(r[5] or 0.0),
-                           "errors": int(r[6]), "fallbacks": int(r[7]), "cache_hits": int(r[8]),
-                           "budget_refusals": int(r[9])}
-                    for r in con.execute(sql, params)}
+        rows = self._use(lambda con: con.execute(sql, params).fetchall())
+        return {r[0]: {"total_calls": int(r[1]), "total_cost": float(r[2]), "total_input_tokens": int(r[3]),
+                       "total_output_tokens": int(r[4]), "avg_latency_ms": float(r[5] or 0.0),
+                       "errors": int(r[6]), "fallbacks": int(r[7]), "cache_hits": int(r[8]),
+                       "budget_refusals": int(r[9])}
+                for r in rows}
 
     def to_csv(self, target: Path | str | IO[str], since: datetime | None = None) -> int:
         """Write the rows as CSV with a header to a path or text buffer; returns the number of rows."""
@@ -218,8 +299,3 @@ class UsageLedger:
         writer.writeheader()
         writer.writerows(rows)
         return len(rows)
-
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        # Autocommit mode: each statement is its own transaction, so nothing is left open between uses.
-        yield self._connect()

@@ -104,12 +104,13 @@ def test_choice_learning_glossary_lists_phrase_counts_and_state(store):
     assert (second.phrase, second.preferred, second.source) == ("best channel last month", None, "not yet learned")
 
 
-def test_choice_learning_unreadable_file_raises_a_store_error(clarify_home):
-    path = clarify_home / "broken.sqlite"
-    path.write_text("not a database", encoding="utf-8")
+def test_choice_learning_unopenable_file_raises_a_store_error(clarify_home):
+    path = clarify_home / "preferences.sqlite"
+    path.mkdir()  # a folder where the file should be: not damaged, just unusable, so nothing is moved
     with pytest.raises(PreferenceStoreError) as caught:
         ChoiceLearning(path).picks()
-    assert "writable" in caught.value.hint or "Deleting" in caught.value.hint
+    assert str(path.parent) in str(caught.value) and "writable" in caught.value.hint
+    assert path.is_dir() and not list(clarify_home.glob("*.damaged-*"))
 
 
 def test_choice_learning_migrations_are_recorded_once(store):
