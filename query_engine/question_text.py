@@ -39,6 +39,26 @@ _TOKEN = re.compile(r"\d{4}-\d{2}-\d{2}|\d+(?:[.,]\d+)*%?|[a-z][a-z0-9']*|[$%&+/
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+_TAGS = ("script|style|iframe|frame|frameset|img|image|svg|math|a|div|span|p|b|i|u|em|strong|br|hr|body|html|head|"
+         "meta|link|base|object|embed|applet|form|input|button|textarea|select|option|table|tr|td|th|ul|ol|li|"
+         "h[1-6]|marquee|video|audio|source|track|template|details|dialog|xml|xss|title|noscript")
+# Code or markup typed (or pasted) into the question box: what it looks like, by the first rule that matches.
+CODE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("an HTML tag", re.compile(rf"</?(?:{_TAGS})\b[^<>]*>|<(?:script|iframe|svg|img|object|embed|style)\b|"
+                               r"</[a-z][a-z0-9-]*\s*>|<!--|<!\[CDATA\[|<\?php|<%", re.IGNORECASE)),
+    ("an HTML event handler", re.compile(r"<[a-z][^<>]*\bon[a-z]+\s*=", re.IGNORECASE)),
+    ("a script link", re.compile(r"\b(?:javascript|vbscript|livescript)\s*:|\bdata\s*:\s*text/html", re.IGNORECASE)),
+    ("a template expression", re.compile(r"\{\{.*?\}\}|\$\{[^}]*\}|#\{[^}]*\}|\{%.*?%\}")),
+    ("a script call", re.compile(r"\b(?:alert|eval|exec|__import__)\s*\(|\bdocument\.(?:cookie|write|location)\b|"
+                                 r"\bwindow\.location\b|\bos\.system\b|\bsubprocess\.\w+", re.IGNORECASE)),
+)
+
+
+def code_shape(text: str) -> str | None:
+    """What kind of code or markup `text` contains ('an HTML tag', 'a script link', ...), or None for plain words."""
+    return next((name for name, pattern in CODE_SHAPES if pattern.search(text)), None)
+
+
 @dataclass(frozen=True)
 class Token:
     """One word or number of a question, with its folded form for matching."""

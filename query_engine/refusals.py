@@ -1,9 +1,10 @@
-"""Questions that get no query: requests to change data, for secrets or people, or about things the data lacks."""
+"""Questions that get no query: code or markup, changes to data, secrets or people, things the data lacks."""
 from __future__ import annotations
 
 import re
 
 from query_engine.query_spec import Refusal
+from query_engine.question_text import code_shape
 from query_engine.semantic_model import SemanticModel
 
 _POLITE = r"^(?:(?:please|pls|kindly|hey|ok|okay|now|then|also|just|go ahead and|can you|could you|would you|will you|" \
@@ -41,6 +42,10 @@ OFF_TOPIC = re.compile(
 def refusal_for(question: str, model: SemanticModel) -> Refusal | None:
     """A refusal when the question must not or cannot be answered from the data, else None."""
     text = question.strip()
+    shape = code_shape(text)
+    if shape:
+        return Refusal(f"That looks like code or markup ({shape}), not a question, so Clarify did not read it. "
+                       "Ask in plain words about your campaigns, for example one of these.", suggestions(model))
     if MUTATION.search(text):
         return Refusal("Clarify only reads data: it can't change, delete or create budgets, campaigns or tables.",
                        suggestions(model))

@@ -51,3 +51,30 @@ def test_bad_question_cli_prints_json_without_traceback(tiny_db, clarify_home, q
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
     out = json.loads(proc.stdout)
     assert out["refusal"] or out["interpretations"]
+
+
+@pytest.mark.parametrize(("question", "shape"), [
+    ("<script>alert('q2')</script>", "an HTML tag"), ("spend by channel</b>", "an HTML tag"),
+    ('<a href="x" onclick="steal()">spend</a>', "an HTML tag"), ("javascript:alert('q2')", "a script link"),
+    ("spend in ${jndi:ldap://x} by channel", "a template expression"), ("{{7*7}} revenue", "a template expression"),
+    ("revenue; document.cookie", "a script call"),
+])
+def test_bad_question_markup_or_code_is_refused_not_read_as_words(pipeline, question, shape):
+    understanding = pipeline.understand(question)
+    assert understanding.refusal is not None and understanding.interpretations == ()
+    assert f"code or markup ({shape})" in understanding.refusal.reason
+    assert len(understanding.refusal.suggestions) == 3
+
+
+@pytest.mark.parametrize("question", ["SELECT * FROM campaigns", "select channel, sum(spend) from campaign_daily "
+                                      "group by 1", "campaigns with cpa < 50 and roas > 2", "spend in Q2 2025",
+                                      "executive campaigns spend by channel"])
+def test_bad_question_sql_and_comparisons_still_get_readings(pipeline, question):
+    understanding = pipeline.understand(question)
+    assert understanding.refusal is None and understanding.interpretations
+
+
+def test_bad_question_markup_refusal_is_final_even_with_a_model(pipeline):
+    from query_engine.refusals import refusal_for
+
+    assert refusal_for("<script>alert('q2')</script>", pipeline.model) is not None  # pipeline asks no model then
