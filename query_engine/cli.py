@@ -3,22 +3,29 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import json
 import math
 import os
+import sqlite3
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, NoReturn, Sequence
+
+import duckdb
 
 from query_engine.datasets import catalog_for
 from query_engine.demo_database import ensure_demo_database
 from query_engine.errors import ClarifyError, IngestError
 from query_engine.llm_access import LLMAccess, RouterLLM
 from query_engine.pipeline import Answer, Pipeline
+from router import RouterError
 from query_engine.query_spec import Understanding
+from query_engine.redaction import redact_text
 from query_engine.settings import Settings
 from query_engine.spec_codec import spec_to_dict
+from query_engine.sql_guard import guard_sql
 from query_engine.value_format import format_table
 
 ENGINE = "offline"
@@ -26,7 +33,7 @@ ENGINE = "offline"
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for both subcommands."""
-    parser = argparse.ArgumentParser(prog="python -m query_engine", description="Clarify: campaign analytics that asks before it answers.")
+    parser = _Parser(prog="python -m query_engine", description="Clarify: campaign analytics that asks before it answers.")
     sub = parser.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", help="interpret a question, list up to five readings and run the picked one")
     ask.add_argument("question")
@@ -63,19 +70,54 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date; use YYYY-MM-DD") from exc
 
 
+EXIT_FAILED, EXIT_USAGE, EXIT_STORAGE = 1, 2, 3  # 0: answered (with --json, also an answer whose "error" is set)
+
+
+class _UsageError(Exception):
+    """The arguments could not be parsed; argparse's message says why."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so --json can still print one JSON object."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{message}. Run `{self.prog} --help` for the options.")
+
+
+class _SettingError(ValueError):
+    """A CLARIFY_* environment variable holds a value of the wrong kind."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    wants_json = "--json" in argv
+    try:
+        return _run(argv)
+    except (_UsageError, _SettingError) as exc:
+        return _fail(wants_json, str(exc), EXIT_USAGE)
+    except (ClarifyError, RouterError) as exc:
+        return _fail(wants_json, str(exc), EXIT_FAILED)
+    except (OSError, duckdb.IOException, sqlite3.OperationalError) as exc:
+        return _fail(wants_json, storage_message(exc, _home_of(os.environ)), EXIT_STORAGE)
+    except Exception as exc:  # a bug: stdout stays one JSON object, and the traceback goes to stderr
+        if wants_json:
+            _print_json({"error": f"Clarify hit an unexpected problem ({type(exc).__name__}); please report it with "
+                                  "the details printed to stderr.", "refusal": None, "interpretations": []})
+        raise
+
+
+def _run(argv: list[str]) -> int:
+    settings = _settings(os.environ)
     if argv[:1] == ["evaluate"]:  # `evaluate QUESTIONS.jsonl [--db PATH] [--json]` parses its own arguments
         from query_engine.accuracy_evaluation import main as evaluate
 
-        return evaluate(argv[1:], settings=Settings.from_environ(os.environ), llm=router_llm(os.environ))
+        return evaluate(argv[1:], settings=settings, llm=router_llm(os.environ))
     args = build_parser().parse_args(argv)
-    settings = Settings.from_environ(os.environ)
     try:
         pipeline, tables = _open(settings, args)
     except ClarifyError as exc:
-        return _fail(args, str(exc))
+        return _answer_failed(args, str(exc))
     args.tables = tables
     try:
         if args.command == "ask":
@@ -83,6 +125,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sql(pipeline, args)
     finally:
         pipeline.close()
+
+
+def _settings(environ: Mapping[str, str]) -> Settings:
+    try:
+        return Settings.from_environ(environ)
+    except ValueError as exc:
+        raise _SettingError(f"A CLARIFY_* setting in the environment is not valid ({exc}). "
+                            "Fix or unset it; numbers are written like 10 or 2.5.") from None
+
+
+def _home_of(environ: Mapping[str, str]) -> Path:
+    raw = str(environ.get("CLARIFY_HOME", "") or "").strip()
+    return Path(raw or "~/.clarify").expanduser()
+
+
+def storage_message(exc: BaseException, home: Path) -> str:
+    """What went wrong writing Clarify's files (a full disk, a read-only or unreadable folder) and what to do."""
+    code = getattr(exc, "errno", None)
+    where = getattr(exc, "filename", None) or home
+    text = str(exc).strip()
+    detail = redact_text(getattr(exc, "strerror", None) or (text.splitlines()[0] if text else type(exc).__name__))
+    lowered = str(exc).lower()
+    if code == errno.ENOSPC or "no space left" in lowered or "disk is full" in lowered:
+        return (f"The disk is full: Clarify could not write {where} ({detail}). Free some space, or set "
+                f"CLARIFY_HOME to a folder on a disk with room (now {home}).")
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or any(
+            sign in lowered for sign in ("read-only", "readonly", "permission denied")):
+        if not _inside(Path(where), home):
+            return f"Clarify cannot read or write {where} ({detail}). Check the path and its permissions."
+        return (f"Clarify cannot read or write its home folder {home} ({detail} at {where}). Set CLARIFY_HOME "
+                "to a folder you can write to, e.g. CLARIFY_HOME=~/clarify, or fix the folder's permissions.")
+    return (f"Clarify could not use {where} ({detail}). Check that {home} exists and is writable, or set "
+            "CLARIFY_HOME to another folder.")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve() == folder.resolve() or folder.resolve() in path.resolve().parents
+    except OSError:
+        return False
 
 
 def _open(settings: Settings, args: argparse.Namespace) -> tuple[Pipeline, list[str]]:
@@ -123,13 +205,44 @@ def _stderr_progress(message: str, fraction: float) -> None:
     print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
 
-def _fail(args: argparse.Namespace, message: str) -> int:
+def _answer_failed(args: argparse.Namespace, message: str) -> int:
+    """The question or its data could not be used: a JSON answer whose "error" says why (exit 0), or exit 1."""
+    message = redact_text(message)  # a connection string in a message never shows its password
     if getattr(args, "json", False):
-        payload = {"error": message, "refusal": None, "interpretations": []}
-        print(json.dumps(payload))
+        _print_json({"error": message, "refusal": None, "interpretations": []})
         return 0
     print(f"Error: {message}", file=sys.stderr)
-    return 1
+    return EXIT_FAILED
+
+
+def _fail(wants_json: bool, message: str, code: int) -> int:
+    """Clarify could not run at all: the message (as JSON with --json) and a non-zero exit code."""
+    message = redact_text(message)
+    if wants_json:
+        _print_json({"error": message, "refusal": None, "interpretations": [], "exit_code": code})
+    else:
+        print(f"Error: {message}", file=sys.stderr)
+    return code
+
+
+def _print_json(payload: dict[str, Any]) -> None:
+    """One JSON object on stdout; NaN and Infinity become null anywhere inside, so any JSON parser reads it."""
+    print(json.dumps(json_safe(payload), default=str, allow_nan=False))
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with dates as ISO text, decimals as floats and non-finite numbers as None, through lists and dicts."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _ask(pipeline: Pipeline, args: argparse.Namespace) -> int:
@@ -137,7 +250,7 @@ def _ask(pipeline: Pipeline, args: argparse.Namespace) -> int:
     chosen = set(range(1, 6)) if args.all else {args.pick}
     answers = {i.rank: pipeline.answer(i) for i in understanding.interpretations if i.rank in chosen}
     if args.json:
-        print(json.dumps(_ask_payload(pipeline, understanding, answers, args.tables), default=str))
+        _print_json(_ask_payload(pipeline, understanding, answers, args.tables))
     else:
         _print_ask(understanding, answers)
     return 0
@@ -179,7 +292,7 @@ def _reading_payload(pipeline: Pipeline, reading: Any, answer: Answer | None) ->
         "cost_usd": answer.cost_usd if answer else 0.0,
         "notes": list(answer.notes) if answer else [],
         "columns": list(result.columns) if result else [c.name for c in answer.columns] if answer else [],
-        "rows": [[_json_value(v) for v in row] for row in result.rows] if result else None,
+        "rows": [list(row) for row in result.rows] if result else None,
         "truncated": result.truncated if result else False,
         "error": answer.error if answer else None,
         "insights": list(answer.insights) if answer else [],
@@ -195,31 +308,31 @@ def _safe_sql(compile_spec: Any, spec: Any, pipeline: Pipeline) -> str:
         return ""
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def _sql(pipeline: Pipeline, args: argparse.Namespace) -> int:
     answer = pipeline.answer_sql(args.sql)
     result = answer.result
     if args.json:
-        payload = {"sql": args.sql, "checked_sql": answer.sql if result else None, "tables": args.tables,
-                   "columns": list(result.columns) if result else [],
-                   "rows": [[_json_value(v) for v in row] for row in result.rows] if result else None,
-                   "truncated": result.truncated if result else False, "error": answer.error}
-        print(json.dumps(payload, default=str))
+        _print_json({"sql": args.sql, "checked_sql": _checked_sql(pipeline, answer, args.sql), "tables": args.tables,
+                     "columns": list(result.columns) if result else [],
+                     "rows": [list(row) for row in result.rows] if result else None,
+                     "truncated": result.truncated if result else False, "error": answer.error})
         return 0
     if answer.error:
         print(f"Refused or failed: {answer.error}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     _print_table(answer)
     return 0
+
+
+def _checked_sql(pipeline: Pipeline, answer: Answer, sql: str) -> str | None:
+    """The statement that ran: the guard's re-rendered, row-capped SQL; None when nothing ran."""
+    if answer.result is None:
+        return None
+    checked = getattr(answer, "checked_sql", None)
+    if checked is not None:
+        return checked
+    # Until the pipeline hands it over, render it again: the guard is deterministic for one SQL and policy.
+    return guard_sql(sql, pipeline.policy).sql
 
 
 def _print_ask(understanding: Understanding, answers: dict[int, Answer]) -> None:
