@@ -41,6 +41,7 @@ def apply_limits(memory_bytes: int | None, cpu_seconds: float | None = None) -> 
     """Cap this process's address space and CPU time; past them the kernel refuses memory or stops it."""
     import resource
 
+    limit_heap_arenas()
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     if cpu_seconds:
@@ -60,19 +61,24 @@ def set_cpu_allowance(seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
-def child_environment() -> dict[str, str]:
-    """The environment of a child: ours, with the project importable and litellm kept offline."""
-    env = dict(os.environ)
-    path = env.get("PYTHONPATH", "")
-    env["PYTHONPATH"] = str(PROJECT_ROOT) + (os.pathsep + path if path else "")
-    env.setdefault("LITELLM_OFFLINE_MODE", "true")
-    env.setdefault("MALLOC_ARENA_MAX", "2")  # fewer per-thread heaps reserved: address space stays for data
-    return env
-
-
 def python_command(module: str) -> list[str]:
-    """The command line that runs `module` with this interpreter."""
-    return [sys.executable, "-m", module]
+    """The command line that runs `module` with this interpreter, with the project importable from any folder.
+
+    The child inherits the environment unchanged; nothing here reads it.
+    """
+    boot = (f"import sys; sys.path.insert(0, {str(PROJECT_ROOT)!r}); import runpy; "
+            f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)")
+    return [sys.executable, "-c", boot]
+
+
+def limit_heap_arenas(arenas: int = 2) -> None:
+    """Fewer per-thread malloc heaps (glibc reserves 64 MB of address space each): the cap stays for data."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to tune
 
 
 def death_reason(returncode: int, *, memory_bytes: int | None, time_limit_s: float,
@@ -95,7 +101,7 @@ def run_bounded(task: str, payload: dict[str, Any], *, memory_bytes: int | None,
     request = json.dumps({"task": task, "payload": payload, "memory_bytes": memory_bytes,
                           "cpu_seconds": time_limit_s * 2 + 1}).encode()
     proc = subprocess.Popen(python_command("query_engine.bounded_process"), stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=child_environment(),
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:
         out, _ = proc.communicate(request, timeout=time_limit_s + KILL_GRACE_S)

@@ -20,7 +20,6 @@ from typing import Any
 
 from query_engine.bounded_process import (
     KILL_GRACE_S,
-    child_environment,
     death_reason,
     parse_size,
     python_command,
@@ -45,7 +44,7 @@ class _Worker:
         self.memory_bytes = memory_bytes
         self.proc = subprocess.Popen(
             [*python_command("query_engine.query_worker"), str(memory_bytes)], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=child_environment(), start_new_session=True,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
             bufsize=0)
         self._out = self.proc.stdout.fileno()  # type: ignore[union-attr]
         header, _ = self._read(time.monotonic() + START_TIMEOUT_S)
