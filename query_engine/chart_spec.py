@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import plotly.graph_objects as go
 
 from query_engine.query_spec import ColumnInfo, QueryResult
 from query_engine.result_columns import infer_columns, is_weekday_column, period_sort_key
+from query_engine.safe_text import escape_html
 from query_engine.value_format import as_number, axis_format, format_value
 
 MAX_BARS = 30
@@ -142,6 +143,9 @@ def build_figure(spec: ChartSpec, result: QueryResult, columns: tuple[ColumnInfo
         return None
     builders = {"metric": _metric_figure, "line": _line_figure, "bar": _bar_figure,
                 "grouped_bar": _grouped_figure, "heatmap": _heatmap_figure}
+    # plotly reads <a href>, <span style> and the like in every text it draws: names from the data are text
+    spec = replace(spec, title=escape_html(spec.title, quote=False), x_label=escape_html(spec.x_label, quote=False),
+                   y_label=escape_html(spec.y_label, quote=False))
     figure = builders[spec.kind](spec, result)
     if figure is None:
         return None
@@ -155,7 +159,7 @@ def build_figure(spec: ChartSpec, result: QueryResult, columns: tuple[ColumnInfo
 
 def _color_label(spec: ChartSpec, columns: tuple[ColumnInfo, ...]) -> str:
     labels = {info.name: info.label for info in columns}
-    return labels.get(spec.color or "", spec.color or "")
+    return escape_html(labels.get(spec.color or "", spec.color or ""), quote=False)
 
 
 def _column(result: QueryResult, name: str) -> list[Any]:
@@ -164,7 +168,7 @@ def _column(result: QueryResult, name: str) -> list[Any]:
 
 
 def _category(value: Any) -> str:
-    return "(blank)" if value is None else format_value(value, "date")
+    return "(blank)" if value is None else escape_html(format_value(value, "date"), quote=False)
 
 
 def _apply_value_axis(figure: go.Figure, spec: ChartSpec, values: list[float | None], axis: str) -> None:

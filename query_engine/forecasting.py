@@ -14,6 +14,7 @@ from query_engine.chart_spec import COLORWAY, TEMPLATE
 from query_engine.errors import ClarifyError
 from query_engine.query_spec import ColumnInfo, Forecast, QueryResult
 from query_engine.semantic_model import Metric
+from query_engine.safe_text import escape_html
 from query_engine.value_format import as_number, axis_format, format_value
 
 MAX_SERIES = 10
@@ -448,13 +449,15 @@ def forecast_figure(outcome: ForecastOutcome) -> go.Figure:
     figure = go.Figure()
     for n, key in enumerate(keys):
         rows = [r for r in result.rows if dim is None or r[index[dim.name]] == key]
-        _add_series(figure, rows, index, time_name, metric.name, key or metric.label, COLORWAY[n % len(COLORWAY)])
+        name = escape_html(key if key is not None else metric.label, quote=False)  # plotly reads tags in names
+        _add_series(figure, rows, index, time_name, metric.name, name, COLORWAY[n % len(COLORWAY)])
     values = [abs(r[index[metric.name]]) for r in result.rows if r[index[metric.name]] is not None]
-    figure.update_layout(template=TEMPLATE, title={"text": f"{metric.label}: history and forecast "
-                                                           f"({INTERVAL:.0%} band)"},
-                         margin={"l": 10, "r": 10, "t": 60, "b": 10}, legend_title_text=dim.label if dim else "")
-    figure.update_yaxes(title_text=metric.label, **axis_format(metric.format, max_abs=max(values, default=None)))
-    figure.update_xaxes(title_text=columns[0].label)
+    label = escape_html(metric.label, quote=False)
+    figure.update_layout(template=TEMPLATE, title={"text": f"{label}: history and forecast ({INTERVAL:.0%} band)"},
+                         margin={"l": 10, "r": 10, "t": 60, "b": 10},
+                         legend_title_text=escape_html(dim.label, quote=False) if dim else "")
+    figure.update_yaxes(title_text=label, **axis_format(metric.format, max_abs=max(values, default=None)))
+    figure.update_xaxes(title_text=escape_html(columns[0].label, quote=False))
     return figure
 
 

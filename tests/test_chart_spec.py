@@ -220,3 +220,17 @@ def test_build_figure_none_for_tables(shape):
 def test_build_figure_none_when_columns_are_missing():
     result = _result((CHANNEL, REVENUE), [("Meta", 1.0), ("Email", 2.0)])
     assert build_figure(ChartSpec("bar", x="campaign", y="revenue"), result, (CHANNEL, REVENUE)) is None
+
+
+def test_build_figure_draws_names_from_the_data_as_text_not_markup():
+    from query_engine.chart_spec import build_figure, chart_spec
+    from query_engine.query_spec import ColumnInfo, QueryResult
+
+    planted = '<a href="javascript:alert(1)">Sale</a>'
+    result = QueryResult(("campaign", "spend"), ((planted, 10.0), ("Brand", 5.0)), 1.0)
+    columns = (ColumnInfo("campaign", "dimension", "<b>Campaign</b>", "text"),
+               ColumnInfo("spend", "metric", "Spend", "currency"))
+    figure = build_figure(chart_spec(result, columns), result, columns)
+    drawn = repr(figure.to_dict())
+    assert "<a href" not in drawn and "<b>" not in drawn
+    assert "&lt;a href=" in drawn and "Sale&lt;/a&gt;" in drawn
