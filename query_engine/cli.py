@@ -25,7 +25,6 @@ from query_engine.query_spec import Understanding
 from query_engine.redaction import redact_text
 from query_engine.settings import Settings
 from query_engine.spec_codec import spec_to_dict
-from query_engine.sql_guard import guard_sql
 from query_engine.value_format import format_table
 
 ENGINE = "offline"
@@ -312,7 +311,7 @@ def _sql(pipeline: Pipeline, args: argparse.Namespace) -> int:
     answer = pipeline.answer_sql(args.sql)
     result = answer.result
     if args.json:
-        _print_json({"sql": args.sql, "checked_sql": _checked_sql(pipeline, answer, args.sql), "tables": args.tables,
+        _print_json({"sql": args.sql, "checked_sql": _checked_sql(answer), "tables": args.tables,
                      "columns": list(result.columns) if result else [],
                      "rows": [list(row) for row in result.rows] if result else None,
                      "truncated": result.truncated if result else False, "error": answer.error})
@@ -324,15 +323,9 @@ def _sql(pipeline: Pipeline, args: argparse.Namespace) -> int:
     return 0
 
 
-def _checked_sql(pipeline: Pipeline, answer: Answer, sql: str) -> str | None:
+def _checked_sql(answer: Answer) -> str | None:
     """The statement that ran: the guard's re-rendered, row-capped SQL; None when nothing ran."""
-    if answer.result is None:
-        return None
-    checked = getattr(answer, "checked_sql", None)
-    if checked is not None:
-        return checked
-    # Until the pipeline hands it over, render it again: the guard is deterministic for one SQL and policy.
-    return guard_sql(sql, pipeline.policy).sql
+    return answer.checked_sql if answer.result is not None else None
 
 
 def _print_ask(understanding: Understanding, answers: dict[int, Answer]) -> None:

@@ -57,6 +57,7 @@ class Answer:
     question_id: str = ""
     notes: tuple[str, ...] = ()  # what the model stages did: dropped statements, fallbacks
     forecast: Any = None  # a ForecastOutcome when the reading asked about the future
+    checked_sql: str | None = None  # the statement that ran: the guard's rendering, row cap included
 
 
 class Pipeline:
@@ -273,7 +274,7 @@ class Pipeline:
             columns = columns if columns and len(columns) == len(result.columns) else infer_columns(result)
             notes = insights(result, columns)
             chart = chart_spec(result, columns)
-        return Answer(sql, columns, result, notes, chart, None, timings, source, spec)
+        return Answer(sql, columns, result, notes, chart, None, timings, source, spec, checked_sql=guarded.sql)
 
 
 def _reason_of(source: str) -> str:
