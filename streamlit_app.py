@@ -4,6 +4,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.router_setup import engine_summary, setup_router
+from ui.store_notices import render_store_notices
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
@@ -27,4 +28,5 @@ pages += [st.Page(f"pages/{name}", title=title, icon=icon) for name, title, icon
 page = st.navigation(pages)
 st.sidebar.caption("Clarify asks before it answers: pick the reading you mean, then check the SQL it ran.")
 st.sidebar.caption(engine_summary(setup_router()))
+render_store_notices()
 page.run()

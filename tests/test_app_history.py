@@ -130,3 +130,12 @@ def test_history_adjustments_read_as_words(change, words):
     from ui.history_page import describe_change
 
     assert describe_change(change) == words
+
+
+def test_app_says_where_a_damaged_history_went(app_env, clarify_home):
+    damaged = clarify_home / "history.duckdb"
+    damaged.write_bytes(b"not a database" * 100)
+    at = fresh_app()
+    warnings = " ".join(w.value for w in at.sidebar.warning)
+    assert "was damaged" in warnings and "moved it to" in warnings
+    assert any(p.name.startswith("history.duckdb.damaged-") for p in clarify_home.iterdir())

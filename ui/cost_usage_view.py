@@ -93,6 +93,9 @@ def _per_question(frame: pd.DataFrame) -> None:
 def _budgets() -> None:
     st.subheader("Budgets")
     for status in LLMRouter.budget_statuses():
+        if status.spend_unknown:
+            st.warning(escape_markdown(f"{status.period.title()} budget: {status.spend_unknown} Model calls are "
+                                       "refused for this period; the offline engine answers."))
         if status.budget_usd is None:
             st.caption(escape_markdown(f"{status.period.title()}: no budget set; ${status.spent_usd:,.4f} spent."))
             continue
