@@ -22,6 +22,7 @@ from query_engine.semantic_model import SemanticModel
 from query_engine.sql_guard import GuardedSql, GuardPolicy, guard_sql
 from query_engine.sql_render import render_for_dialect
 
+READ_ONLY_SESSION = "-c default_transaction_read_only=on"
 SAMPLE_ROWS = 100_000  # statistics for inference come from at most this many rows per table
 _TYPES = {"smallint": "BIGINT", "integer": "BIGINT", "bigint": "BIGINT", "numeric": "DOUBLE", "real": "DOUBLE",
           "double precision": "DOUBLE", "date": "DATE", "timestamp without time zone": "TIMESTAMP",
@@ -29,9 +30,12 @@ _TYPES = {"smallint": "BIGINT", "integer": "BIGINT", "bigint": "BIGINT", "numeri
 
 
 def connect(url: str, *, connect_timeout_s: int = 10) -> psycopg.Connection:
-    """Open a connection whose transactions are read-only by default."""
+    """Open a session that starts read-only: every transaction in it is READ ONLY unless it says otherwise,
+    and Clarify never sends a statement that could say otherwise (one guarded SELECT per call)."""
     try:
-        con = psycopg.connect(url, connect_timeout=connect_timeout_s, autocommit=False)
+        given = psycopg.conninfo.conninfo_to_dict(url).get("options") or ""
+        options = f"{given} {READ_ONLY_SESSION}".strip()
+        con = psycopg.connect(url, connect_timeout=connect_timeout_s, autocommit=False, options=options)
     except (psycopg.Error, ValueError, UnicodeError) as exc:  # psycopg's text may echo the URL or its password
         from query_engine.redaction import redact_connection_error, redact_url
 
@@ -39,8 +43,6 @@ def connect(url: str, *, connect_timeout_s: int = 10) -> psycopg.Connection:
                               f"{redact_connection_error(_first_line(exc), url)}",
                               hint="Check the postgresql:// URL (host, port, database, user, password); "
                                    "percent-encode special characters in the password, e.g. %40 for @.") from None
-    con.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-    con.commit()
     return con
 
 
