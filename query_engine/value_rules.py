@@ -102,7 +102,10 @@ def parse_number(text: str, convention: str) -> float | None:
 
 def number_convention(values: list[str], european_hint: bool = False) -> str | None:
     """'us' or 'eu' when every value is a number under that convention; None when they are not numbers."""
-    cleaned = [clean_number_text(v)[0] for v in values]
+    return _convention_of([clean_number_text(v)[0] for v in values], european_hint)
+
+
+def _convention_of(cleaned: list[str], european_hint: bool) -> str | None:
     if any(_LEADING_ZERO.match(c) and not re.search(r"[.,]", c) for c in cleaned):
         return None  # codes such as 007 or zip codes keep their leading zeros as text
     us_ok = all(_US.fullmatch(c) for c in cleaned)
@@ -149,6 +152,8 @@ def _cover(values: list[str]) -> list[str]:
     """Up to three formats that together read every value (exports that mix date styles)."""
     chosen: list[str] = []
     left = list(values)
+    if not any(_parses(left[0], f) for f in DATE_FORMATS):
+        return []  # every value must be covered; one no format reads ends the search at once
     while left and len(chosen) < 3:
         best = max(DATE_FORMATS, key=lambda f: sum(_parses(v, f) for v in left[:500]))
         hits = [v for v in left if _parses(v, best)]
@@ -198,10 +203,13 @@ def _date_plans(column: str, values: list[str], european_hint: bool) -> list[Col
 
 
 def _number_plans(column: str, values: list[str], european_hint: bool) -> list[ColumnPlan]:
-    convention = number_convention(values, european_hint)
+    first = clean_number_text(values[0])[0]
+    if not (_US.fullmatch(first) or _EU.fullmatch(first)):
+        return []  # every value must be a number; the first one that is not ends the search at once
+    marks = [clean_number_text(v) for v in values]
+    convention = _convention_of([m[0] for m in marks], european_hint)
     if convention is None:
         return []
-    marks = [clean_number_text(v) for v in values]
     currency, percent = any(m[1] for m in marks), any(m[2] for m in marks)
     style = "1.234,56" if convention == "eu" else "1,234.56"
     if percent:
@@ -222,6 +230,7 @@ def _number_plans(column: str, values: list[str], european_hint: bool) -> list[C
 
 _CLEANING = ("codes", "symbols", "parens", "percent")
 _SYMBOLS = "$€£¥₹ \t\u00a0\u202f"
+_SYMBOL_SET = frozenset(_SYMBOLS)
 
 
 def _cleaning_seen(values: list[str]) -> frozenset[str]:
@@ -229,8 +238,7 @@ def _cleaning_seen(values: list[str]) -> frozenset[str]:
     for v in values:
         if re.search(rf"^(?:[a-z]{{1,2}}\$|{_CODES})|(?:{_CODES})$", v, re.IGNORECASE):
             steps.add("codes")
-        if any(ch in _SYMBOLS for ch in v):
-            steps.add("symbols")
+        steps.update(f"symbol:{ch}" for ch in set(v) & _SYMBOL_SET)
         if v.startswith("(") and v.endswith(")"):
             steps.add("parens")
         if "%" in v:
@@ -238,13 +246,23 @@ def _cleaning_seen(values: list[str]) -> frozenset[str]:
     return frozenset(steps)
 
 
+def _strip_characters(sql: str, characters: str) -> str:
+    # One or two marks (the usual '€' or '$ ') cost far less to replace than translate() over the full set.
+    if len(characters) > 2:
+        return f"translate({sql}, '{characters}', '')"
+    for ch in characters:
+        sql = f"replace({sql}, '{ch}', '')"
+    return sql
+
+
 def _number_sql(column: str, convention: str, steps: frozenset[str], *, whole: bool = False,
                 percent: bool = False) -> str:
     cleaned = f"trim({column})"
     if "codes" in steps:
         cleaned = f"regexp_replace({cleaned}, '{CURRENCY_STRIP}', '', 'gi')"
-    if "symbols" in steps:
-        cleaned = f"translate({cleaned}, '{_SYMBOLS}', '')"
+    symbols = _SYMBOLS if "symbols" in steps else "".join(sorted(s[7:] for s in steps if s.startswith("symbol:")))
+    if symbols:
+        cleaned = _strip_characters(cleaned, symbols)
     if "parens" in steps:
         cleaned = f"regexp_replace({cleaned}, '^\\((.*)\\)$', '-\\1')"
     if "percent" in steps:
