@@ -227,3 +227,38 @@ def test_ingest_total_row_in_a_later_column_is_dropped_and_amounts_parse(tmp_pat
     con = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)
     assert con.execute("SELECT round(SUM(Amount_spent_EUR), 2), SUM(Impressions) FROM meta_totals").fetchone() == (1986.74, 61935)
     con.close()
+
+
+def test_ingest_symbols_missing_from_the_sample_still_parse(tmp_path):
+    """The first plan strips only the currency marks the sample holds; a row with another falls back to all."""
+    amounts = [f"€{i},{i % 100:02d}" for i in range(7_000)] + ["£3,00", "$(4,50)"]
+    path = tmp_path / "amounts.csv"
+    path.write_text("campaign;spend\n" + "".join(f"C{i};{a}\n" for i, a in enumerate(amounts)), encoding="utf-8")
+    report = ingest_file(path, tmp_path / "amounts.duckdb")
+    assert report.kinds()["spend"] == "currency"
+    con = duckdb.connect(str(tmp_path / "amounts.duckdb"), read_only=True)
+    got = dict(con.execute("SELECT campaign, spend FROM amounts WHERE campaign IN ('C5', 'C7000', 'C7001')").fetchall())
+    assert got == {"C5": pytest.approx(5.05), "C7000": pytest.approx(3.0), "C7001": pytest.approx(-4.5)}
+
+
+@pytest.mark.parametrize("values, kind", [
+    ([f"Campaign {i}" for i in range(300)], "text"),
+    ([f"{i}.{i % 10}" for i in range(300)] + ["n/a x"], "text"),
+    (["2025-01-05", "Jan 6, 2025", "06/01/2025"], "date"),
+])
+def test_plan_column_stops_early_only_when_no_rule_can_read_every_value(values, kind):
+    from query_engine.value_rules import plan_column
+
+    assert plan_column("c", values)[0].kind == kind
+
+
+def test_ingest_report_survives_the_trip_through_json(tmp_path):
+    import json
+
+    from query_engine.file_ingest import IngestReport
+
+    path = tmp_path / "trip.csv"
+    path.write_text("Campaign name,Spend,\n A ,$5,\nTotal,$5,\n", encoding="utf-8")
+    report = ingest_file(path, tmp_path / "trip.duckdb", memory_limit="256MB")
+    assert report.dropped_rows and report.dropped_columns and report.renamed
+    assert IngestReport.from_dict(json.loads(json.dumps(report.as_dict()))) == report
