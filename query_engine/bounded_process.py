@@ -23,7 +23,9 @@ MAX_REPLY_BYTES = 64 * 1024 * 1024
 
 # task name -> "module:function"; the function takes the payload's keys as keyword arguments and returns
 # something JSON can carry. Only these run in a bounded call.
-TASKS: dict[str, str] = {}
+TASKS: dict[str, str] = {
+    "ingest": "query_engine.file_ingest:ingest_task",  # load an upload into a staged DuckDB file
+}
 
 
 def parse_size(text: str | int) -> int:

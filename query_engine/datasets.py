@@ -3,6 +3,8 @@
 Layout: <home>/datasets/<name>/data.duckdb (one table), model.yaml (its semantic model, editable) and
 load.json (what the load did). A dataset is staged in a hidden folder and swapped in only when the load
 and the model inference have both succeeded, so nothing is half-loaded and a replacement is all or nothing.
+The load itself runs in a child process with a memory cap and a deadline (`bounded_process`), so no file can
+exhaust the server; folders a killed server left behind are cleared when the next catalogue starts.
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import hashlib
 import json
 import os
 import shutil
+import socket
+import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,16 +23,22 @@ from typing import Any, Literal
 import duckdb
 import yaml
 
-from query_engine.errors import IngestError, SemanticModelError
+from query_engine.bounded_process import parse_size, run_bounded
+from query_engine.errors import IngestError, QueryTimeout, ResourceLimit, SemanticModelError
 from query_engine.executor import open_connection
-from query_engine.file_ingest import IngestReport, ingest_file, table_name_for
+from query_engine.file_ingest import IngestReport, table_name_for
 from query_engine.model_inference import infer_model, model_yaml
 from query_engine.semantic_model import DEFAULT_MODEL_PATH, SemanticModel, load_semantic_model, semantic_model_from_dict
 from query_engine.settings import Settings
+from query_engine.upload_limits import size_text
 from query_engine.value_rules import sanitize_identifier
 
 DEMO_NAME = "demo"
 DATA_FILE, MODEL_FILE, LOAD_FILE = "data.duckdb", "model.yaml", "load.json"
+OWNER_FILE = ".owner"  # in a staging folder: the pid and host of the process loading into it
+STALE_AFTER_S = 3600.0  # a staging folder whose owner cannot be checked is abandoned after this long
+TRASH_GRACE_S = 300.0  # a trash folder younger than this may still be mid-swap in another process
+DUCKDB_SHARE = 0.6  # DuckDB's own memory limit inside a load, as a share of the process's cap
 
 
 @dataclass(frozen=True)
@@ -66,17 +76,22 @@ def file_fingerprint(path: str | Path) -> str:
 
 
 def catalog_for(settings: Settings) -> DatasetCatalog:
-    """The catalogue under the settings' home, with the settings' demo database."""
-    return DatasetCatalog(settings.home, settings.database_path)
+    """The catalogue under the settings' home, with the settings' demo database and load limits."""
+    return DatasetCatalog(settings.home, settings.database_path, ingest_memory=settings.ingest_memory,
+                          ingest_time_limit_s=settings.ingest_time_limit_s)
 
 
 class DatasetCatalog:
     """Lists, adds, replaces and removes datasets, and loads and saves their semantic models."""
 
-    def __init__(self, home: str | Path, demo_database: str | Path | None = None) -> None:
+    def __init__(self, home: str | Path, demo_database: str | Path | None = None, *,
+                 ingest_memory: str | int = "3GB", ingest_time_limit_s: float = 300.0) -> None:
         self.home = Path(home).expanduser()
         self.root = self.home / "datasets"
         self.demo_database = Path(demo_database) if demo_database else self.home / "demo.duckdb"
+        self.ingest_memory = parse_size(ingest_memory)
+        self.ingest_time_limit_s = float(ingest_time_limit_s)
+        self.remove_abandoned()
 
     def list(self) -> tuple[Dataset, ...]:
         """The demo dataset first, then uploads by name."""
@@ -118,16 +133,15 @@ class DatasetCatalog:
         if existed and not replace:
             raise IngestError(f"A dataset called '{name}' already exists; nothing was changed.",
                               hint="Confirm the replacement to overwrite it, or upload under another name.")
-        self.root.mkdir(parents=True, exist_ok=True)
-        staging = self.root / f".staging-{name}-{uuid.uuid4().hex[:8]}"
-        staging.mkdir()
+        staging = self._new_staging(name)
         try:
-            report = ingest_file(path, staging / DATA_FILE, table=name)
+            report = self._ingest(Path(path), staging / DATA_FILE, name)
             raw = self._infer(staging / DATA_FILE, report)
             (staging / MODEL_FILE).write_text(model_yaml(raw), encoding="utf-8")
             load = {"source": report.source, "loaded_at": dt.datetime.now().isoformat(timespec="seconds"),
                     "fingerprint": file_fingerprint(path), **asdict(report)}
             (staging / LOAD_FILE).write_text(json.dumps(load, indent=2, default=str), encoding="utf-8")
+            (staging / OWNER_FILE).unlink()
             self._swap_in(staging, self.root / name)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -191,6 +205,64 @@ class DatasetCatalog:
         path = self.get(name).database.parent / LOAD_FILE
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
+    def remove_abandoned(self) -> tuple[str, ...]:
+        """Clear the staging and trash folders of uploads whose process was killed; live uploads are kept.
+
+        A trash folder whose dataset is missing is the old copy of a replacement killed between its two renames:
+        it is put back rather than deleted, so no data is lost."""
+        if not self.root.is_dir():
+            return ()
+        cleared = []
+        stale_after = max(STALE_AFTER_S, 2 * self.ingest_time_limit_s)
+        for folder in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            if folder.name.startswith(".trash-") and _changed_ago(folder) > TRASH_GRACE_S:
+                self._restore_or_delete(folder)
+            elif folder.name.startswith(".staging-") and _abandoned(folder, stale_after):
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                continue
+            cleared.append(folder.name)
+        return tuple(cleared)
+
+    def _restore_or_delete(self, trash: Path) -> None:
+        name = trash.name.removeprefix(".trash-").rpartition("-")[0]
+        final = self.root / name
+        if name and not final.exists() and (trash / DATA_FILE).is_file() and (trash / MODEL_FILE).is_file():
+            try:
+                os.replace(trash, final)
+            except OSError:
+                pass  # another process got there first, or the folder is not ours to move: left as it is
+        else:
+            shutil.rmtree(trash, ignore_errors=True)
+
+    def _new_staging(self, name: str) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = self.root / f".staging-{name}-{uuid.uuid4().hex[:8]}"
+        staging.mkdir()
+        owner = {"pid": os.getpid(), "host": socket.gethostname()}
+        (staging / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
+        return staging
+
+    def _ingest(self, path: Path, database: Path, table: str) -> IngestReport:
+        """Load the file in a child process capped in memory and time; its errors come back as ours."""
+        duckdb_limit = f"{int(self.ingest_memory * DUCKDB_SHARE) // 2**20}MB"
+        payload = {"path": str(path.resolve()), "database": str(database), "table": table,
+                   "memory_limit": duckdb_limit}
+        try:
+            result = run_bounded("ingest", payload, memory_bytes=self.ingest_memory,
+                                 time_limit_s=self.ingest_time_limit_s)
+        except ResourceLimit:
+            raise ResourceLimit(f"{path.name} needed more memory than {size_text(self.ingest_memory)} to load, so "
+                                "the load was stopped; nothing was loaded.",
+                                hint="Export a shorter date range or fewer columns and upload again (the cap is "
+                                     "the ingest_memory setting, CLARIFY_INGEST_MEMORY).") from None
+        except QueryTimeout:
+            raise QueryTimeout(f"Loading {path.name} took longer than {self.ingest_time_limit_s:g} s, so it was "
+                               "stopped; nothing was loaded.",
+                               hint="Export a shorter date range or fewer columns and upload again (the limit is "
+                                    "the ingest_time_limit_s setting, CLARIFY_INGEST_TIME_LIMIT_S).") from None
+        return IngestReport.from_dict(result)
+
     def _infer(self, database: Path, report: IngestReport) -> dict[str, Any]:
         con = duckdb.connect(str(database))
         try:
@@ -219,6 +291,39 @@ class DatasetCatalog:
         return Dataset(folder.name, load.get("source", folder.name), "upload", folder / DATA_FILE,
                        folder / MODEL_FILE, (table,), load.get("source", ""), load.get("rows"),
                        load.get("loaded_at", ""))
+
+
+def _abandoned(staging: Path, stale_after: float) -> bool:
+    """Whether a staging folder's upload is over: its owner process on this host is gone, or it is too old."""
+    try:
+        owner = json.loads((staging / OWNER_FILE).read_text(encoding="utf-8"))
+        pid, host = int(owner["pid"]), str(owner["host"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pid, host = 0, ""
+    if pid and host == socket.gethostname() and not _process_alive(pid):
+        return True
+    try:
+        return time.time() - staging.stat().st_mtime > stale_after
+    except OSError:
+        return False
+
+
+def _changed_ago(folder: Path) -> float:
+    """Seconds since the folder was last renamed or changed (a rename sets its ctime); 0 when it is gone."""
+    try:
+        return time.time() - folder.stat().st_ctime
+    except OSError:
+        return 0.0
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _check_columns_exist(model: SemanticModel, database: Path) -> None:
