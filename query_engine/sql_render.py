@@ -60,15 +60,17 @@ def same_tree(left: exp.Expression, right: exp.Expression) -> bool:
     stack: list[tuple[object, object]] = [(left, right)]
     while stack:
         a, b = stack.pop()
-        if isinstance(a, exp.Expression) or isinstance(b, exp.Expression):
+        if isinstance(a, exp.Expression):
             if type(a) is not type(b):
                 return False
-            args_a, args_b = _set_args(a), _set_args(b)  # type: ignore[arg-type]
-            if args_a.keys() != args_b.keys():
-                return False
-            stack.extend((args_a[k], args_b[k]) for k in args_a)
-        elif isinstance(a, list) or isinstance(b, list):
-            if not (isinstance(a, list) and isinstance(b, list)) or len(a) != len(b):
+            args_a, args_b = a.args, b.args  # type: ignore[union-attr]
+            for key in args_a.keys() | args_b.keys():
+                value_a, value_b = args_a.get(key), args_b.get(key)
+                if _unset(value_a) and _unset(value_b):
+                    continue
+                stack.append((value_a, value_b))
+        elif isinstance(a, list):
+            if not isinstance(b, list) or len(a) != len(b):
                 return False
             stack.extend(zip(a, b))
         elif type(a) is not type(b) or a != b:
@@ -76,5 +78,5 @@ def same_tree(left: exp.Expression, right: exp.Expression) -> bool:
     return True
 
 
-def _set_args(node: exp.Expression) -> dict[str, object]:
-    return {k: v for k, v in node.args.items() if v is not None and v is not False and v != []}
+def _unset(value: object) -> bool:
+    return value is None or value is False or (isinstance(value, list) and not value)
