@@ -29,6 +29,7 @@ _KV_SECRET = re.compile(
 _KV_REGION = re.compile(rf"\b(?:{_NAMES})\s*=\s*(?P<value>.*?)(?=\s+[a-z_]+\s*=|$)", re.IGNORECASE)
 # What a driver shows of a URL it split wrongly: 'ss@host' from "user:pa@ss@host".
 _USERINFO_FRAGMENT = re.compile(r"(?P<quote>['\"])[^'\"\s]*@(?P<host>[^'\"\s@]*)(?P=quote)")
+_WHOLE_URL = re.compile(r"\s*[a-z][a-z0-9+.-]*://(?P<userinfo>.*)@", re.IGNORECASE | re.DOTALL)
 # Schemes whose userinfo without a colon is a user name; elsewhere (https://TOKEN@host) it is a token.
 _USER_SCHEMES = frozenset({"postgres", "postgresql", "mysql", "mariadb", "mongodb", "mongodb+srv", "redis", "rediss",
                            "amqp", "amqps", "mssql", "sqlserver", "snowflake", "clickhouse", "oracle", "ssh"})
@@ -57,6 +58,7 @@ def redact_connection_error(message: str, url: str) -> str:
 def connection_secrets(url: str) -> tuple[str, ...]:
     """Every secret value a connection string holds, raw and percent-decoded, and the words of each."""
     found = [m.group("password") if m.group("password") is not None else _token(m) for m in _AUTHORITY.finditer(url)]
+    found += _whole_url_password(url)
     found += [m.group("value") for m in _QUERY_SECRET.finditer(url)]
     found += [_unquoted(m.group("value")) for m in _KV_SECRET.finditer(url)]
     if "://" not in url:  # libpq reads "password=abc def" as "abc" and a keyword "def": both are secret
@@ -64,6 +66,15 @@ def connection_secrets(url: str) -> tuple[str, ...]:
     values = {v for raw in found if raw for v in (raw, unquote(raw))}
     values |= {word for v in list(values) for word in re.split(r"[\s@:/]+", v)}
     return tuple(sorted(v for v in values if len(v) >= MIN_SECRET_CHARS and v != REDACTED))
+
+
+def _whole_url_password(url: str) -> list[str]:
+    """The password of a string that is one URL: everything between 'user:' and the last '@', whatever it holds
+    (quotes, '<', '>' and backticks included, which the in-text pattern must stop at)."""
+    match = _WHOLE_URL.match(url)
+    if match is None or ":" not in match.group("userinfo"):
+        return []
+    return [match.group("userinfo").split(":", 1)[1]]
 
 
 def _masked_authority(match: re.Match[str]) -> str:

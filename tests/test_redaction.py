@@ -166,3 +166,13 @@ def test_remember_secrets_applies_to_later_log_lines(caplog):
     record = logging.LogRecord("LiteLLM", logging.ERROR, __file__, 1, "echo %s", ("picSecretValue42",), None)
     SecretScrubber().filter(record)
     assert "SecretValue42" not in record.getMessage() and REDACTED in record.getMessage()
+
+
+@pytest.mark.parametrize("password", ["Wr0ng'Pass", 'Qu0te"Secret', "a<b>c", "back`tick", "mix'\"<>`all"])
+def test_redact_url_hides_passwords_with_quotes_and_brackets(password):
+    from query_engine.redaction import redact_connection_error, redact_url
+
+    url = f"postgresql://analyst:{password}@127.0.0.1:5432/mkt"
+    assert password not in redact_url(url) and redact_url(url).startswith("postgresql://analyst:***@127.0.0.1")
+    message = redact_connection_error(f'connection to "{url}" failed: password authentication failed', url)
+    assert password not in message and "***" in message
