@@ -19,6 +19,10 @@ from query_engine.query_spec import QueryResult
 from query_engine.sql_guard import GuardedSql, GuardPolicy, guard_sql
 
 
+MAX_RESULT_COLUMNS = 1_000
+MAX_RESULT_CELLS = 1_000_000  # rows x columns: 10,000 rows of 100 columns; more takes the server seconds to show
+
+
 def open_connection(database: str | Path, *, memory_limit: str = "1GB", threads: int = 2,
                     temp_dir: Path | None = None,
                     max_temp_size: str = "1GB") -> duckdb.DuckDBPyConnection:
@@ -74,7 +78,8 @@ def run_statement(con: duckdb.DuckDBPyConnection, guarded: GuardedSql | str, *, 
     try:
         statement = single_statement(cursor, sql)
         cursor.execute(statement)
-        table = _fetch_arrow(cursor, row_cap + 1)
+        check_result_width(len(cursor.description or ()))
+        table = _fetch_arrow(cursor, row_cap + 1, MAX_RESULT_CELLS // max(1, len(cursor.description or ())))
     except duckdb.OutOfMemoryException:
         raise ResourceLimit("The query needed more memory than Clarify allows and was stopped.",
                             hint="Narrow the date range, group by fewer things, or return fewer rows.") from None
@@ -104,7 +109,21 @@ def single_statement(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Stateme
     return statements[0]
 
 
-def _fetch_arrow(cursor: duckdb.DuckDBPyConnection, limit: int) -> pa.Table:
+def check_result_width(columns: int) -> None:
+    """Refuse results wider than Clarify shows; every cell costs the server time and memory to display."""
+    if columns > MAX_RESULT_COLUMNS:
+        raise ResourceLimit(f"The result has {columns:,} columns; Clarify shows at most {MAX_RESULT_COLUMNS:,}.",
+                            hint="Select the columns you need instead of *.")
+
+
+def check_result_cells(rows: int, columns: int) -> None:
+    """Refuse results with more cells than Clarify shows (rows x columns)."""
+    if rows * columns > MAX_RESULT_CELLS:
+        raise ResourceLimit(f"The result has {rows:,} rows of {columns:,} columns, more than the {MAX_RESULT_CELLS:,} "
+                            "values Clarify shows at once.", hint="Return fewer rows or fewer columns.")
+
+
+def _fetch_arrow(cursor: duckdb.DuckDBPyConnection, limit: int, most_rows: int) -> pa.Table:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "an extra copy of the rows": at most the row cap + 1
         reader = cursor.to_arrow_reader(min(limit, 10_000))
@@ -114,6 +133,9 @@ def _fetch_arrow(cursor: duckdb.DuckDBPyConnection, limit: int) -> pa.Table:
         rows += batch.num_rows
         if rows >= limit:
             break
+        if rows > most_rows:
+            check_result_cells(rows, len(reader.schema))
+    check_result_cells(min(rows, limit - 1), len(reader.schema))
     return pa.Table.from_batches(batches, schema=reader.schema)
 
 

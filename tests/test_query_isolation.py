@@ -143,3 +143,18 @@ def test_pipeline_turns_a_stopped_query_into_a_message(demo_db):
     finally:
         pipeline.close()
     assert answer.result is None and "longer than 0.5 s" in answer.error
+
+
+def _doubling_columns(steps: int) -> str:
+    ctes = ["a0 AS (SELECT NULL AS x)"] + [f"a{i} AS (SELECT * FROM a{i - 1}, a{i - 1} AS y{i})" for i in
+                                           range(1, steps + 1)]
+    return f"WITH {', '.join(ctes)} SELECT a{steps}.* FROM campaign_daily, a{steps}"
+
+
+def test_a_result_too_wide_or_too_many_cells_is_refused_in_the_worker(demo_db):
+    runner = IsolatedDuckDB(demo_db)
+    with pytest.raises(ResourceLimit, match="columns"):
+        runner(_doubling_columns(12), time_limit_s=10)  # 4,096 null columns: free for Arrow, not for the server
+    with pytest.raises(ResourceLimit, match="values Clarify shows"):
+        runner(_doubling_columns(8), time_limit_s=10)  # 256 columns x 10,000 rows
+    assert len(runner(_doubling_columns(3), time_limit_s=10, row_cap=50).rows) == 50
