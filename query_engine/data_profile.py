@@ -10,6 +10,7 @@ from sqlglot import exp
 from query_engine.semantic_model import SemanticModel
 
 MAX_VALUES_PER_DIMENSION = 5_000
+MAX_VALUE_CHARS = 200  # a longer value is no word of a question; it would only slow the vocabulary down
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,9 @@ def _as_date(value: object) -> dt.date | None:
 def _distinct_values(cur: duckdb.DuckDBPyConnection, model: SemanticModel, name: str) -> tuple[str, ...]:
     dim = model.dimensions[name]
     col = exp.column(dim.column)
-    sql = (exp.select(col).distinct().from_(dim.table).where(exp.Not(this=exp.Is(this=col, expression=exp.Null())))
+    short = exp.LTE(this=exp.Length(this=exp.cast(col, "VARCHAR")), expression=exp.Literal.number(MAX_VALUE_CHARS))
+    sql = (exp.select(col).distinct().from_(dim.table)
+           .where(exp.and_(exp.Not(this=exp.Is(this=col, expression=exp.Null())), short))
            .limit(MAX_VALUES_PER_DIMENSION + 1).sql("duckdb"))
     rows = cur.execute(sql).fetchall()
     if len(rows) > MAX_VALUES_PER_DIMENSION:

@@ -55,13 +55,19 @@ def read_raw(con: duckdb.DuckDBPyConnection, source: Path, kind: str, scratch: P
     return raw
 
 
+_SCALAR_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+                 "FLOAT", "DOUBLE", "DECIMAL", "BOOLEAN", "DATE", "TIME", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE",
+                 "INTERVAL")  # exact names: 'TINYINT[]' is a list, measured as the text it becomes
+
+
 def _check_value_lengths(con: duckdb.DuckDBPyConnection, raw: RawTable, name: str) -> None:
     types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() "
                              "WHERE table_name = '_raw'").fetchall())
-    text = [i for i in range(len(raw.headers)) if types.get(f"c{i}") == "VARCHAR"]
+    # Text, and everything that becomes text later (lists, structs, maps, blobs), is measured as text.
+    text = [i for i in range(len(raw.headers)) if str(types.get(f"c{i}", "")).split("(")[0] not in _SCALAR_TYPES]
     for batch in batches(text):
-        row = con.execute("SELECT " + ", ".join(f"max(strlen(c{i})), arg_max(_row, strlen(c{i}))" for i in batch)
-                          + " FROM _raw").fetchone()
+        row = con.execute("SELECT " + ", ".join(f"max(strlen(c{i}::VARCHAR)), arg_max(_row, strlen(c{i}::VARCHAR))"
+                                                for i in batch) + " FROM _raw").fetchone()
         for i, size, line in zip(batch, row[0::2], row[1::2]):
             if size is not None and size > MAX_VALUE_BYTES:
                 raise value_too_long(name, raw.headers[i], int(line) if raw.kind in ("csv", "excel") else None,

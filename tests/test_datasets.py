@@ -180,3 +180,19 @@ def test_datasets_save_refuses_a_text_column_as_a_measure(tmp_path):
     with pytest.raises(SemanticModelError, match="not numbers"):
         catalog.save_model("mini", raw)
     assert "label_total" not in catalog.load_model("mini").metrics
+
+
+def test_profile_leaves_values_too_long_for_a_question_out_of_the_vocabulary(tmp_path):
+    from query_engine.data_profile import MAX_VALUE_CHARS, profile_database
+    from query_engine.semantic_model import semantic_model_from_dict
+
+    path = tmp_path / "long_values.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE t (campaign VARCHAR, spend DOUBLE)")
+    con.execute("INSERT INTO t VALUES ('Brand', 1), (?, 2)", [("x" * (MAX_VALUE_CHARS + 1))])
+    model = semantic_model_from_dict({"name": "t", "tables": {"t": {"description": "t"}},
+                                      "dimensions": {"campaign": {"table": "t", "column": "campaign"}},
+                                      "metrics": {"spend": {"table": "t", "column": "spend", "aggregation": "sum"}}})
+    profile = profile_database(con, model)
+    con.close()
+    assert profile.values["campaign"] == ("Brand",)

@@ -297,3 +297,24 @@ def test_upload_limits_cli_prints_json_error_for_a_refused_file(tmp_path, clarif
     out = json.loads(proc.stdout)
     assert name in out["error"] and out["interpretations"] == []
     assert not list((clarify_home / "datasets").iterdir())
+
+
+@pytest.mark.parametrize("kind", ["list", "blob"])
+def test_upload_limits_nested_and_binary_values_count_against_the_value_cap(tmp_path, kind):
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows, per = 4, 200_000  # a few KB compressed; each value is 600 KB once written out as text
+    if kind == "list":
+        offsets = pa.array(np.arange(0, (rows + 1) * per, per, dtype=np.int64))
+        column = pa.LargeListArray.from_arrays(offsets, pa.array(np.zeros(rows * per, dtype=np.int8)))
+    else:
+        column = pa.array([b"\x00" * (3 * per)] * rows, type=pa.binary())
+    path = tmp_path / f"nested_{kind}.parquet"
+    pq.write_table(pa.table({"campaign": [f"c{i}" for i in range(rows)], "spend": [1.0] * rows, "blob": column}),
+                   path, compression="zstd")
+    with pytest.raises(IngestError) as refused:
+        ingest_file(path, tmp_path / "nested.duckdb")
+    assert "longer than 64 KB" in refused.value.message and "blob" in refused.value.message
+    assert not (tmp_path / "nested.duckdb").exists()
