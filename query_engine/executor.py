@@ -173,6 +173,19 @@ def _clean_message(exc: BaseException) -> str:
     return rest if sep and len(head) < 40 else text
 
 
+def arrow_from_result(result: QueryResult) -> pa.Table:
+    """An Arrow table of a result's rows (for a driver that gives Python rows); duplicate names kept."""
+    arrays = [_arrow_column([row[i] for row in result.rows]) for i in range(len(result.columns))]
+    return pa.Table.from_arrays(arrays, names=list(result.columns))
+
+
+def _arrow_column(values: list[Any]) -> pa.Array:
+    try:
+        return pa.array(values)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+
+
 def _python_values(column: pa.ChunkedArray) -> list[Any]:
     try:
         return column.to_pylist()

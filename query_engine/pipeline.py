@@ -33,7 +33,7 @@ from query_engine.semantic_model import DEFAULT_MODEL_PATH, SemanticModel, load_
 from query_engine.settings import Settings
 from query_engine.sql_compiler import compile_spec
 from query_engine.sql_guard import GuardedSql, GuardPolicy, guard_sql, policy_for_model
-from query_engine.worker_pool import IsolatedDuckDB
+from query_engine.worker_pool import IsolatedDuckDB, IsolatedPostgres
 from router import TaskType
 
 STAGES = ("interpreting", "writing SQL", "checking", "running", "summarizing")
@@ -99,7 +99,7 @@ class Pipeline:
         con = postgres_backend.connect(url)
         model = semantic_model_from_dict(postgres_backend.introspect(con))
         profile = postgres_backend.profile(con, model)
-        runner = lambda guarded, **limits: postgres_backend.execute(con, guarded, **limits)  # noqa: E731
+        runner = IsolatedPostgres(url, worker_memory=settings.worker_memory, workers=settings.workers)
         return cls(con, model, settings, Path(postgres_backend.display_url(url)), llm, profile=profile, runner=runner)
 
     def close(self) -> None:

@@ -14,8 +14,9 @@ import psycopg
 from psycopg import sql as pgsql
 from sqlglot import exp, parse_one
 
-from query_engine.data_profile import DataProfile, profile_database
+from query_engine.data_profile import MAX_VALUE_CHARS, DataProfile, profile_database
 from query_engine.errors import DatabaseMissing, QueryFailed, QueryTimeout
+from query_engine.executor import check_result_cells, check_result_width
 from query_engine.model_inference import ColumnFacts, model_from_facts
 from query_engine.query_spec import QueryResult
 from query_engine.semantic_model import SemanticModel
@@ -72,8 +73,13 @@ def to_postgres(guarded: GuardedSql | str) -> str:
 
 def execute(con: psycopg.Connection, guarded: GuardedSql, *, time_limit_s: float = 10.0,
             row_cap: int = 10_000) -> QueryResult:
-    """Run a guarded statement in a read-only transaction with a statement timeout and a row cap."""
-    statement = to_postgres(guarded)
+    """Run a guarded statement in this process (the worker's call; analysts' queries go through a worker)."""
+    return run_statement(con, to_postgres(guarded), time_limit_s=time_limit_s, row_cap=row_cap)
+
+
+def run_statement(con: psycopg.Connection, statement: str, *, time_limit_s: float = 10.0,
+                  row_cap: int = 10_000) -> QueryResult:
+    """Run one transpiled, guarded statement in a read-only transaction with a statement timeout and a row cap."""
     started = time.perf_counter()
     try:
         with con.transaction(), con.cursor() as cur:
@@ -83,7 +89,9 @@ def execute(con: psycopg.Connection, guarded: GuardedSql, *, time_limit_s: float
             # prepare=True sends it by the extended protocol, which runs one statement and no more
             cur.execute(statement.encode(), prepare=True)
             columns = tuple(d.name for d in cur.description or ())
+            check_result_width(len(columns))
             fetched = cur.fetchmany(row_cap + 1)
+            check_result_cells(min(len(fetched), row_cap), len(columns))
             raise _Rollback
     except _Rollback:
         pass
@@ -168,8 +176,9 @@ def _table_facts(con: psycopg.Connection, schema: str, table: str,
             non_null, distinct, low, high = stats[1 + 4 * i: 5 + 4 * i]
             values: tuple[str, ...] = ()
             if dtype == "VARCHAR":
-                cur.execute(pgsql.SQL("SELECT DISTINCT {c} FROM {s} WHERE {c} IS NOT NULL LIMIT 25").format(
-                    c=pgsql.Identifier(name), s=source))
+                cur.execute(pgsql.SQL("SELECT DISTINCT {c} FROM {s} WHERE {c} IS NOT NULL AND length({c}) <= {n} "
+                                      "LIMIT 25").format(c=pgsql.Identifier(name), s=source,
+                                                         n=pgsql.Literal(MAX_VALUE_CHARS)))
                 values = tuple(str(r[0]) for r in cur.fetchall())
             facts.append(ColumnFacts(name, name, dtype, _kind(dtype), stats[0], non_null, distinct,
                                      _plain(low), _plain(high), values))

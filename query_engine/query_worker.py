@@ -67,6 +67,16 @@ class _Connections:
             self._open.popitem(last=False)[1].close()
         return con
 
+    def postgres(self, url: str) -> Any:
+        """A read-only PostgreSQL session for `url`, reopened when the last one broke."""
+        from query_engine import postgres_backend
+
+        key = ("postgres", url)
+        con = self._open.get(key)
+        if con is None or con.closed or con.broken:
+            con = self._open[key] = postgres_backend.connect(url)
+        return con
+
     def _forget(self, database: str) -> None:
         for key in [k for k in self._open if k[0] == database]:
             self._open.pop(key).close()
@@ -80,9 +90,13 @@ def _answer(request: dict[str, Any], connections: _Connections) -> tuple[dict[st
 
     config = request["config"]
     set_cpu_allowance(float(request["time_limit_s"]) * max(1, int(config["threads"])) + 2)
-    con = connections.get(request["database"], config)
-    table, truncated, elapsed_ms = run_statement(con, request["sql"], time_limit_s=float(request["time_limit_s"]),
-                                                 row_cap=int(request["row_cap"]))
+    if request.get("engine") == "postgres":
+        table, truncated, elapsed_ms = _postgres(request, connections)
+    else:
+        con = connections.get(request["database"], config)
+        table, truncated, elapsed_ms = run_statement(con, request["sql"],
+                                                     time_limit_s=float(request["time_limit_s"]),
+                                                     row_cap=int(request["row_cap"]))
     sink = io.BytesIO()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
@@ -93,6 +107,16 @@ def _answer(request: dict[str, Any], connections: _Connections) -> tuple[dict[st
         raise ResourceLimit(f"The result is {len(body) / 2**20:,.0f} MB, more than Clarify shows "
                             f"({MAX_RESULT_BYTES // 2**20} MB).", hint="Return fewer rows or shorter values.")
     return {"ok": True, "truncated": truncated, "elapsed_ms": elapsed_ms}, body
+
+
+def _postgres(request: dict[str, Any], connections: _Connections) -> tuple[Any, bool, float]:
+    from query_engine import postgres_backend
+    from query_engine.executor import arrow_from_result
+
+    result = postgres_backend.run_statement(connections.postgres(request["url"]), request["sql"],
+                                            time_limit_s=float(request["time_limit_s"]),
+                                            row_cap=int(request["row_cap"]))
+    return arrow_from_result(result), result.truncated, result.elapsed_ms
 
 
 def serve(stdin: BinaryIO, stdout: BinaryIO, memory_bytes: int) -> int:

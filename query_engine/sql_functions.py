@@ -164,5 +164,5 @@ FILE_READERS: frozenset[str] = frozenset({
 SYSTEM_FUNCTIONS: frozenset[str] = frozenset({
     "current_setting", "getenv", "getvariable", "current_database", "current_schema",
     "current_schemas", "current_user", "session_user", "user", "version", "pragma_version",
-    "current_query", "txid_current", "current_catalog",
+    "current_query", "txid_current", "current_catalog", "current_role", "system_user",
 })

@@ -5,7 +5,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
@@ -29,6 +28,7 @@ from query_engine.sql_functions import (
     UNIT_FIRST_FUNCTIONS,
 )
 from query_engine.sql_render import render_exact, reparse_single, same_tree
+from query_engine.sql_scope import unresolved_column
 from query_engine.sql_shape import check_shape, visible_ctes
 
 MAX_SQL_CHARS = 20_000  # far above any analyst query; bounds parser time and recursion depth
@@ -126,7 +126,7 @@ def _validate(tree: exp.Expression, policy: GuardPolicy) -> tuple[str, ...]:
         _check_node(node, refs, policy)
     check_shape(tree)
     tables = _resolve_tables(refs, policy)
-    _check_columns(refs, policy)
+    _check_columns(tree, refs, policy)
     return tables
 
 
@@ -407,34 +407,17 @@ def _visible_ctes(table: exp.Table) -> set[str]:
     return {cte.alias_or_name.lower() for cte in visible_ctes(table)}
 
 
-def _check_columns(refs: _References, policy: GuardPolicy) -> None:
-    model_cols = set().union(*(policy.tables[t] for ts in refs.model_aliases.values() for t in ts))
-    unqualified_ok = model_cols | refs.output_names
-    for name in refs.using:
-        if name not in unqualified_ok:
-            raise _refused(_column_problem(name), policy, hint=_column_hint(refs, policy))
+def _check_columns(tree: exp.Expression, refs: _References, policy: GuardPolicy) -> None:
+    """Every column resolves in its own scope, and none is a name the engine would read as a system value."""
+    model_columns = set().union(*policy.tables.values()) if policy.tables else set()
     for column in refs.columns:
-        name = column.name.lower()
-        if isinstance(column.this, exp.Star):
-            name = "*"
-        if not _column_allowed(column, name, refs, policy, unqualified_ok):
-            raise _refused(_column_problem(column.sql(dialect=policy.dialect)), policy,
+        if column.name.lower() in SYSTEM_FUNCTIONS and column.name.lower() not in model_columns:
+            raise _refused(_function_problem(column.name.lower(), in_from=False), policy,
                            hint=_column_hint(refs, policy))
-
-
-def _column_allowed(column: exp.Column, name: str, refs: _References, policy: GuardPolicy,
-                    unqualified_ok: set[str]) -> bool:
-    if column.catalog or (column.db and column.db.lower() != "main"):
-        return False
-    qualifier = column.table.lower()
-    if not qualifier:
-        return name in unqualified_ok
-    if name == "*":
-        return qualifier in refs.model_aliases or qualifier in refs.derived_aliases
-    if qualifier in refs.model_aliases:
-        if any(name in policy.tables[t] for t in refs.model_aliases[qualifier]):
-            return True
-    return qualifier in refs.derived_aliases and name in unqualified_ok
+    missing = unresolved_column(tree, policy.tables)
+    if missing is not None:
+        shown = missing if isinstance(missing, str) else missing.sql(dialect=policy.dialect)
+        raise _refused(_column_problem(shown), policy, hint=_column_hint(refs, policy))
 
 
 def _column_problem(name: str) -> str:

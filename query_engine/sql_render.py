@@ -34,7 +34,28 @@ def render_for_dialect(tree: exp.Expression, dialect: str) -> str:
     again = reparse_single(text, dialect)
     if same_tree(again, tree):
         return text
+    _check_nothing_new(again, tree)
     return render_exact(again, dialect)
+
+
+def _check_nothing_new(again: exp.Expression, checked: exp.Expression) -> None:
+    """The other engine's reading of the text names nothing the checked tree did not: no new identifier or
+    function name, and no function of a kind the checked tree did not hold."""
+    def names(tree: exp.Expression) -> set[str]:
+        found = {node.name.lower() for node in tree.find_all(exp.Identifier, exp.Anonymous)}
+        return found | {type(node).__name__ for node in tree.find_all(exp.Func)}
+
+    new = names(again) - names(checked)
+    allowed = {kind.__name__ for kind in _normal_forms()}
+    if new - allowed:
+        raise SqlRefused(_REFUSAL, hint=_HINT)
+
+
+def _normal_forms() -> frozenset[type[exp.Expression]]:
+    """Function kinds another dialect's parser may read a checked function as (a normal form, not a new one)."""
+    from query_engine.sql_functions import ALLOWED_NODES
+
+    return frozenset(kind for kind in ALLOWED_NODES if issubclass(kind, exp.Func))
 
 
 def reparse_single(text: str, dialect: str) -> exp.Expression:

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -237,17 +237,48 @@ class IsolatedDuckDB:
     def __call__(self, guarded: GuardedSql | str, *, time_limit_s: float = 10.0,
                  row_cap: int = 10_000) -> QueryResult:
         """Run one guarded statement in a worker; the same QueryResult the in-process executor gives."""
-        import pyarrow as pa
-
-        from query_engine.executor import result_from_arrow
-
         sql = guarded.sql if isinstance(guarded, GuardedSql) else guarded
         config = {"memory_limit": self.memory_limit, "threads": self.threads,
                   "temp_dir": str(self.temp_dir) if self.temp_dir else ""}
         request = {"database": str(self.database), "config": config, "sql": sql,
                    "time_limit_s": time_limit_s, "row_cap": row_cap}
-        header, body = self.pool.run(request, time_limit_s)
-        if not header.get("ok"):
-            raise rebuild_error(header.get("error") or {})
-        table = pa.ipc.open_stream(body).read_all()
-        return result_from_arrow(table, truncated=bool(header["truncated"]), elapsed_ms=float(header["elapsed_ms"]))
+        return ask_pool(self.pool, request, time_limit_s)
+
+
+@dataclass(frozen=True)
+class IsolatedPostgres:
+    """Runs guarded statements on a PostgreSQL database from the shared worker pool, so a result can take only
+    a worker's memory. The guard and the transpiling happen here; the worker runs the checked text."""
+
+    url: str = field(repr=False)  # holds the password: never shown
+    worker_memory: str = "4GB"
+    workers: int = 2
+
+    def __post_init__(self) -> None:
+        self.pool.warm()
+
+    @property
+    def pool(self) -> WorkerPool:
+        """The warm workers these queries run in."""
+        return shared_pool(parse_size(self.worker_memory), self.workers)
+
+    def __call__(self, guarded: GuardedSql, *, time_limit_s: float = 10.0, row_cap: int = 10_000) -> QueryResult:
+        """Transpile, check and run one guarded statement in a worker."""
+        from query_engine.postgres_backend import to_postgres
+
+        request = {"engine": "postgres", "url": self.url, "sql": to_postgres(guarded), "config": {"threads": 1},
+                   "time_limit_s": time_limit_s, "row_cap": row_cap}
+        return ask_pool(self.pool, request, time_limit_s)
+
+
+def ask_pool(pool: WorkerPool, request: dict[str, Any], time_limit_s: float) -> QueryResult:
+    """A worker's answer to one request, as a QueryResult, or the error it reported."""
+    import pyarrow as pa
+
+    from query_engine.executor import result_from_arrow
+
+    header, body = pool.run(request, time_limit_s)
+    if not header.get("ok"):
+        raise rebuild_error(header.get("error") or {})
+    table = pa.ipc.open_stream(body).read_all()
+    return result_from_arrow(table, truncated=bool(header["truncated"]), elapsed_ms=float(header["elapsed_ms"]))

@@ -13,7 +13,7 @@ from query_engine.pipeline import Pipeline
 from query_engine.semantic_model import load_semantic_model
 from query_engine.settings import Settings
 from query_engine.sql_guard import guard_sql, policy_for_model
-from query_engine.worker_pool import IsolatedDuckDB, WorkerPool
+from query_engine.worker_pool import IsolatedDuckDB, IsolatedPostgres, WorkerPool
 
 POLICY = policy_for_model(load_semantic_model())
 
@@ -158,3 +158,28 @@ def test_a_result_too_wide_or_too_many_cells_is_refused_in_the_worker(demo_db):
     with pytest.raises(ResourceLimit, match="values Clarify shows"):
         runner(_doubling_columns(8), time_limit_s=10)  # 256 columns x 10,000 rows
     assert len(runner(_doubling_columns(3), time_limit_s=10, row_cap=50).rows) == 50
+
+
+def _growing_text(doublings: int, copies: int) -> str:
+    ctes = ["a0 AS (SELECT '" + "x" * 2000 + "' AS v)"]
+    ctes += [f"a{i} AS (SELECT v || v AS v FROM a{i - 1})" for i in range(1, doublings + 1)]
+    values = ", ".join(f"v AS v{i}" for i in range(copies))
+    return f"WITH {', '.join(ctes)} SELECT {values} FROM a{doublings}, campaign_daily"
+
+
+def test_postgres_queries_run_in_a_worker_and_a_huge_result_stops_there(pg_demo):
+    pytest.importorskip("psycopg")
+    pipeline = Pipeline.open_postgres(Settings(time_limit_s=5), pg_demo)
+    try:
+        assert isinstance(pipeline._runner, IsolatedPostgres)
+        ok = pipeline.answer_sql("SELECT channel, COUNT(*) AS n FROM campaigns GROUP BY channel")
+        assert ok.error is None and len(ok.result.rows) >= 5
+        before = _rss_mb()
+        stopped = pipeline.answer_sql(_growing_text(7, 4))  # 256 KB values, 4 a row, 10,000 rows: 10 GB
+        assert stopped.result is None
+        assert any(word in stopped.error for word in ("memory", "MB", "longer than"))  # stopped, either way
+        assert _rss_mb() - before < 200
+        again = pipeline.answer_sql("SELECT COUNT(*) AS n FROM campaigns")
+        assert again.error is None and again.result.rows[0][0] > 0
+    finally:
+        pipeline.close()
