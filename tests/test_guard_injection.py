@@ -267,3 +267,31 @@ def test_same_tree_tells_case_and_quoting_apart():
     assert not same_tree(tree('SELECT "Spend" FROM t'), tree('SELECT "spend" FROM t'))
     assert not same_tree(tree('SELECT "a" FROM t'), tree("SELECT a FROM t"))
     assert not same_tree(tree("SELECT 1 FROM t"), tree("SELECT 1 FROM t LIMIT 1"))
+
+
+@pytest.mark.parametrize("sql", [
+    'SELECT "current_catalog" AS s FROM campaigns WHERE EXISTS (SELECT 1 AS "current_catalog") LIMIT 1',
+    "SELECT current_schema AS s FROM campaign_daily WHERE EXISTS (SELECT 1 AS current_schema) LIMIT 1",
+    "SELECT user FROM campaigns",
+    "SELECT current_role AS current_role FROM campaigns",
+    "SELECT s.json_agg FROM (SELECT * FROM campaigns) s, (SELECT 1 AS json_agg) z",
+    "SELECT s.to_json FROM (SELECT * FROM campaigns) s, (SELECT 1 AS to_json) z",
+    "SELECT s.row_to_json FROM (SELECT channel FROM campaigns) s, (SELECT 1 AS row_to_json) z",
+    "SELECT x FROM campaigns WHERE EXISTS (SELECT 1 AS x)",
+    "SELECT t.channel FROM (SELECT channel FROM campaigns) AS t(a)",
+])
+def test_guard_resolves_names_in_their_own_scope(sql):
+    with pytest.raises(SqlRefused):
+        guard_sql(sql, POLICY)
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT s.channel, z.n FROM (SELECT * FROM campaigns) s, (SELECT 1 AS n) z",
+    "SELECT x FROM (SELECT channel AS x FROM campaigns) t WHERE x IN (SELECT channel FROM campaigns)",
+    "SELECT t.a FROM (SELECT channel FROM campaigns) AS t(a)",
+    "SELECT * FROM campaign_daily d WHERE d.spend > (SELECT AVG(spend) FROM campaign_daily x "
+    "WHERE x.campaign_id = d.campaign_id)",
+    "SELECT channel, COUNT(*) AS n FROM campaigns GROUP BY channel HAVING n > 1 ORDER BY n",
+])
+def test_guard_resolves_correlated_aliased_and_renamed_names(sql):
+    assert guard_sql(sql, POLICY).tables
