@@ -175,8 +175,12 @@ def _sniff(head: str, name: str) -> tuple[str, int, int]:
     """The delimiter, the header line's index and the number of columns, judged by consistent widths."""
     lines = head.splitlines()[:200]
     best: tuple[tuple[float, int, int], str, int, int] | None = None
+    too_long = False
     for delim in DELIMITERS:
         widths = _widths(lines, delim, name)
+        if widths is None:  # with this delimiter a whole line is one field: the wrong delimiter, or a huge value
+            too_long = True
+            continue
         filled = [w for w, ln in zip(widths, lines) if ln.strip()]
         if not filled:
             continue
@@ -187,6 +191,8 @@ def _sniff(head: str, name: str) -> tuple[str, int, int]:
         if best is None or score > best[0]:
             best = (score, delim, start, width)
     if best is None:
+        if too_long:
+            raise value_too_long(name)
         raise IngestError(f"{name} has no rows.", hint="Export the report again with some rows.")
     _, delim, start, width = best
     if start == len(lines) - 1 or all(not ln.strip() for ln in lines[start + 1:]):
@@ -195,12 +201,13 @@ def _sniff(head: str, name: str) -> tuple[str, int, int]:
     return delim, start, width
 
 
-def _widths(lines: list[str], delim: str, name: str) -> list[int]:
+def _widths(lines: list[str], delim: str, name: str) -> list[int] | None:
+    """Fields per line with this delimiter; None when a field passes Python's 128 KB (above the value cap)."""
     try:
         return [len(r) for r in csv.reader(lines, delimiter=delim)]
-    except csv.Error as exc:  # Python's reader stops at 128 KB per field, above Clarify's own value cap
+    except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            raise value_too_long(name) from None
+            return None
         raise IngestError(f"{name} could not be read as CSV ({exc}).",
                           hint="Check that the file is a plain CSV export. Nothing was loaded.") from None
 

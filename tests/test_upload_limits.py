@@ -318,3 +318,12 @@ def test_upload_limits_nested_and_binary_values_count_against_the_value_cap(tmp_
         ingest_file(path, tmp_path / "nested.duckdb")
     assert "longer than 64 KB" in refused.value.message and "blob" in refused.value.message
     assert not (tmp_path / "nested.duckdb").exists()
+
+
+def test_upload_limits_long_lines_of_short_values_load(tmp_path):
+    path = tmp_path / "wide_values.csv"
+    header = ",".join(f"note_{i}" for i in range(3)) + ",spend\n"
+    row = ",".join("w" * 56_000 for _ in range(3))  # a 168 KB line of 56 KB values: under every cap
+    path.write_text(header + "".join(f"{row},{i}\n" for i in range(3)), encoding="utf-8")
+    report = ingest_file(path, tmp_path / "wide_values.duckdb")
+    assert report.rows == 3 and [c.name for c in report.columns][-1] == "spend"
