@@ -18,10 +18,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from query_engine.demo_database import ensure_demo_database  # noqa: E402
+from query_engine.datasets.demo import ensure_demo_database  # noqa: E402
 from query_engine.settings import DEMO_DATABASE_NAME  # noqa: E402
 from tests.browser.app_server import (  # noqa: E402
-    CHROMIUM, QUESTION_LABEL, chromium_page, free_port, spawn_streamlit, stop, wait_for_health,
+    CHROMIUM,
+    QUESTION_LABEL,
+    chromium_page,
+    free_port,
+    spawn_streamlit,
+    stop,
+    wait_for_health,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

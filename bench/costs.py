@@ -16,14 +16,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from data.generate import generate_database  # noqa: E402
-from query_engine.llm_insights import insights_prompt  # noqa: E402
-from query_engine.llm_interpretation import ReadingsOut  # noqa: E402
+from query_engine.llm.insights import insights_prompt  # noqa: E402
+from query_engine.llm.prompts import (  # noqa: E402
+    INSIGHTS_SYSTEM,
+    INTERPRETATION_SYSTEM,
+    SQL_SYSTEM,
+    interpretation_prompt,
+    sql_prompt,
+)
+from query_engine.llm.readings import ReadingsOut  # noqa: E402
 from query_engine.pipeline import Pipeline  # noqa: E402
-from query_engine.prompts import (INSIGHTS_SYSTEM, INTERPRETATION_SYSTEM, SQL_SYSTEM,  # noqa: E402
-                                  interpretation_prompt, sql_prompt)
 from query_engine.settings import Settings  # noqa: E402
-from query_engine.spec_codec import spec_to_dict  # noqa: E402
-from query_engine.sql_compiler import compile_spec  # noqa: E402
+from query_engine.spec.codec import spec_to_dict  # noqa: E402
+from query_engine.sql.compiler import compile_spec  # noqa: E402
 
 TARGET_USD = 0.006
 ORIGINAL_ESTIMATE_USD = 0.018

@@ -13,9 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from query_engine.errors import QueryTimeout  # noqa: E402
-from query_engine.executor import execute, open_connection  # noqa: E402
-from query_engine.semantic_model import load_semantic_model  # noqa: E402
-from query_engine.sql_guard import guard_sql, policy_for_model  # noqa: E402
+from query_engine.semantics.model import load_semantic_model  # noqa: E402
+from query_engine.sql.executor import execute, open_connection  # noqa: E402
+from query_engine.sql.guard import guard_sql, policy_for_model  # noqa: E402
 
 VALID = ROOT / "tests" / "fixtures" / "valid_sql.txt"
 RUNAWAY = "SELECT count(*) FROM range(100000000) a, range(100000000) b"

@@ -17,10 +17,10 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from query_engine.bounded_process import parse_size, run_bounded  # noqa: E402
-from query_engine.file_ingest import IngestReport, ingest_file  # noqa: E402
-from query_engine.model_inference import infer_model  # noqa: E402
+from query_engine.datasets.inference import infer_model  # noqa: E402
+from query_engine.datasets.ingest import IngestReport, ingest_file  # noqa: E402
 from query_engine.settings import Settings  # noqa: E402
+from query_engine.sql.bounded_process import parse_size, run_bounded  # noqa: E402
 
 
 def write_messy_csv(path: Path, rows: int) -> None:

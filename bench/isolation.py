@@ -23,12 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
 
-from query_engine.demo_database import ensure_demo_database  # noqa: E402
+from query_engine.datasets.demo import ensure_demo_database  # noqa: E402
 from query_engine.errors import ClarifyError  # noqa: E402
-from query_engine.executor import execute, open_connection  # noqa: E402
 from query_engine.pipeline import Pipeline  # noqa: E402
 from query_engine.settings import Settings  # noqa: E402
-from query_engine.worker_pool import IsolatedDuckDB  # noqa: E402
+from query_engine.sql.executor import execute, open_connection  # noqa: E402
+from query_engine.sql.worker_pool import IsolatedDuckDB  # noqa: E402
 
 SMALL = [
     "SELECT channel, COUNT(*) FROM campaigns GROUP BY 1",

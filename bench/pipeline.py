@@ -19,12 +19,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from data.generate import generate_database  # noqa: E402
-from query_engine.chart_spec import chart_spec  # noqa: E402
-from query_engine.insights import insights  # noqa: E402
+from query_engine.answer.chart import chart_spec  # noqa: E402
+from query_engine.answer.insights import insights  # noqa: E402
 from query_engine.pipeline import Pipeline  # noqa: E402
 from query_engine.settings import Settings  # noqa: E402
-from query_engine.sql_compiler import compile_spec  # noqa: E402
-from query_engine.sql_guard import guard_sql  # noqa: E402
+from query_engine.sql.compiler import compile_spec  # noqa: E402
+from query_engine.sql.guard import guard_sql  # noqa: E402
 
 QUESTIONS = (
     "Total revenue by channel in 2024", "How much did we spend on LinkedIn in June 2025?",

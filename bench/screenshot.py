@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from query_engine.demo_database import ensure_demo_database  # noqa: E402
+from query_engine.datasets.demo import ensure_demo_database  # noqa: E402
 from query_engine.settings import DEMO_DATABASE_NAME  # noqa: E402
 from tests.browser.app_server import ask, chromium_page, pick, running_app  # noqa: E402
 

@@ -31,8 +31,16 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from data.demo_catalog import CHANNELS, DEVICES, ECONOMICS, OBJECTIVES, REGIONS, CampaignPlan, plan_campaigns, \
-    region_shares
+from data.demo_catalog import (
+    CHANNELS,
+    DEVICES,
+    ECONOMICS,
+    OBJECTIVES,
+    REGIONS,
+    CampaignPlan,
+    plan_campaigns,
+    region_shares,
+)
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "campaign_schema.sql"
 DEFAULT_START = date(2024, 1, 1)

@@ -8,14 +8,23 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from query_engine.accuracy_evaluation import EvaluationReport, evaluate_question_set, parse_cases
-from query_engine.choice_learning import ChoiceLearning
-from query_engine.llm_access import LLMAccess
-from query_engine.query_log_stats import LogStatistics, LogSummary, log_statistics, model_log_summary, \
-    statistical_summary
-from query_engine.question_history import QuestionHistory
-from query_engine.safe_text import escape_markdown
+from query_engine.evaluate.accuracy import (
+    EvaluationReport,
+    evaluate_question_set,
+    parse_cases,
+)
+from query_engine.evaluate.query_log import (
+    LogStatistics,
+    LogSummary,
+    log_statistics,
+    model_log_summary,
+    statistical_summary,
+)
+from query_engine.llm.access import LLMAccess
 from query_engine.settings import Settings
+from query_engine.spec.safe_text import escape_markdown
+from query_engine.stores.history import QuestionHistory
+from query_engine.stores.preferences import ChoiceLearning
 from router import RouterSettings, TaskType, UsageLedger
 from ui.error_messages import friendly_errors
 from ui.resources import get_history, get_pipeline, load_settings

@@ -15,17 +15,17 @@ from typing import Any, Mapping, NoReturn, Sequence
 
 import duckdb
 
-from query_engine.datasets import catalog_for
-from query_engine.demo_database import ensure_demo_database
+from query_engine.datasets.catalogue import catalog_for
+from query_engine.datasets.demo import ensure_demo_database
+from query_engine.datasets.redaction import redact_text
 from query_engine.errors import ClarifyError, IngestError
-from query_engine.llm_access import LLMAccess, RouterLLM
+from query_engine.llm.access import LLMAccess, RouterLLM
 from query_engine.pipeline import Answer, Pipeline
-from router import RouterError
-from query_engine.query_spec import Understanding
-from query_engine.redaction import redact_text
 from query_engine.settings import Settings
-from query_engine.spec_codec import spec_to_dict
-from query_engine.value_format import format_table
+from query_engine.spec.codec import spec_to_dict
+from query_engine.spec.query import Understanding
+from query_engine.spec.value_format import format_table
+from router import RouterError
 
 ENGINE = "offline"
 
@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(argv: list[str]) -> int:
     settings = _settings(os.environ)
     if argv[:1] == ["evaluate"]:  # `evaluate QUESTIONS.jsonl [--db PATH] [--json]` parses its own arguments
-        from query_engine.accuracy_evaluation import main as evaluate
+        from query_engine.evaluate.accuracy import main as evaluate
 
         return evaluate(argv[1:], settings=settings, llm=router_llm(os.environ))
     args = build_parser().parse_args(argv)
@@ -279,7 +279,7 @@ def _engine(understanding: Understanding) -> str:
 
 
 def _reading_payload(pipeline: Pipeline, reading: Any, answer: Answer | None) -> dict[str, Any]:
-    from query_engine.sql_compiler import compile_spec
+    from query_engine.sql.compiler import compile_spec
 
     result = answer.result if answer else None
     sql = answer.sql if answer else _safe_sql(compile_spec, reading.spec, pipeline)

@@ -6,34 +6,48 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import duckdb
 
-from query_engine.calculated_metrics import apply_calculated_metrics, load_definitions
-from query_engine.period_notes import partial_period_note
-from query_engine.chart_spec import ChartSpec, chart_spec
-from query_engine.data_profile import DataProfile, profile_database
-from query_engine.descriptions import describe_spec
+from query_engine.answer.chart import ChartSpec, chart_spec
+from query_engine.answer.insights import insights
+from query_engine.answer.period_notes import partial_period_note
 from query_engine.errors import ClarifyError
-from query_engine.executor import open_connection
-from query_engine.insights import insights
-from query_engine.interpreter import DatasetContext, build_context, interpret
-from query_engine.llm_access import LLMAccess, LLMCallFailed, new_question_id
-from query_engine.llm_insights import model_insights
-from query_engine.llm_interpretation import merge_readings, model_readings, offline_note
-from query_engine.llm_sql import model_sql
-from query_engine.query_spec import ColumnInfo, Interpretation, QueryResult, QuerySpec, Understanding
-from query_engine.question_text import MAX_QUESTION_CHARS
-from query_engine.refusals import future_refusal, refusal_for
-from query_engine.result_columns import infer_columns
-from query_engine.semantic_model import DEFAULT_MODEL_PATH, SemanticModel, load_semantic_model, semantic_model_from_dict
+from query_engine.interpret.descriptions import describe_spec
+from query_engine.interpret.question_text import MAX_QUESTION_CHARS
+from query_engine.interpret.readings import DatasetContext, build_context, interpret
+from query_engine.interpret.refusals import future_refusal, refusal_for
+from query_engine.llm.access import LLMAccess, LLMCallFailed, new_question_id
+from query_engine.llm.insights import model_insights
+from query_engine.llm.readings import merge_readings, model_readings, offline_note
+from query_engine.llm.sql import model_sql
+from query_engine.semantics.calculated_metrics import (
+    apply_calculated_metrics,
+    load_definitions,
+)
+from query_engine.semantics.model import (
+    DEFAULT_MODEL_PATH,
+    SemanticModel,
+    load_semantic_model,
+    semantic_model_from_dict,
+)
+from query_engine.semantics.profile import DataProfile, profile_database
 from query_engine.settings import Settings
-from query_engine.sql_compiler import compile_spec
-from query_engine.sql_guard import GuardedSql, GuardPolicy, guard_sql, policy_for_model
-from query_engine.worker_pool import IsolatedDuckDB, IsolatedPostgres
+from query_engine.spec.query import (
+    ColumnInfo,
+    Interpretation,
+    QueryResult,
+    QuerySpec,
+    Understanding,
+)
+from query_engine.spec.result_columns import infer_columns
+from query_engine.sql.compiler import compile_spec
+from query_engine.sql.executor import open_connection
+from query_engine.sql.guard import GuardedSql, GuardPolicy, guard_sql, policy_for_model
+from query_engine.sql.worker_pool import IsolatedDuckDB, IsolatedPostgres
 from router import TaskType
 
 STAGES = ("interpreting", "writing SQL", "checking", "running", "summarizing")
@@ -94,7 +108,7 @@ class Pipeline:
     @classmethod
     def open_postgres(cls, settings: Settings, url: str, llm: LLMAccess | None = None) -> Pipeline:
         """Query a PostgreSQL database where it lives: introspected model, read-only transactions, a timeout."""
-        from query_engine import postgres_backend  # psycopg loads only for teams that use it
+        from query_engine.datasets import postgres as postgres_backend  # psycopg loads only when used
 
         con = postgres_backend.connect(url)
         model = semantic_model_from_dict(postgres_backend.introspect(con))
@@ -211,7 +225,10 @@ class Pipeline:
         history = self.answer(spec.with_changes(forecast=None), progress)
         if history.error or history.result is None or spec.forecast is None:
             return replace(history, spec=spec)
-        from query_engine.forecasting import forecast, is_additive  # statsmodels loads only for forecasts
+        from query_engine.answer.forecast import (  # statsmodels loads only for forecasts
+            forecast,
+            is_additive,
+        )
 
         started = time.perf_counter()
         try:

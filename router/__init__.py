@@ -2,8 +2,15 @@
 from __future__ import annotations
 
 from router.budgets import BudgetStatus
-from router.errors import (BudgetExceeded, LedgerError, NoProviderConfigured, PriceUnknown, ProviderFailed,
-                           RouteConfigError, RouterError)
+from router.errors import (
+                           BudgetExceeded,
+                           LedgerError,
+                           NoProviderConfigured,
+                           PriceUnknown,
+                           ProviderFailed,
+                           RouteConfigError,
+                           RouterError,
+)
 from router.llm_router import LLMReply, LLMRouter, active_routes, configure
 from router.performance_tracker import performance_tracker
 from router.routes import Route, RouteStatus

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Mapping

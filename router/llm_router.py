@@ -9,10 +9,23 @@ from typing import Any
 
 from router import litellm_client
 from router.budgets import BudgetStatus, budget_statuses, check_budget
-from router.errors import BudgetExceeded, LedgerError, NoProviderConfigured, PriceUnknown, ProviderFailed
+from router.errors import (
+    BudgetExceeded,
+    LedgerError,
+    NoProviderConfigured,
+    PriceUnknown,
+    ProviderFailed,
+)
 from router.provider_keys import credentials_for, provider_of, scrub, secret_key_values
 from router.response_cache import ResponseCache, call_key
-from router.routes import Route, RouteStatus, RouteTable, load_routes, route_statuses, secret_values
+from router.routes import (
+    Route,
+    RouteStatus,
+    RouteTable,
+    load_routes,
+    route_statuses,
+    secret_values,
+)
 from router.secret_scrubbing import remember_secrets
 from router.settings import RouterSettings
 from router.task_types import TaskType, as_task

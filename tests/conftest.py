@@ -12,7 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.postgres_server import pg_demo, postgres_url  # noqa: F401  (session fixtures for every module)
+from tests.postgres_server import (  # noqa: F401  (session fixtures for every module)
+    pg_demo,
+    postgres_url,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_SQL = (PROJECT_ROOT / "data" / "campaign_schema.sql").read_text(encoding="utf-8")

@@ -60,7 +60,7 @@ def postgres_url():
 def pg_demo(postgres_url, demo_db):
     """The demo database's two tables copied into PostgreSQL."""
     psycopg = pytest.importorskip("psycopg")
-    from query_engine.executor import open_connection
+    from query_engine.sql.executor import open_connection
 
     source = open_connection(demo_db)  # same settings as every other connection to the shared demo file
     with psycopg.connect(postgres_url, autocommit=True) as con:

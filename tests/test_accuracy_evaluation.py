@@ -7,9 +7,18 @@ from typing import Any
 
 import pytest
 
-from query_engine.accuracy_evaluation import (EvaluationError, QuestionCase, evaluate_question_set, failure_table,
-                                              load_cases, main, parse_cases, prefix_match, set_match)
-from query_engine.llm_access import LLMText
+from query_engine.evaluate.accuracy import (
+    EvaluationError,
+    QuestionCase,
+    evaluate_question_set,
+    failure_table,
+    load_cases,
+    main,
+    parse_cases,
+    prefix_match,
+    set_match,
+)
+from query_engine.llm.access import LLMText
 from query_engine.pipeline import Pipeline
 from query_engine.settings import Settings
 from router import TaskType

@@ -7,12 +7,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_driving import APP, ask
-
-from query_engine.executor import open_connection
 from query_engine.pipeline import Pipeline
-from query_engine.question_history import QuestionHistory
 from query_engine.settings import Settings
+from query_engine.sql.executor import open_connection
+from query_engine.stores.history import QuestionHistory
+from tests.app_driving import APP, ask
 
 QUESTION = "Show me high performing campaigns"
 
@@ -274,7 +273,7 @@ def test_ask_new_confident_question_gets_fresh_adjust_controls_and_sql(app):
 def test_ask_csv_download_has_no_float_noise():
     import pandas as pd
 
-    from query_engine.query_spec import ColumnInfo
+    from query_engine.spec.query import ColumnInfo
     from ui.answer_view import csv_bytes
 
     frame = pd.DataFrame({"campaign": ["A"], "roas": [19.10134564376822], "revenue": [336022.85000000015]})

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import router.llm_router as llm_router_module
-from query_engine.llm_access import RouterLLM
+from query_engine.llm.access import RouterLLM
 from router import LLMRouter, ProviderFailed, RouterSettings, TaskType, configure
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from query_engine.semantic_model import load_semantic_model
+from query_engine.semantics.model import load_semantic_model
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = str(PROJECT_ROOT / "streamlit_app.py")

@@ -6,11 +6,10 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_driving import ask
-
-from query_engine.datasets import DatasetCatalog
+from query_engine.datasets.catalogue import DatasetCatalog
 from query_engine.errors import SemanticModelError
-from query_engine.semantic_model import semantic_model_from_dict
+from query_engine.semantics.model import semantic_model_from_dict
+from tests.app_driving import ask
 from ui.dataset_picker import example_questions
 from ui.model_editor import apply_column_roles, apply_item_edit, parse_synonyms
 

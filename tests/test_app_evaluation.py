@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from query_engine.choice_learning import ChoiceLearning
-from query_engine.question_history import HistoryEntry, QuestionHistory
+from query_engine.stores.history import HistoryEntry, QuestionHistory
+from query_engine.stores.preferences import ChoiceLearning
 from router import LedgerRow, UsageLedger
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +98,7 @@ def test_evaluation_page_bad_question_set_is_a_message(app_env):
 
 GLOSSARY_APP = """
 import os
-from query_engine.choice_learning import ChoiceLearning
+from query_engine.stores.preferences import ChoiceLearning
 from ui.glossary_view import render_glossary
 render_glossary(ChoiceLearning.in_home(os.environ["CLARIFY_HOME"]))
 """

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from query_engine.executor import open_connection
-from query_engine.question_history import HistoryEntry, QuestionHistory
+from query_engine.sql.executor import open_connection
+from query_engine.stores.history import HistoryEntry, QuestionHistory
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 QUESTION = "Show me high performing campaigns"

@@ -75,6 +75,6 @@ def test_bad_question_sql_and_comparisons_still_get_readings(pipeline, question)
 
 
 def test_bad_question_markup_refusal_is_final_even_with_a_model(pipeline):
-    from query_engine.refusals import refusal_for
+    from query_engine.interpret.refusals import refusal_for
 
     assert refusal_for("<script>alert('q2')</script>", pipeline.model) is not None  # pipeline asks no model then

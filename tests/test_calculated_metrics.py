@@ -2,21 +2,27 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
-from query_engine.calculated_metrics import (CalculatedMetric, CalculatedMetricError, apply_calculated_metrics,
-                                             draft_from_words, load_definitions, parse_definition, save_definitions)
-from query_engine.data_profile import profile_database
-from query_engine.executor import open_connection
-from query_engine.interpreter import build_context, interpret
-from query_engine.llm_access import LLMText
+from query_engine.interpret.readings import build_context, interpret
+from query_engine.llm.access import LLMText
 from query_engine.pipeline import Pipeline
-from query_engine.semantic_model import load_semantic_model
+from query_engine.semantics.calculated_metrics import (
+    CalculatedMetric,
+    CalculatedMetricError,
+    apply_calculated_metrics,
+    draft_from_words,
+    load_definitions,
+    parse_definition,
+    save_definitions,
+)
+from query_engine.semantics.model import load_semantic_model
+from query_engine.semantics.profile import profile_database
 from query_engine.settings import Settings
+from query_engine.sql.executor import open_connection
 from router import TaskType
-
-from dataclasses import replace
 
 # The shared model may gain metrics of these names; the tests define them themselves.
 _LOADED = load_semantic_model()
@@ -64,7 +70,7 @@ def test_parse_definition_new_customers_reason_lists_the_measures():
 
 def answer_rows(tiny_db, definition_text: str):
     """{channel: value} for one calculated metric on the tiny database, through the pipeline."""
-    from query_engine.query_spec import QuerySpec
+    from query_engine.spec.query import QuerySpec
 
     definition = parse_definition(definition_text, MODEL)
     pipeline = Pipeline.open(Settings(), tiny_db)
@@ -153,7 +159,7 @@ def test_draft_from_words_refuses_a_formula_over_missing_data():
 
 def test_calculated_metrics_saved_definitions_answer_questions_through_the_pipeline(tiny_db, clarify_home):
     from query_engine.pipeline import Pipeline
-    from query_engine.semantic_model import load_semantic_model
+    from query_engine.semantics.model import load_semantic_model
     from query_engine.settings import Settings
 
     base = load_semantic_model()

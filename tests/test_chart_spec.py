@@ -6,8 +6,16 @@ import datetime as dt
 import plotly.graph_objects as go
 import pytest
 
-from query_engine.chart_spec import COLORWAY, MAX_BARS, MAX_SERIES, TEMPLATE, ChartSpec, build_figure, chart_spec
-from query_engine.query_spec import ColumnInfo, QueryResult
+from query_engine.answer.chart import (
+    COLORWAY,
+    MAX_BARS,
+    MAX_SERIES,
+    TEMPLATE,
+    ChartSpec,
+    build_figure,
+    chart_spec,
+)
+from query_engine.spec.query import ColumnInfo, QueryResult
 
 CHANNEL = ColumnInfo("channel", "dimension", "Channel", "text")
 DEVICE = ColumnInfo("device", "dimension", "Device", "text")
@@ -223,8 +231,8 @@ def test_build_figure_none_when_columns_are_missing():
 
 
 def test_build_figure_draws_names_from_the_data_as_text_not_markup():
-    from query_engine.chart_spec import build_figure, chart_spec
-    from query_engine.query_spec import ColumnInfo, QueryResult
+    from query_engine.answer.chart import build_figure, chart_spec
+    from query_engine.spec.query import ColumnInfo, QueryResult
 
     planted = '<a href="javascript:alert(1)">Sale</a>'
     result = QueryResult(("campaign", "spend"), ((planted, 10.0), ("Brand", 5.0)), 1.0)

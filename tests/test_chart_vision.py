@@ -9,8 +9,14 @@ import pytest
 from PIL import Image
 
 import router.llm_router as llm_router_module
-from query_engine.chart_vision import (MAX_IMAGE_BYTES, ImageRejected, VisionUnavailable, ask_about_chart,
-                                       validate_image, vision_prompt)
+from query_engine.llm.vision import (
+    MAX_IMAGE_BYTES,
+    ImageRejected,
+    VisionUnavailable,
+    ask_about_chart,
+    validate_image,
+    vision_prompt,
+)
 from router import LLMRouter, RouterSettings, TaskType, configure
 
 QUESTION = "Which channel has the highest spend in this chart?"
@@ -76,7 +82,9 @@ def test_ask_about_chart_mock_response(router_with):
 def test_ask_about_chart_image_reaches_the_request_as_an_image_part(router_with):
     import litellm
     from litellm.integrations.custom_logger import CustomLogger
-    from litellm.llms.vertex_ai.gemini.transformation import gemini_convert_messages_with_history
+    from litellm.llms.vertex_ai.gemini.transformation import (
+        gemini_convert_messages_with_history,
+    )
 
     class Capture(CustomLogger):
         def __init__(self):

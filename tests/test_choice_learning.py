@@ -5,11 +5,17 @@ import sqlite3
 
 import pytest
 
-from query_engine.choice_learning import (ChoiceLearning, Pick, PreferenceStoreError, ambiguity_phrase,
-                                          derive_preferences, options_of)
-from query_engine.interpreter import interpret
+from query_engine.interpret.readings import interpret
 from query_engine.pipeline import Pipeline
 from query_engine.settings import Settings
+from query_engine.stores.preferences import (
+    ChoiceLearning,
+    Pick,
+    PreferenceStoreError,
+    ambiguity_phrase,
+    derive_preferences,
+    options_of,
+)
 
 QUESTION = "Show me high performing campaigns"
 PERF = "performance = CPA | performance = Conversions | performance = ROAS | performance = Revenue"

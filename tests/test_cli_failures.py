@@ -14,7 +14,7 @@ import pytest
 from query_engine import cli
 from query_engine.pipeline import Pipeline
 from query_engine.settings import Settings
-from query_engine.sql_guard import guard_sql
+from query_engine.sql.guard import guard_sql
 from tests.test_cli import cli as run_cli
 
 

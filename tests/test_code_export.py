@@ -10,9 +10,15 @@ import pandas as pd
 import pytest
 
 import router.llm_router as llm_router_module
-from query_engine.code_export import (CodeExportError, adapt_script, extract_code, python_script, sql_script)
-from query_engine.llm_access import RouterLLM
+from query_engine.llm.access import RouterLLM
 from query_engine.pipeline import Pipeline
+from query_engine.reports.code_export import (
+    CodeExportError,
+    adapt_script,
+    extract_code,
+    python_script,
+    sql_script,
+)
 from query_engine.settings import Settings
 from router import RouterSettings, configure
 from tests.result_matching import rows_match

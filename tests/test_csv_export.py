@@ -7,8 +7,8 @@ import io
 import pandas as pd
 import pytest
 
-from query_engine.csv_export import neutralise_cell, safe_csv
-from query_engine.query_spec import ColumnInfo
+from query_engine.reports.csv_export import neutralise_cell, safe_csv
+from query_engine.spec.query import ColumnInfo
 from router import LedgerRow, UsageLedger
 
 # OWASP's CSV-injection payloads, and the tab and carriage-return prefixes its rule also names.

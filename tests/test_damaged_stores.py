@@ -15,9 +15,18 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from query_engine import question_history
-from query_engine.choice_learning import ChoiceLearning, PreferenceStoreError, is_damaged_sqlite
-from query_engine.question_history import HistoryEntry, HistoryError, QuestionHistory, set_aside_damaged
+from query_engine.stores import history as question_history
+from query_engine.stores.history import (
+    HistoryEntry,
+    HistoryError,
+    QuestionHistory,
+    set_aside_damaged,
+)
+from query_engine.stores.preferences import (
+    ChoiceLearning,
+    PreferenceStoreError,
+    is_damaged_sqlite,
+)
 from router import BudgetExceeded, LedgerError, LedgerRow, RouterSettings, UsageLedger
 from router.budgets import budget_statuses, check_budget
 from router.ledger_files import is_damaged
@@ -242,7 +251,7 @@ def test_router_call_on_a_truncated_ledger_raises_the_budget_error(clarify_home)
 
 
 def test_offline_engine_answers_when_the_ledger_was_damaged(clarify_home, tiny_db):
-    from query_engine.llm_access import RouterLLM
+    from query_engine.llm.access import RouterLLM
     from query_engine.pipeline import Pipeline
     from query_engine.settings import Settings
     from router import configure

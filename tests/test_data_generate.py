@@ -11,7 +11,13 @@ import duckdb
 import pytest
 
 from data.demo_catalog import CHANNELS, DEVICES, OBJECTIVES, REGIONS, STATUSES
-from data.generate import ABSURD_CPA, PLANTED_DROP, SPEND_SPIKE, TRACKING_OUTAGE, generate_database
+from data.generate import (
+    ABSURD_CPA,
+    PLANTED_DROP,
+    SPEND_SPIKE,
+    TRACKING_OUTAGE,
+    generate_database,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_SQL = (PROJECT_ROOT / "data" / "campaign_schema.sql").read_text(encoding="utf-8")

@@ -8,13 +8,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from query_engine.data_profile import profile_database
-from query_engine.datasets import DatasetCatalog
+from query_engine.datasets.catalogue import DatasetCatalog
 from query_engine.errors import IngestError, SemanticModelError
-from query_engine.executor import execute, open_connection
-from query_engine.interpreter import build_context, interpret
-from query_engine.sql_compiler import compile_spec
-from query_engine.sql_guard import guard_sql, policy_for_model
+from query_engine.interpret.readings import build_context, interpret
+from query_engine.semantics.profile import profile_database
+from query_engine.sql.compiler import compile_spec
+from query_engine.sql.executor import execute, open_connection
+from query_engine.sql.guard import guard_sql, policy_for_model
 
 CAMPAIGNS = ("Brand Search", "Prospecting", "Retargeting")
 
@@ -168,7 +168,7 @@ def test_excel_and_parquet_uploads_answer_questions(catalog, tmp_path):
 
 
 def test_datasets_save_refuses_a_text_column_as_a_measure(tmp_path):
-    from query_engine.datasets import DatasetCatalog
+    from query_engine.datasets.catalogue import DatasetCatalog
 
     path = tmp_path / "mini.csv"
     path.write_text("campaign,label,spend\nA,x1,10\nB,x2,20\n", encoding="utf-8")
@@ -183,8 +183,8 @@ def test_datasets_save_refuses_a_text_column_as_a_measure(tmp_path):
 
 
 def test_profile_leaves_values_too_long_for_a_question_out_of_the_vocabulary(tmp_path):
-    from query_engine.data_profile import MAX_VALUE_CHARS, profile_database
-    from query_engine.semantic_model import semantic_model_from_dict
+    from query_engine.semantics.model import semantic_model_from_dict
+    from query_engine.semantics.profile import MAX_VALUE_CHARS, profile_database
 
     path = tmp_path / "long_values.duckdb"
     con = duckdb.connect(str(path))

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from query_engine.date_phrases import find_date_phrases
-from query_engine.question_text import tokenize
+from query_engine.interpret.dates import find_date_phrases
+from query_engine.interpret.question_text import tokenize
 
 AS_OF = dt.date(2025, 11, 15)
 D = dt.date.fromisoformat

@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from query_engine.errors import DatabaseMissing, QueryFailed, QueryTimeout, SqlRefused
-from query_engine.executor import execute, open_connection, run_guarded
-from query_engine.semantic_model import load_semantic_model
-from query_engine.sql_guard import guard_sql, policy_for_model
+from query_engine.semantics.model import load_semantic_model
+from query_engine.sql.executor import execute, open_connection, run_guarded
+from query_engine.sql.guard import guard_sql, policy_for_model
 from tests.conftest import TINY_DAILY
 
 RUNAWAY = "SELECT count(*) FROM range(100000000) a, range(100000000) b"

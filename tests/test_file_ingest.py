@@ -8,9 +8,13 @@ import duckdb
 import pandas as pd
 import pytest
 
+from query_engine.datasets.cell_rules import (
+    number_convention,
+    parse_number,
+    sanitize_identifier,
+)
+from query_engine.datasets.ingest import ingest_file, table_name_for
 from query_engine.errors import IngestError
-from query_engine.file_ingest import ingest_file, table_name_for
-from query_engine.value_rules import number_convention, parse_number, sanitize_identifier
 
 
 def _load_column(tmp_path: Path, cells: list[str], delimiter: str = ",") -> tuple[list, str, str]:
@@ -247,7 +251,7 @@ def test_ingest_symbols_missing_from_the_sample_still_parse(tmp_path):
     (["2025-01-05", "Jan 6, 2025", "06/01/2025"], "date"),
 ])
 def test_plan_column_stops_early_only_when_no_rule_can_read_every_value(values, kind):
-    from query_engine.value_rules import plan_column
+    from query_engine.datasets.cell_rules import plan_column
 
     assert plan_column("c", values)[0].kind == kind
 
@@ -255,7 +259,7 @@ def test_plan_column_stops_early_only_when_no_rule_can_read_every_value(values, 
 def test_ingest_report_survives_the_trip_through_json(tmp_path):
     import json
 
-    from query_engine.file_ingest import IngestReport
+    from query_engine.datasets.ingest import IngestReport
 
     path = tmp_path / "trip.csv"
     path.write_text("Campaign name,Spend,\n A ,$5,\nTotal,$5,\n", encoding="utf-8")

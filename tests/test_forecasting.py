@@ -6,9 +6,15 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from query_engine.forecasting import (ForecastError, forecast, forecast_figure, is_additive, target_period_start)
-from query_engine.query_spec import ColumnInfo, Forecast, QueryResult
-from query_engine.semantic_model import load_semantic_model
+from query_engine.answer.forecast import (
+    ForecastError,
+    forecast,
+    forecast_figure,
+    is_additive,
+    target_period_start,
+)
+from query_engine.semantics.model import load_semantic_model
+from query_engine.spec.query import ColumnInfo, Forecast, QueryResult
 
 START = dt.date(2025, 1, 1)
 DAY = ColumnInfo("day", "time", "Day", "date")

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 from query_engine.errors import SqlRefused
-from query_engine.semantic_model import load_semantic_model
-from query_engine.sql_guard import guard_sql, policy_for_model
+from query_engine.semantics.model import load_semantic_model
+from query_engine.sql.guard import guard_sql, policy_for_model
 from tests.test_sql_guard import FIXTURES, read_corpus
 
 POLICY = policy_for_model(load_semantic_model(), row_cap=100)

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 from query_engine.errors import QueryFailed, SqlRefused
-from query_engine.executor import open_connection, run_guarded
-from query_engine.semantic_model import load_semantic_model
-from query_engine.sql_guard import GuardedSql, guard_sql, policy_for_model
-from query_engine.sql_render import same_tree
-from query_engine.worker_pool import IsolatedDuckDB
+from query_engine.semantics.model import load_semantic_model
+from query_engine.sql.executor import open_connection, run_guarded
+from query_engine.sql.guard import GuardedSql, guard_sql, policy_for_model
+from query_engine.sql.render import same_tree
+from query_engine.sql.worker_pool import IsolatedDuckDB
 
 POLICY = policy_for_model(load_semantic_model(), row_cap=100)
 
@@ -123,7 +123,7 @@ def test_injection_corpus_changes_nothing_on_duckdb(tiny_db):
 
 def test_injection_corpus_changes_nothing_on_postgres(pg_demo):
     psycopg = pytest.importorskip("psycopg")
-    from query_engine import postgres_backend as pg
+    from query_engine.datasets import postgres as pg
 
     def tables_and_rows() -> set[tuple[str, int]]:
         with psycopg.connect(pg_demo, autocommit=True) as admin:
@@ -149,7 +149,7 @@ def test_a_second_statement_planted_after_the_guard_never_runs(tiny_db):
         IsolatedDuckDB(tiny_db)(planted, time_limit_s=2)
     con = open_connection(tiny_db)
     try:
-        from query_engine.executor import execute
+        from query_engine.sql.executor import execute
 
         with pytest.raises(QueryFailed, match="2 statements"):
             execute(con, planted)
@@ -159,7 +159,7 @@ def test_a_second_statement_planted_after_the_guard_never_runs(tiny_db):
 
 def test_a_second_statement_planted_after_the_guard_never_runs_on_postgres(pg_demo):
     pytest.importorskip("psycopg")
-    from query_engine import postgres_backend as pg
+    from query_engine.datasets import postgres as pg
 
     con = pg.connect(pg_demo)
     try:
@@ -173,7 +173,7 @@ def test_a_second_statement_planted_after_the_guard_never_runs_on_postgres(pg_de
 
 def test_postgres_session_is_read_only_by_default(pg_demo):
     pytest.importorskip("psycopg")
-    from query_engine import postgres_backend as pg
+    from query_engine.datasets import postgres as pg
 
     con = pg.connect(pg_demo)
     try:

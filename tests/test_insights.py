@@ -8,9 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from query_engine.insights import MAX_ANALYSED_ROWS, InsightFact, insight_facts, insights
-from query_engine.query_spec import ColumnInfo, QueryResult
-from query_engine.value_format import format_value
+from query_engine.answer.insights import (
+    MAX_ANALYSED_ROWS,
+    InsightFact,
+    insight_facts,
+    insights,
+)
+from query_engine.spec.query import ColumnInfo, QueryResult
+from query_engine.spec.value_format import format_value
 
 CHANNEL = ColumnInfo("channel", "dimension", "Channel", "text")
 DEVICE = ColumnInfo("device", "dimension", "Device", "text")

@@ -6,10 +6,10 @@ import datetime as dt
 import duckdb
 import pytest
 
-from query_engine.data_profile import profile_database
-from query_engine.interpreter import build_context, interpret
-from query_engine.semantic_model import load_semantic_model
-from query_engine.sql_compiler import compile_spec
+from query_engine.interpret.readings import build_context, interpret
+from query_engine.semantics.model import load_semantic_model
+from query_engine.semantics.profile import profile_database
+from query_engine.sql.compiler import compile_spec
 
 MODEL = load_semantic_model()
 

@@ -6,11 +6,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from query_engine.data_profile import profile_database
-from query_engine.interpreter import build_context, interpret
-from query_engine.semantic_model import load_semantic_model
-from query_engine.sql_compiler import compile_spec
-from query_engine.sql_guard import guard_sql, policy_for_model
+from query_engine.interpret.readings import build_context, interpret
+from query_engine.semantics.model import load_semantic_model
+from query_engine.semantics.profile import profile_database
+from query_engine.sql.compiler import compile_spec
+from query_engine.sql.guard import guard_sql, policy_for_model
 
 MODEL = load_semantic_model()
 POLICY = policy_for_model(MODEL)

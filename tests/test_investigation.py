@@ -8,14 +8,22 @@ from dataclasses import replace
 import pytest
 
 from data.generate import PLANTED_DROP
-from query_engine.contributions import contributions, metric_value
-from query_engine.executor import open_connection
-from query_engine.investigation import (MAX_STEPS, TOOLS, InvestigationError, PlanStep, pipeline_runner, propose_plan,
-                                        run_plan, validate_plan)
-from query_engine.investigation_llm import model_plan
-from query_engine.llm_access import LLMCallFailed, LLMText
+from query_engine.answer.contributions import contributions, metric_value
+from query_engine.investigate.model_plan import model_plan
+from query_engine.investigate.planner import (
+    MAX_STEPS,
+    TOOLS,
+    InvestigationError,
+    PlanStep,
+    pipeline_runner,
+    propose_plan,
+    run_plan,
+    validate_plan,
+)
+from query_engine.llm.access import LLMCallFailed, LLMText
 from query_engine.pipeline import Pipeline
 from query_engine.settings import Settings
+from query_engine.sql.executor import open_connection
 from router import TaskType
 
 QUESTION = "why did ROAS drop in October?"

@@ -5,12 +5,21 @@ import datetime as dt
 
 import pytest
 
-from query_engine.number_check import candidate_values, check_statement, extract_numbers
+from query_engine.llm.number_check import (
+    candidate_values,
+    check_statement,
+    extract_numbers,
+)
+from query_engine.llm.prompts import (
+    fenced,
+    interpretation_prompt,
+    relevant_schema,
+    sql_prompt,
+)
 from query_engine.pipeline import Pipeline
-from query_engine.prompts import fenced, interpretation_prompt, relevant_schema, sql_prompt
-from query_engine.query_spec import QueryResult
 from query_engine.settings import Settings
-from query_engine.sql_compiler import compile_spec
+from query_engine.spec.query import QueryResult
+from query_engine.sql.compiler import compile_spec
 
 RESULT = QueryResult(("channel", "spend", "ctr"), (
     ("Google Search", 1_200_000.0, 0.034), ("Meta", 400_000.0, 0.021), ("TikTok", 100_000.0, 0.05)), 1.0)

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from query_engine.llm_access import LLMCallFailed, LLMText
+from query_engine.llm.access import LLMCallFailed, LLMText
 from query_engine.pipeline import Pipeline
 from query_engine.settings import Settings
-from query_engine.sql_compiler import compile_spec
+from query_engine.sql.compiler import compile_spec
 from router import TaskType
 
 INTERPRET, SQL, INSIGHTS = TaskType.QUERY_INTERPRETATION, TaskType.SQL_GENERATION, TaskType.INSIGHTS_GENERATION

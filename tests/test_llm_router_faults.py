@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import router.llm_router as llm_router_module
-from query_engine.llm_access import RouterLLM
+from query_engine.llm.access import RouterLLM
 from query_engine.pipeline import Pipeline
 from query_engine.settings import Settings
 from router import LLMRouter, RouterSettings, configure

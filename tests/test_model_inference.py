@@ -6,8 +6,13 @@ import datetime as dt
 import duckdb
 import pytest
 
-from query_engine.model_inference import infer_model, measure_meaning, model_yaml, normalise_name
-from query_engine.semantic_model import load_semantic_model
+from query_engine.datasets.inference import (
+    infer_model,
+    measure_meaning,
+    model_yaml,
+    normalise_name,
+)
+from query_engine.semantics.model import load_semantic_model
 
 
 @pytest.mark.parametrize("header, meaning", [

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from query_engine.period_notes import partial_period_note
-from query_engine.query_spec import QueryResult, QuerySpec
+from query_engine.answer.period_notes import partial_period_note
+from query_engine.spec.query import QueryResult, QuerySpec
 
 AS_OF = dt.date(2025, 11, 15)
 

@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from query_engine.data_profile import profile_database
 from query_engine.errors import QueryFailed, QueryTimeout, SqlRefused
-from query_engine.executor import execute as duckdb_execute
-from query_engine.executor import open_connection
-from query_engine.interpreter import build_context, interpret
-from query_engine.semantic_model import load_semantic_model, semantic_model_from_dict
-from query_engine.sql_compiler import compile_spec
-from query_engine.sql_guard import guard_sql, policy_for_model
+from query_engine.interpret.readings import build_context, interpret
+from query_engine.semantics.model import load_semantic_model, semantic_model_from_dict
+from query_engine.semantics.profile import profile_database
+from query_engine.sql.compiler import compile_spec
+from query_engine.sql.executor import execute as duckdb_execute
+from query_engine.sql.executor import open_connection
+from query_engine.sql.guard import guard_sql, policy_for_model
 
 psycopg = pytest.importorskip("psycopg")
-from query_engine import postgres_backend as pg  # noqa: E402  (needs psycopg)
+from query_engine.datasets import postgres as pg  # noqa: E402  (needs psycopg)
 from tests.postgres_server import _free_port  # noqa: E402
 
 CASES = Path(__file__).parent / "fixtures" / "question_cases.jsonl"
@@ -92,14 +92,14 @@ def test_postgres_guard_refuses_before_running(pg_con):
 
 
 def test_postgres_transaction_is_read_only(pg_con):
-    from query_engine.sql_guard import GuardedSql
+    from query_engine.sql.guard import GuardedSql
 
     with pytest.raises(QueryFailed, match="read-only"):
         pg.execute(pg_con, GuardedSql("CREATE TABLE x AS SELECT 1 AS a", ()))
 
 
 def test_postgres_statement_timeout_stops_slow_queries(pg_con):
-    from query_engine.sql_guard import GuardedSql
+    from query_engine.sql.guard import GuardedSql
 
     with pytest.raises(QueryTimeout):
         pg.execute(pg_con, GuardedSql("SELECT pg_sleep(5)", ()), time_limit_s=0.2)

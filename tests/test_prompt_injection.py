@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from query_engine.llm_access import LLMText
+from query_engine.llm.access import LLMText
 from query_engine.pipeline import Pipeline
 from query_engine.settings import Settings
 from router import TaskType

@@ -10,10 +10,10 @@ import pytest
 
 from query_engine.errors import QueryFailed, QueryTimeout, ResourceLimit, SqlRefused
 from query_engine.pipeline import Pipeline
-from query_engine.semantic_model import load_semantic_model
+from query_engine.semantics.model import load_semantic_model
 from query_engine.settings import Settings
-from query_engine.sql_guard import guard_sql, policy_for_model
-from query_engine.worker_pool import IsolatedDuckDB, IsolatedPostgres, WorkerPool
+from query_engine.sql.guard import guard_sql, policy_for_model
+from query_engine.sql.worker_pool import IsolatedDuckDB, IsolatedPostgres, WorkerPool
 
 POLICY = policy_for_model(load_semantic_model())
 

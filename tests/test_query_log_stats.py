@@ -7,11 +7,16 @@ import json
 import pytest
 
 import router.llm_router as llm_router_module
-from query_engine.choice_learning import ChoiceLearning
-from query_engine.llm_access import RouterLLM
-from query_engine.query_log_stats import (LedgerDay, evaluation_prompt, log_statistics, model_log_summary,
-                                          statistical_summary)
-from query_engine.question_history import HistoryEntry, QuestionHistory
+from query_engine.evaluate.query_log import (
+    LedgerDay,
+    evaluation_prompt,
+    log_statistics,
+    model_log_summary,
+    statistical_summary,
+)
+from query_engine.llm.access import RouterLLM
+from query_engine.stores.history import HistoryEntry, QuestionHistory
+from query_engine.stores.preferences import ChoiceLearning
 from router import LedgerRow, RouterSettings, UsageLedger, configure
 
 PERF = "performance = CPA | performance = Conversions | performance = ROAS | performance = Revenue"

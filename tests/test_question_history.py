@@ -11,7 +11,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from query_engine.question_history import MIGRATIONS, HistoryEntry, QuestionHistory, migrate
+from query_engine.stores.history import (
+    MIGRATIONS,
+    HistoryEntry,
+    QuestionHistory,
+    migrate,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +80,7 @@ def test_question_history_refusal_entry_has_no_rank(history):
 def test_question_history_survives_a_new_process(history):
     history.add(_entry("from this process"))
     script = (
-        "import sys; from query_engine.question_history import QuestionHistory, HistoryEntry\n"
+        "import sys; from query_engine.stores.history import QuestionHistory, HistoryEntry\n"
         "h = QuestionHistory(sys.argv[1])\n"
         "print(','.join(e.question for e in h.list()))\n"
         "h.add(HistoryEntry(question='from the child'))\n"

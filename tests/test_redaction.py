@@ -8,7 +8,12 @@ import sys
 
 import pytest
 
-from query_engine.redaction import connection_secrets, redact_connection_error, redact_text, redact_url
+from query_engine.datasets.redaction import (
+    connection_secrets,
+    redact_connection_error,
+    redact_text,
+    redact_url,
+)
 from router import RouterSettings, configure
 from router.provider_keys import scrub
 from router.secret_scrubbing import REDACTED, remember_secrets, scrub_secrets
@@ -80,8 +85,8 @@ MALFORMED_URLS = [
 @pytest.mark.parametrize("url", MALFORMED_URLS, ids=range(len(MALFORMED_URLS)))
 def test_postgres_connect_error_never_shows_the_password(url):
     pytest.importorskip("psycopg")
+    from query_engine.datasets.postgres import connect
     from query_engine.errors import DatabaseMissing
-    from query_engine.postgres_backend import connect
 
     with pytest.raises(DatabaseMissing) as caught:
         connect(url, connect_timeout_s=1)
@@ -92,7 +97,7 @@ def test_postgres_connect_error_never_shows_the_password(url):
 
 def test_postgres_display_url_is_the_redacted_url():
     pytest.importorskip("psycopg")
-    from query_engine.postgres_backend import display_url
+    from query_engine.datasets.postgres import display_url
 
     assert display_url(f"postgresql://bob:{PASSWORD}%ZZ@db/ads") == "postgresql://bob:***@db/ads"
 
@@ -170,7 +175,7 @@ def test_remember_secrets_applies_to_later_log_lines(caplog):
 
 @pytest.mark.parametrize("password", ["Wr0ng'Pass", 'Qu0te"Secret', "a<b>c", "back`tick", "mix'\"<>`all"])
 def test_redact_url_hides_passwords_with_quotes_and_brackets(password):
-    from query_engine.redaction import redact_connection_error, redact_url
+    from query_engine.datasets.redaction import redact_connection_error, redact_url
 
     url = f"postgresql://analyst:{password}@127.0.0.1:5432/mkt"
     assert password not in redact_url(url) and redact_url(url).startswith("postgresql://analyst:***@127.0.0.1")

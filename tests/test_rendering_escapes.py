@@ -18,12 +18,22 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from query_engine.datasets import DatasetCatalog
+from query_engine.datasets.catalogue import DatasetCatalog
 from query_engine.pipeline import Pipeline
-from query_engine.question_history import HistoryEntry, QuestionHistory
-from query_engine.report_builder import ReportItem, build_report, report_html, report_markdown
-from query_engine.safe_text import WORD_JOINER, code_fence, code_span, escape_markdown
+from query_engine.reports.builder import (
+    ReportItem,
+    build_report,
+    report_html,
+    report_markdown,
+)
 from query_engine.settings import Settings
+from query_engine.spec.safe_text import (
+    WORD_JOINER,
+    code_fence,
+    code_span,
+    escape_markdown,
+)
+from query_engine.stores.history import HistoryEntry, QuestionHistory
 from tests.app_driving import ask
 
 IMG = "![x](http://attacker.example/x.png)"

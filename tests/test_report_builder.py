@@ -7,12 +7,19 @@ from html.parser import HTMLParser
 import pytest
 
 import router.llm_router as llm_router_module
-from query_engine.llm_access import RouterLLM
+from query_engine.llm.access import RouterLLM
 from query_engine.pipeline import Pipeline
-from query_engine.report_builder import (ReportItem, build_report, report_file_name, report_html, report_markdown,
-                                         summary_prompt, templated_summary)
+from query_engine.reports.builder import (
+    ReportItem,
+    build_report,
+    report_file_name,
+    report_html,
+    report_markdown,
+    summary_prompt,
+    templated_summary,
+)
 from query_engine.settings import Settings
-from query_engine.value_format import format_table
+from query_engine.spec.value_format import format_table
 from router import RouterSettings, configure
 
 GPT = "openai/gpt-5.1"

@@ -8,8 +8,17 @@ from datetime import datetime, timezone
 import pytest
 
 import router.llm_router as llm_router_module
-from router import (BudgetExceeded, LedgerRow, LLMRouter, NoProviderConfigured, ProviderFailed, RouterSettings,
-                    TaskType, configure, performance_tracker)
+from router import (
+    BudgetExceeded,
+    LedgerRow,
+    LLMRouter,
+    NoProviderConfigured,
+    ProviderFailed,
+    RouterSettings,
+    TaskType,
+    configure,
+    performance_tracker,
+)
 
 KEYS = {"OPENAI_API_KEY": "sk-test-openai-0123456789", "ANTHROPIC_API_KEY": "sk-ant-test-9876543210",
         "GEMINI_API_KEY": "gem-test-key-5555555555"}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from query_engine.llm_access import RouterLLM
+from query_engine.llm.access import RouterLLM
 from query_engine.pipeline import Pipeline
 from query_engine.settings import Settings
 from router import LLMRouter, RouterSettings, configure

@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from query_engine.errors import SemanticModelError
-from query_engine.semantic_model import DEFAULT_MODEL_PATH, load_semantic_model
+from query_engine.semantics.model import DEFAULT_MODEL_PATH, load_semantic_model
 
 
 @pytest.fixture(scope="module")

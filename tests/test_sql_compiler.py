@@ -7,9 +7,9 @@ import duckdb
 import pytest
 
 from query_engine.errors import SpecError
-from query_engine.query_spec import DateRange, Filter, OrderBy, QuerySpec, Threshold
-from query_engine.semantic_model import load_semantic_model
-from query_engine.sql_compiler import compile_spec
+from query_engine.semantics.model import load_semantic_model
+from query_engine.spec.query import DateRange, Filter, OrderBy, QuerySpec, Threshold
+from query_engine.sql.compiler import compile_spec
 
 MODEL = load_semantic_model()
 Y2024 = DateRange(dt.date(2024, 1, 1), dt.date(2024, 12, 31), "2024")
@@ -111,9 +111,12 @@ def test_compile_unknown_names_are_refused():
 
 
 def _with_formula(name, formula):
-    from query_engine.semantic_model import semantic_model_from_dict
     import yaml
-    from query_engine.semantic_model import DEFAULT_MODEL_PATH
+
+    from query_engine.semantics.model import (
+        DEFAULT_MODEL_PATH,
+        semantic_model_from_dict,
+    )
 
     raw = yaml.safe_load(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
     raw["metrics"][name] = {"label": name.title(), "formula": formula, "format": "currency", "direction": "higher"}

@@ -10,9 +10,9 @@ import sqlglot
 from sqlglot import exp
 
 from query_engine.errors import QueryFailed, QueryTimeout, SqlRefused
-from query_engine.executor import execute, open_connection
-from query_engine.semantic_model import load_semantic_model
-from query_engine.sql_guard import GuardedSql, GuardPolicy, guard_sql, policy_for_model
+from query_engine.semantics.model import load_semantic_model
+from query_engine.sql.executor import execute, open_connection
+from query_engine.sql.guard import GuardedSql, GuardPolicy, guard_sql, policy_for_model
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

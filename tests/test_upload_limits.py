@@ -18,11 +18,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from query_engine import datasets as datasets_module
-from query_engine import upload_limits
-from query_engine.datasets import OWNER_FILE, DatasetCatalog, catalog_for
+from query_engine.datasets import catalogue as datasets_module
+from query_engine.datasets import upload_limits
+from query_engine.datasets.catalogue import OWNER_FILE, DatasetCatalog, catalog_for
+from query_engine.datasets.ingest import ingest_file
 from query_engine.errors import IngestError, QueryTimeout, ResourceLimit
-from query_engine.file_ingest import ingest_file
 from query_engine.settings import Settings
 from tests.test_cli import cli
 

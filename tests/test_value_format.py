@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from query_engine.query_spec import ColumnInfo, QueryResult
-from query_engine.result_columns import column_label, infer_columns, weekday_index
-from query_engine.value_format import (
+from query_engine.spec.query import ColumnInfo, QueryResult
+from query_engine.spec.result_columns import column_label, infer_columns, weekday_index
+from query_engine.spec.value_format import (
     MISSING,
     as_number,
     axis_format,

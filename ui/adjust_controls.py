@@ -7,14 +7,13 @@ from typing import Any
 
 import streamlit as st
 
-from query_engine.data_profile import DataProfile
-from query_engine.query_spec import DateRange, Filter, OrderBy, QuerySpec
-from query_engine.safe_text import escape_markdown
-from query_engine.semantic_model import SemanticModel
-from query_engine.spec_codec import spec_to_dict
+from query_engine.semantics.model import SemanticModel
+from query_engine.semantics.profile import DataProfile
+from query_engine.spec.codec import spec_to_dict
+from query_engine.spec.query import DateRange, Filter, OrderBy, QuerySpec
+from query_engine.spec.safe_text import escape_markdown
 from ui.state import ADJUST_PREFIX as PREFIX
 from ui.state import content_key
-
 
 
 def spec_changes(before: QuerySpec, after: QuerySpec) -> list[dict[str, Any]]:

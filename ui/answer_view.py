@@ -4,14 +4,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from query_engine.chart_spec import build_figure
-from query_engine.csv_export import safe_csv
+from query_engine.answer.chart import build_figure
 from query_engine.pipeline import STAGES, Answer
-from query_engine.query_spec import ColumnInfo, QueryResult
-from query_engine.safe_text import escape_markdown
-from query_engine.value_format import format_value
+from query_engine.reports.csv_export import safe_csv
+from query_engine.spec.query import ColumnInfo, QueryResult
+from query_engine.spec.safe_text import escape_markdown
+from query_engine.spec.value_format import format_value
 
-# Streamlit's NumberColumn formats that match query_engine.value_format for each column format.
+# Streamlit's NumberColumn formats that match query_engine.spec.value_format for each column format.
 NUMBER_FORMATS = {"currency": "dollar", "integer": "localized", "percent": "percent",
                   "ratio": "%.2fx", "number": "localized"}
 
@@ -60,7 +60,9 @@ def show_answer(answer: Answer, key: str) -> None:
     if result is None:
         return
     if answer.forecast is not None:
-        from ui.forecast_view import show_forecast  # the forecast view builds on this module's table helpers
+        from ui.forecast_view import (
+            show_forecast,  # the forecast view builds on this module's table helpers
+        )
 
         show_forecast(answer.forecast, key=key + ".forecast")
         return

@@ -1,29 +1,43 @@
 """The Ask page below the question box: scope and as-of, readings to pick, adjustments, the answer, edited SQL."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 import json
+from dataclasses import replace
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from query_engine.descriptions import describe_spec
+from query_engine.datasets.catalogue import Dataset
+from query_engine.interpret.descriptions import describe_spec
 from query_engine.pipeline import Answer, Pipeline
-from query_engine.query_spec import Interpretation, QuerySpec, Understanding
-from query_engine.spec_codec import spec_from_dict, spec_to_dict
-from query_engine.value_format import format_value
-from query_engine.datasets import Dataset
-from query_engine.safe_text import code_span, escape_markdown
+from query_engine.spec.codec import spec_from_dict, spec_to_dict
+from query_engine.spec.query import Interpretation, QuerySpec, Understanding
+from query_engine.spec.safe_text import code_span, escape_markdown
+from query_engine.spec.value_format import format_value
 from ui.adjust_controls import adjust_form, spec_changes
 from ui.answer_view import show_answer, show_stages
 from ui.dataset_picker import render_dataset_picker
 from ui.error_messages import friendly_errors
 from ui.reading_cards import show_readings
 from ui.report_actions import render_report_actions
-from ui.resources import answer_spec, answer_sql, get_history, get_learning, get_pipeline, load_settings, understand
+from ui.resources import (
+    answer_spec,
+    answer_sql,
+    get_history,
+    get_learning,
+    get_pipeline,
+    load_settings,
+    understand,
+)
 from ui.run_record import answer_entry, record_once, refusal_entry, run_key
-from ui.state import SQL_EDITOR_KEY, AskState, ask_question, clear_widgets, content_key, pick_reading
+from ui.state import (
+    SQL_EDITOR_KEY,
+    AskState,
+    ask_question,
+    clear_widgets,
+    content_key,
+    pick_reading,
+)
 
 
 def render_ask_page(state: AskState, scope_slot: DeltaGenerator) -> None:

@@ -4,11 +4,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from query_engine.calculated_metrics import (CalculatedMetricError, describe, load_definitions, parse_definition,
-                                             save_definitions)
-from query_engine.safe_text import escape_markdown
-from query_engine.semantic_model import SemanticModel
+from query_engine.semantics.calculated_metrics import (
+    CalculatedMetricError,
+    describe,
+    load_definitions,
+    parse_definition,
+    save_definitions,
+)
+from query_engine.semantics.model import SemanticModel
 from query_engine.settings import Settings
+from query_engine.spec.safe_text import escape_markdown
 
 PREFIX = "metrics."
 
@@ -41,6 +46,6 @@ def render_calculated_metrics(settings: Settings, model: SemanticModel) -> None:
 
 
 def _with(model: SemanticModel, saved: list) -> SemanticModel:
-    from query_engine.calculated_metrics import apply_calculated_metrics
+    from query_engine.semantics.calculated_metrics import apply_calculated_metrics
 
     return apply_calculated_metrics(model, tuple(saved))

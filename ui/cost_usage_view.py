@@ -5,8 +5,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from query_engine.csv_export import safe_csv
-from query_engine.safe_text import escape_markdown
+from query_engine.reports.csv_export import safe_csv
+from query_engine.spec.safe_text import escape_markdown
 from router import LLMRouter, TaskType, UsageLedger
 from router.usage_ledger import COLUMNS
 from ui.router_setup import setup_router

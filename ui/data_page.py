@@ -5,17 +5,30 @@ import pandas as pd
 import streamlit as st
 from sqlglot import exp
 
-from query_engine.datasets import Dataset, DatasetCatalog
+from query_engine.datasets.catalogue import Dataset, DatasetCatalog
 from query_engine.pipeline import Pipeline
-from query_engine.safe_text import escape_markdown
-from query_engine.value_format import format_value
+from query_engine.spec.safe_text import escape_markdown
+from query_engine.spec.value_format import format_value
 from ui.dataset_picker import render_dataset_picker
 from ui.dataset_upload import render_upload
 from ui.error_messages import friendly_errors
 from ui.glossary_view import render_glossary
 from ui.model_editor import render_model_editor
-from ui.resources import get_catalog, get_learning, get_pipeline, load_settings, pipeline_key
-from ui.state import DEMO_DATASET, AskState, DataState, ask_state, data_state, use_dataset
+from ui.resources import (
+    get_catalog,
+    get_learning,
+    get_pipeline,
+    load_settings,
+    pipeline_key,
+)
+from ui.state import (
+    DEMO_DATASET,
+    AskState,
+    DataState,
+    ask_state,
+    data_state,
+    use_dataset,
+)
 
 SAMPLE_ROWS = 10
 DIRECTIONS = {"higher": "higher is better", "lower": "lower is better", "neutral": "neither"}

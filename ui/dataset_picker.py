@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from query_engine.datasets import DEMO_NAME, Dataset
+from query_engine.datasets.catalogue import DEMO_NAME, Dataset
 from query_engine.errors import ClarifyError
 from ui.resources import get_catalog, load_settings
 from ui.state import AskState, use_dataset

@@ -7,11 +7,11 @@ from pathlib import Path, PurePath
 import pandas as pd
 import streamlit as st
 
-from query_engine.datasets import AddedDataset, DatasetCatalog
+from query_engine.datasets.catalogue import AddedDataset, DatasetCatalog
+from query_engine.datasets.ingest import IngestReport
 from query_engine.errors import ClarifyError
-from query_engine.file_ingest import IngestReport
-from query_engine.safe_text import code_span, escape_markdown
-from query_engine.value_format import format_value
+from query_engine.spec.safe_text import code_span, escape_markdown
+from query_engine.spec.value_format import format_value
 from ui.error_messages import friendly_errors, message_for
 from ui.state import AskState, DataState, use_dataset
 

@@ -8,7 +8,7 @@ from typing import Iterator
 import streamlit as st
 
 from query_engine.errors import ClarifyError
-from query_engine.safe_text import escape_markdown
+from query_engine.spec.safe_text import escape_markdown
 
 LOG = logging.getLogger("clarify.ui")
 GENERIC_NEXT_STEP = ("Try again, rephrase the question, or pick another reading. If it keeps happening, "

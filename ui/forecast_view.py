@@ -5,10 +5,15 @@ import datetime as dt
 
 import streamlit as st
 
-from query_engine.forecasting import ForecastOutcome, forecast, forecast_figure, is_additive
+from query_engine.answer.forecast import (
+    ForecastOutcome,
+    forecast,
+    forecast_figure,
+    is_additive,
+)
 from query_engine.pipeline import Pipeline
-from query_engine.query_spec import DateRange, Forecast, QuerySpec
-from query_engine.safe_text import escape_markdown
+from query_engine.spec.query import DateRange, Forecast, QuerySpec
+from query_engine.spec.safe_text import escape_markdown
 from ui.answer_view import column_config, result_frame
 
 HISTORY_DAYS = {"day": 365, "week": 730, "month": 730}
@@ -57,7 +62,7 @@ def show_forecast(outcome: ForecastOutcome, key: str = "forecast.answer") -> Non
     """The forecast: headline numbers, the chart with history, forecast and band, insights and the rows."""
     left, middle, right = st.columns(3)
     fmt_total = next(c for c in outcome.columns if c.role == "metric").format
-    from query_engine.value_format import format_value
+    from query_engine.spec.value_format import format_value
 
     left.metric("Projection", format_value(outcome.total_forecast, fmt_total))
     middle.metric("Backtested error (MAPE)", "n/a" if outcome.backtest_mape is None else f"{outcome.backtest_mape:.1f}%")

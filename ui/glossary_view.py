@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from query_engine.choice_learning import ChoiceLearning, GlossaryEntry
-from query_engine.safe_text import escape_markdown
+from query_engine.spec.safe_text import escape_markdown
+from query_engine.stores.preferences import ChoiceLearning, GlossaryEntry
 from ui.error_messages import friendly_errors
 
 KEY = "data.glossary"

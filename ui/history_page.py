@@ -6,12 +6,18 @@ import json
 import streamlit as st
 
 from query_engine.pipeline import Answer, Pipeline
-from query_engine.question_history import HistoryEntry, QuestionHistory
-from query_engine.safe_text import escape_markdown
-from query_engine.value_format import format_value
+from query_engine.spec.safe_text import escape_markdown
+from query_engine.spec.value_format import format_value
+from query_engine.stores.history import HistoryEntry, QuestionHistory
 from ui.answer_view import show_answer, show_stages, timings_text
 from ui.error_messages import friendly_errors
-from ui.resources import answer_spec, answer_sql, get_history, get_pipeline, load_settings
+from ui.resources import (
+    answer_spec,
+    answer_sql,
+    get_history,
+    get_pipeline,
+    load_settings,
+)
 from ui.state import HistoryState, history_state
 
 PAGE_SIZE = 200

@@ -7,11 +7,20 @@ from dataclasses import replace
 import plotly.graph_objects as go
 import streamlit as st
 
-from query_engine.investigation import (MAX_STEPS, TOOL_LABELS, InvestigationOutcome, InvestigationPlan, PlanStep,
-                                        StepTable, pipeline_runner, propose_plan, run_plan)
+from query_engine.investigate.planner import (
+    MAX_STEPS,
+    TOOL_LABELS,
+    InvestigationOutcome,
+    InvestigationPlan,
+    PlanStep,
+    StepTable,
+    pipeline_runner,
+    propose_plan,
+    run_plan,
+)
 from query_engine.pipeline import Pipeline
-from query_engine.safe_text import escape_html, escape_markdown
-from query_engine.value_format import axis_format
+from query_engine.spec.safe_text import escape_html, escape_markdown
+from query_engine.spec.value_format import axis_format
 from ui.answer_view import column_config, result_frame
 
 PREFIX = "investigate."
@@ -42,8 +51,8 @@ def _plan(question: str, pipeline: Pipeline) -> InvestigationPlan:
     from router import LLMRouter, TaskType
 
     if LLMRouter.is_available(TaskType.WORKFLOW_ORCHESTRATION):
-        from query_engine.investigation_llm import model_plan
-        from query_engine.llm_access import RouterLLM
+        from query_engine.investigate.model_plan import model_plan
+        from query_engine.llm.access import RouterLLM
 
         plan, _cost = model_plan(RouterLLM(), question, pipeline.model, pipeline.profile)
         return plan

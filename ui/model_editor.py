@@ -14,11 +14,11 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from query_engine.datasets import Dataset, DatasetCatalog
+from query_engine.datasets.catalogue import Dataset, DatasetCatalog
+from query_engine.datasets.inference import BASE_MEANINGS, RATIO_INPUTS
 from query_engine.errors import SemanticModelError
-from query_engine.model_inference import BASE_MEANINGS, RATIO_INPUTS
-from query_engine.safe_text import code_span, escape_markdown
-from query_engine.semantic_model import DEFAULT_MODEL_PATH
+from query_engine.semantics.model import DEFAULT_MODEL_PATH
+from query_engine.spec.safe_text import code_span, escape_markdown
 from ui.error_messages import friendly_errors
 
 ROLES = ("time", "date", "dimension", "measure", "identifier", "ignored")

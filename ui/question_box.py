@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from query_engine.safe_text import escape_markdown
+from query_engine.spec.safe_text import escape_markdown
 from ui.state import DEMO_DATASET, QUESTION_KEY, AskState, ask_question
 
 EXAMPLE_QUESTIONS = (
@@ -41,6 +41,8 @@ def example_questions(state: AskState) -> tuple[str, ...]:
     """The demo's examples, or questions built from an uploaded dataset's own metrics and dimensions."""
     if state.dataset == DEMO_DATASET:
         return EXAMPLE_QUESTIONS
-    from ui.dataset_picker import example_questions_for  # DuckDB loads only once an upload is chosen
+    from ui.dataset_picker import (
+        example_questions_for,  # DuckDB loads only once an upload is chosen
+    )
 
     return example_questions_for(state.dataset) or EXAMPLE_QUESTIONS

@@ -5,8 +5,8 @@ from typing import Callable
 
 import streamlit as st
 
-from query_engine.query_spec import Interpretation
-from query_engine.safe_text import escape_markdown
+from query_engine.spec.query import Interpretation
+from query_engine.spec.safe_text import escape_markdown
 
 
 def show_card(reading: Interpretation, *, picked: bool, suggested: bool, on_pick: Callable[[int], None]) -> None:

@@ -11,13 +11,18 @@ from typing import Callable
 
 import streamlit as st
 
-from query_engine.code_export import adapt_script, python_script, sql_script
 from query_engine.errors import ClarifyError
-from query_engine.llm_access import LLMAccess
+from query_engine.llm.access import LLMAccess
 from query_engine.pipeline import Answer
-from query_engine.query_spec import Interpretation
-from query_engine.report_builder import ReportItem, build_report, report_html, report_markdown
-from query_engine.safe_text import escape_markdown
+from query_engine.reports.builder import (
+    ReportItem,
+    build_report,
+    report_html,
+    report_markdown,
+)
+from query_engine.reports.code_export import adapt_script, python_script, sql_script
+from query_engine.spec.query import Interpretation
+from query_engine.spec.safe_text import escape_markdown
 from router import TaskType
 from ui.error_messages import friendly_errors
 

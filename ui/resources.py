@@ -10,16 +10,21 @@ from pathlib import Path
 
 import streamlit as st
 
-from query_engine.calculated_metrics import definitions_path
-from query_engine.choice_learning import ChoiceLearning
-from query_engine.datasets import DEMO_NAME, Dataset, DatasetCatalog, catalog_for
-from query_engine.demo_database import ensure_demo_database
-from query_engine.llm_access import RouterLLM
+from query_engine.datasets.catalogue import (
+    DEMO_NAME,
+    Dataset,
+    DatasetCatalog,
+    catalog_for,
+)
+from query_engine.datasets.demo import ensure_demo_database
+from query_engine.llm.access import RouterLLM
 from query_engine.pipeline import Answer, Pipeline
-from query_engine.query_spec import Understanding
-from query_engine.question_history import QuestionHistory
+from query_engine.semantics.calculated_metrics import definitions_path
 from query_engine.settings import Settings
-from query_engine.spec_codec import spec_from_dict
+from query_engine.spec.codec import spec_from_dict
+from query_engine.spec.query import Understanding
+from query_engine.stores.history import QuestionHistory
+from query_engine.stores.preferences import ChoiceLearning
 from ui.router_setup import secrets_or_empty, setup_router
 
 

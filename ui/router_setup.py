@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from query_engine.llm_access import LLMAccess, RouterLLM
+from query_engine.llm.access import LLMAccess, RouterLLM
 from router import RouterSettings, configure
 
 

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from query_engine.pipeline import Answer
-from query_engine.query_spec import QuerySpec
-from query_engine.question_history import HistoryEntry, QuestionHistory
-from query_engine.spec_codec import spec_to_dict
+from query_engine.spec.codec import spec_to_dict
+from query_engine.spec.query import QuerySpec
+from query_engine.stores.history import HistoryEntry, QuestionHistory
 from ui.state import AskState
 
 

@@ -12,7 +12,7 @@ T = TypeVar("T")
 QUESTION_KEY = "ask.question"
 ADJUST_PREFIX = "ask.adjust."
 SQL_EDITOR_KEY = "ask.sql_editor"
-DEMO_DATASET = "demo"  # the bundled dataset's name in the catalogue (query_engine.datasets.DEMO_NAME)
+DEMO_DATASET = "demo"  # the bundled dataset's name in the catalogue (query_engine.datasets.catalogue.DEMO_NAME)
 
 
 @dataclass

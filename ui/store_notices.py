@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from query_engine.safe_text import escape_markdown
+from query_engine.spec.safe_text import escape_markdown
 from router import LLMRouter
 from ui.resources import get_history, get_learning, load_settings
 

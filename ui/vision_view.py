@@ -3,9 +3,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from query_engine.chart_vision import (MAX_IMAGE_BYTES, ImageRejected, VisionUnavailable, ask_about_chart,
-                                       validate_image, vision_key_hint)
-from query_engine.safe_text import escape_markdown
+from query_engine.llm.vision import (
+    MAX_IMAGE_BYTES,
+    ImageRejected,
+    VisionUnavailable,
+    ask_about_chart,
+    validate_image,
+    vision_key_hint,
+)
+from query_engine.spec.safe_text import escape_markdown
 from router import LLMRouter, TaskType
 from ui.error_messages import friendly_errors
 

@@ -1,0 +1,1 @@
+"""How well Clarify reads questions: accuracy on question sets and statistics of the query log."""

@@ -1,0 +1,92 @@
+"""One-line, plain-English descriptions of what a query spec computes."""
+from __future__ import annotations
+
+from query_engine.semantics.model import SemanticModel
+from query_engine.semantics.profile import DataProfile
+from query_engine.spec.query import QuerySpec
+from query_engine.spec.result_columns import plural_label
+
+
+def describe_spec(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -> str:
+    """E.g. 'ROAS (revenue / spend) by campaign, Q3 2025 (2025-07-01 to 2025-09-30), highest first.'"""
+    parts = [_what(spec, model), _grouping(spec, model), _filters(spec, model), _thresholds(spec, model),
+             _window(spec, model, profile)]
+    order = _order(spec, model)
+    text = " ".join(p for p in parts if p)
+    return f"{text}, {order}." if order else f"{text}."
+
+
+def _what(spec: QuerySpec, model: SemanticModel) -> str:
+    if not spec.metrics:
+        names = [plural_label(model.dimensions[d].label.lower()) if d in model.dimensions else d for d in spec.dimensions]
+        return f"List of {', '.join(names) or 'rows'}"
+    first = model.metric(spec.metrics[0])
+    definition = first.description.rstrip(".")
+    head = f"{first.label} ({definition})" if definition else first.label
+    others = [model.metric(m).label for m in spec.metrics[1:]]
+    if spec.share and spec.dimensions and not first.is_derived:
+        others.append("each row's share of the total")
+    return head + (f", with {', '.join(others)}" if others else "")
+
+
+def _grouping(spec: QuerySpec, model: SemanticModel) -> str:
+    if not spec.metrics:
+        return ""
+    labels = [_label(d, model) for d in spec.dimensions]
+    return f"by {' and '.join(labels)}" if labels else "in total"
+
+
+def _label(name: str, model: SemanticModel) -> str:
+    for group in (model.dimensions, model.time_grains, model.date_fields):
+        if name in group:
+            return group[name].label.lower()
+    return name
+
+
+def _filters(spec: QuerySpec, model: SemanticModel) -> str:
+    parts = []
+    for f in spec.filters:
+        label = model.dimension(f.dimension).label.lower()
+        values = " or ".join(f.values[:3]) + (f" (+{len(f.values) - 3} more)" if len(f.values) > 3 else "")
+        parts.append(f"{label} not {values}" if f.op == "not_in" else f"{label} {values}")
+    return "for " + " and ".join(parts) if parts else ""
+
+
+def _thresholds(spec: QuerySpec, model: SemanticModel) -> str:
+    from query_engine.spec.value_format import format_value
+
+    parts = [f"{model.metric(t.metric).label} {t.op} {format_value(t.value, model.metric(t.metric).format)}"
+             for t in spec.thresholds]
+    return "where " + " and ".join(parts) if parts else ""
+
+
+def _window(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -> str:
+    window = spec.date_range
+    if spec.periods:
+        return "in " + " and in ".join(w.describe() for w in spec.periods)
+    if window is None:
+        return f"over all time ({profile.window_label()})"
+    if window.field != "date" and window.field in model.date_fields:
+        return f"with {model.date_fields[window.field].label.lower()} in {window.describe()}"
+    note = ""
+    if profile.as_of and window.end > profile.as_of >= window.start:
+        note = f", data through {profile.as_of.isoformat()}"
+    elif profile.as_of and window.start > profile.as_of or profile.first_date and window.end < profile.first_date:
+        note = f", outside the data ({profile.window_label()})"
+    return f"in {window.describe()}{note}"
+
+
+def _order(spec: QuerySpec, model: SemanticModel) -> str:
+    if not spec.order_by:
+        return f"first {spec.limit} rows" if spec.limit else ""
+    first = spec.order_by[0]
+    direction = "highest first" if first.descending else "lowest first"
+    name = model.metrics[first.field].label if first.field in model.metrics else first.field
+    if spec.limit and spec.limit_per:
+        per = model.dimensions[spec.limit_per].label.lower() if spec.limit_per in model.dimensions else spec.limit_per
+        return f"top {spec.limit} by {name} within each {per}, {direction}"
+    if spec.limit == 1:
+        return f"only the {'highest' if first.descending else 'lowest'} {name}"
+    if spec.limit:
+        return f"top {spec.limit} by {name}, {direction}"
+    return f"ranked by {name}, {direction}"

@@ -1,0 +1,355 @@
+"""Parse a question into what it names: metrics, groupings, filters, dates, ranking and limits."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from query_engine.interpret.dates import DatePhrase, find_date_phrases
+from query_engine.interpret.question_text import (
+    STOPWORDS,
+    Token,
+    clean_question,
+    number_value,
+    tokenize,
+)
+from query_engine.interpret.vocabulary import Match, Vocabulary
+from query_engine.semantics.model import SemanticModel
+from query_engine.spec.query import Threshold
+
+BEST_WORDS = {"best", "top", "high", "highest", "strongest", "winner", "winning", "successful", "great", "good",
+              "outperforming", "better", "leading", "star", "most effective", "well"}
+WORST_WORDS = {"worst", "underperforming", "underperformer", "underperform", "low", "weakest", "poorest", "poorly",
+               "losing", "loser", "bad", "worse", "struggling", "lagging", "laggard", "bottom", "least effective"}
+PERFORMANCE_WORDS = {"perform", "performing", "performed", "performance", "performer", "doing", "did", "results",
+                     "effective", "successful", "winner", "loser", "underperforming", "underperformer", "outperforming",
+                     "struggling", "lagging", "laggard", "star", "great", "good", "bad", "well", "poorly", "working"}
+EFFICIENCY_WORDS = {"efficient", "efficiency", "cost effective", "cost efficient", "value for money", "economical"}
+ENGAGEMENT_WORDS = {"engagement", "engaging", "engaged", "interaction", "interactions"}
+QUALITY_ADJECTIVES = {"efficient", "effective", "successful", "profitable", "valuable", "productive", "engaging",
+                      "impactful", "lucrative", "cost", "performant"}
+MAX_WORDS = {"highest", "most", "largest", "biggest", "max", "maximum", "greatest", "more", "peak", "top", "busiest"}
+MIN_WORDS = {"lowest", "least", "smallest", "min", "minimum", "fewest", "cheapest", "less", "fewer", "bottom",
+             "slowest", "quietest"}
+GROUP_CUES = {"by", "per", "each", "every", "across", "which", "what", "breakdown", "split", "among", "between"}
+NEGATIONS = {"excluding", "except", "without", "not", "exclude", "excl", "besides", "ex", "non", "other"}
+TREND_WORDS = {"trend", "trends", "trending", "over time", "timeline", "time series", "evolution", "trajectory",
+               "history", "historically", "progression", "changed", "change", "evolve", "evolved", "growth"}
+UNIT_GRAINS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year", "date": "day",
+               "weekday": "day_of_week"}
+SHARE_PHRASES = ("share", "percent of", "percentage of", "% of", "proportion", "fraction of", "contribution",
+                 "split of", "breakdown of", "mix")
+FINER_THAN_DAYS = {"hour", "hourly", "minute", "second", "intraday"}  # the data's finest grain is a day
+RANK_CUES = {"best", "worst", "top", "highest", "lowest", "biggest", "strongest", "weakest", "peak", "busiest",
+             "slowest", "quietest", "most", "least"}
+COMPARE_WORDS = {"vs", "versus", "compare", "compared", "comparison", "against"}
+FILLER = {"campaign", "generated", "generate", "drive", "driven", "drove", "bring", "brought", "produce", "produced",
+          "received", "earn", "happened", "happen", "sort", "sorted", "order", "ordered", "rank", "ranked", "ranking",
+          "chart", "plot", "graph", "table", "break", "down", "group", "grouped", "individual", "specific", "separately",
+          "together", "combined", "along", "including", "included", "only", "just", "average", "avg", "mean",
+          "usd", "dollar", "dollars", "eur", "euro", "euros", "money", "ad", "ads", "advertising", "marketing",
+          "paid", "media", "our", "we", "us", "overview", "summary", "summarize", "summarise", "kpi", "how", "doing",
+          "spent", "actually", "currently", "recently", "so", "far", "running", "ran", "run", "live", "make", "made",
+          "changed", "change", "growth", "grow", "grew", "went", "go", "trend", "trending", "look", "looked", "looks",
+          "doing", "work", "working", "worked", "effective", "successful", "great", "good", "bad", "well", "poorly",
+          "winner", "winning", "loser", "losing", "star", "struggling", "lagging", "laggard", "leading", "efficient",
+          "efficiency", "engagement", "engaging", "result", "outcome", "return", "returns", "yield", "per", "vs",
+          "versus", "compare", "compared", "comparison", "against", "underperforming", "outperforming", "ever",
+          "i", "me", "give", "show", "tell", "list", "all", "any", "total", "overall", "number", "count", "day",
+          "share", "percent", "percentage", "proportion", "fraction", "contribution", "mix", "split", "when"}
+
+
+@dataclass
+class ParsedQuestion:
+    """Everything recognised in one question; the interpreter turns it into readings."""
+
+    text: str
+    tokens: list[Token]
+    metrics: list[str] = field(default_factory=list)
+    weak_metrics: list[str] = field(default_factory=list)
+    dimensions: list[str] = field(default_factory=list)
+    total_dimensions: list[str] = field(default_factory=list)
+    filters: dict[str, tuple[list[str], str]] = field(default_factory=dict)
+    date_phrases: list[DatePhrase] = field(default_factory=list)
+    date_field: str | None = None
+    grain: str | None = None
+    auto_grain: bool = False
+    polarity: str | None = None  # best | worst
+    extreme: str | None = None  # max | min
+    metric_group: str | None = None  # higher | efficiency | engagement
+    limit: int | None = None
+    singular_which: bool = False
+    compare: bool = False
+    thresholds: list[Threshold] = field(default_factory=list)
+    qualifier_dimensions: list[str] = field(default_factory=list)
+    metric_spans: list[tuple[int, int, str]] = field(default_factory=list)
+    metric_choices: dict[str, list[str]] = field(default_factory=dict)
+    share: bool = False
+    when: bool = False
+    per_group: str | None = None  # "in each region": a grouping the limit applies within
+    singular_dimension: bool = False  # "the best campaign" names one row; "the best campaigns" a ranking
+    combined: bool = False  # "Meta and Google combined": one total, not a split
+    listing: bool = False  # "list all campaigns": the things themselves
+    unknown: list[str] = field(default_factory=list)
+    unknown_groupings: list[str] = field(default_factory=list)
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def recognised(self) -> bool:
+        """True when the question names anything the data has."""
+        return bool(self.metrics or self.weak_metrics or self.dimensions or self.filters or self.date_phrases
+                    or self.metric_group or self.total_dimensions or self.grain or self.qualifier_dimensions)
+
+
+_OWN_WORDS = frozenset(FILLER | BEST_WORDS | WORST_WORDS | PERFORMANCE_WORDS | MAX_WORDS | MIN_WORDS | NEGATIONS
+                       | GROUP_CUES | COMPARE_WORDS | RANK_CUES | QUALITY_ADJECTIVES | set(UNIT_GRAINS)
+                       | {w for phrase in (*TREND_WORDS, *EFFICIENCY_WORDS, *ENGAGEMENT_WORDS) for w in phrase.split()})
+
+
+def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, as_of: dt.date) -> ParsedQuestion:
+    """Tokenise, correct spelling, find dates, phrases, rankings and limits."""
+    raw_tokens = tokenize(clean_question(question))
+    # Words this parser reads itself ("change", "best") are never "corrected" into vocabulary.
+    tokens = [t if t.key in _OWN_WORDS else vocabulary.correct(t) for t in raw_tokens]
+    parsed = ParsedQuestion(question, tokens)
+    parsed.corrections = [(a.text, b.key) for a, b in zip(raw_tokens, tokens)
+                          if a.key != b.key and b.key not in STOPWORDS]  # fixed plain words need no note
+    names = _entity_names(tokens, vocabulary, model)
+    parsed.date_phrases = find_date_phrases(tokens, as_of, names)
+    taken = {i for p in parsed.date_phrases for i in range(p.start, p.end)}
+    matches = vocabulary.match(tokens, taken)
+    _read_matches(parsed, matches, model)
+    taken |= {i for m in matches for i in range(m.start, m.end)}
+    _read_entity_fragments(parsed, vocabulary, taken)
+    taken |= _read_thresholds(parsed)
+    _read_words(parsed, taken)
+    return parsed
+
+
+def _entity_names(tokens: list[Token], vocabulary: Vocabulary, model: SemanticModel) -> set[int]:
+    """Tokens that spell out a whole entity name of two or more words; dates inside a name are not dates."""
+    spans: set[int] = set()
+    for match in vocabulary.match(tokens, set()):
+        if match.end - match.start >= 2 and any(t.kind == "value" and model.dimensions[t.name].entity
+                                                for t in match.terms):
+            spans.update(range(match.start, match.end))
+    return spans
+
+
+def _read_matches(parsed: ParsedQuestion, matches: list[Match], model: SemanticModel) -> None:
+    keys = [t.key for t in parsed.tokens]
+    has_window = any(p.options for p in parsed.date_phrases)
+    previous: Match | None = None
+    for match in matches:
+        kinds = {t.kind for t in match.terms}
+        before = keys[max(0, match.start - 3):match.start]
+        if "date_field" in kinds and has_window:
+            parsed.date_field = next(t.name for t in match.terms if t.kind == "date_field")
+            continue
+        term = _preferred(match)
+        if term.kind == "metric":
+            parsed.metric_spans.append((match.start, match.end, term.name))
+        if term.kind == "metric" and term.name not in parsed.metrics:
+            parsed.metrics.append(term.name)
+            named = [t.name for t in match.terms if t.kind == "metric"]
+            if len(named) > 1:  # two columns carry this meaning: each is a reading of its own
+                parsed.metric_choices[term.name] = named
+        elif term.kind == "weak_metric":
+            parsed.weak_metrics.append(term.name)
+        elif term.kind == "grain":
+            parsed.grain = term.name
+            singular = not parsed.tokens[match.start].is_plural
+            parsed.singular_which = parsed.singular_which or (singular and bool(set(before) & {"which", "what"}))
+            parsed.singular_dimension = parsed.singular_dimension or (singular and not parsed.dimensions)
+        elif term.kind == "value":
+            negated = bool(set(before[-2:]) & NEGATIONS)
+            values, op = parsed.filters.get(term.name, ([], "not_in" if negated else "in"))
+            if term.value not in values:
+                values.append(term.value or "")
+            parsed.filters[term.name] = (values, op)
+        elif term.kind == "dimension":
+            _read_dimension(parsed, term.name, match, before, model, previous)
+        previous = match
+
+
+def _preferred(match: Match):
+    order = {"metric": 0, "weak_metric": 1, "dimension": 2, "value": 3, "grain": 4, "date_field": 5}
+    return min(match.terms, key=lambda t: order.get(t.kind, 9))
+
+
+def _read_dimension(parsed: ParsedQuestion, name: str, match: Match, before: list[str],
+                    model: SemanticModel, previous: Match | None) -> None:
+    token = parsed.tokens[match.end - 1]
+    dim = model.dimensions[name]
+    if dim.entity and _counts_entity(before):
+        counter = _count_metric(model, dim.table)
+        if counter:
+            parsed.metrics.append(counter)
+            return
+    listing = parsed.tokens[0].key in ("list", "name", "enumerate", "show")
+    if before[-1:] in (["all"], ["total"]) and not set(before[-3:-1]) & {"by", "per", "each", "which"} and not listing:
+        parsed.total_dimensions.append(name)
+        return
+    asked_amount = [t.key for t in parsed.tokens[:2]] == ["how", "much"]  # "how much did X campaigns spend"
+    if dim.entity and asked_amount and not set(before) & GROUP_CUES:
+        parsed.total_dimensions.append(name)
+        return
+    qualified = previous is not None and previous.end == match.start and any(t.kind == "value" for t in previous.terms)
+    if dim.entity and qualified and not set(before) & GROUP_CUES:
+        parsed.qualifier_dimensions.append(name)
+        return
+    if name not in parsed.dimensions:
+        parsed.dimensions.append(name)
+    if set(before[-2:]) & {"each", "every", "per"} and parsed.dimensions[:-1]:
+        parsed.per_group = name
+        return
+    if set(before) & {"which", "what"} and not token.is_plural:
+        parsed.singular_which = True
+    # "the best campaign" is one row; "by campaign", "per campaign" group, whatever their number.
+    if not token.is_plural and name == parsed.dimensions[0] and before[-1:] not in (["by"], ["per"], ["each"],
+                                                                                 ["across"], ["every"]):
+        parsed.singular_dimension = True
+
+
+def _counts_entity(before: list[str]) -> bool:
+    text = " ".join(before)
+    return any(cue in text for cue in ("how many", "number of", "count of", "no of", "amount of")) or \
+        before[-1:] == ["many"] or " many " in f" {text} "
+
+
+def _count_metric(model: SemanticModel, table: str) -> str | None:
+    return next((m.name for m in model.metrics.values()
+                 if m.table == table and m.aggregation in ("count", "count_distinct")), None)
+
+
+def _read_entity_fragments(parsed: ParsedQuestion, vocabulary: Vocabulary, taken: set[int]) -> None:
+    """Runs of leftover words that appear inside entity names ("black friday" campaigns) filter to them."""
+    keys = [t.key for t in parsed.tokens]
+    i = 0
+    while i < len(keys):
+        hit = None
+        for size in range(min(4, len(keys) - i), 0, -1):
+            span = range(i, i + size)
+            if any(j in taken for j in span) or (size == 1 and (keys[i] in STOPWORDS or keys[i] in FILLER)):
+                continue
+            values = vocabulary.fragment_values(tuple(keys[i:i + size]))
+            if values:
+                hit = (size, values)
+                break
+        if not hit:
+            i += 1
+            continue
+        for dim, value in sorted(hit[1]):
+            values, op = parsed.filters.setdefault(dim, ([], "in"))
+            if value not in values:
+                values.append(value)
+        taken.update(range(i, i + hit[0]))
+        i += hit[0]
+
+
+_COMPARATORS = {"above": ">", "over": ">", "greater than": ">", "more than": ">", "higher than": ">",
+                "exceeding": ">", "exceeds": ">", "at least": ">=", "minimum of": ">=", "below": "<", "under": "<",
+                "less than": "<", "lower than": "<", "fewer than": "<", "at most": "<=", "maximum of": "<=",
+                ">": ">", ">=": ">=", "<": "<", "<=": "<="}
+_THRESHOLD = re.compile(r"(?<!\S)(" + "|".join(sorted(map(re.escape, _COMPARATORS), key=len, reverse=True))
+                        + r") (?:\$ )?(\d[\d,]*(?:\.\d+)?)(%?)(?: (k|m|x|percent|pct|thousand|million))?(?!\S)")
+_UNIT_WORDS = {"day", "week", "month", "quarter", "year", "days", "weeks", "months", "quarters", "years"}
+
+
+def _read_thresholds(parsed: ParsedQuestion) -> set[int]:
+    """'ROAS above 3', 'more than 100 conversions', 'CTR over 2%': filters on aggregated metrics."""
+    keys = [t.key for t in parsed.tokens]
+    text = " ".join(keys)
+    starts = [sum(len(k) + 1 for k in keys[:i]) for i in range(len(keys))]
+    used: set[int] = set()
+    for start, end, name in parsed.metric_spans:  # "campaigns with no conversions", "zero clicks"
+        if start > 0 and keys[start - 1] in ("zero", "no", "without", "0"):
+            parsed.thresholds.append(Threshold(name, "<=", 0.0))
+            used.update(range(start - 1, start))
+    for m in _THRESHOLD.finditer(text):
+        first = starts.index(m.start()) if m.start() in starts else None
+        last = max(i for i, st in enumerate(starts) if st < m.end()) + 1
+        if first is None or (last < len(keys) and keys[last] in _UNIT_WORDS):
+            continue
+        metric = _threshold_metric(parsed, first, last)
+        if metric is None:
+            continue
+        value = float(m.group(2).replace(",", ""))
+        scale = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}.get(m.group(4) or "", 1.0)
+        percent = m.group(3) == "%" or m.group(4) in ("percent", "pct")
+        parsed.thresholds.append(Threshold(metric, _COMPARATORS[m.group(1)], value / 100 if percent else value * scale))  # type: ignore[arg-type]
+        used.update(range(first, last))
+    return used
+
+
+def _threshold_metric(parsed: ParsedQuestion, first: int, last: int) -> str | None:
+    after = [name for start, _, name in parsed.metric_spans if last <= start <= last + 1]
+    before = [name for _, end, name in parsed.metric_spans if first - 3 <= end <= first]
+    return (after or before[-1:] or [None])[0]
+
+
+def _read_words(parsed: ParsedQuestion, taken: set[int]) -> None:
+    text = " " + " ".join(t.key for t in parsed.tokens) + " "
+    keys = [t.key for t in parsed.tokens]
+    for i, token in enumerate(parsed.tokens):
+        if i in taken:
+            continue
+        _read_word(parsed, i, keys)
+    if any(f" {w} " in text for w in EFFICIENCY_WORDS):
+        parsed.metric_group = "efficiency"
+    elif any(f" {w} " in text for w in ENGAGEMENT_WORDS):
+        parsed.metric_group = "engagement"
+    if any(f" {w} " in text for w in TREND_WORDS) and not parsed.grain:
+        parsed.auto_grain = True
+    parsed.compare = bool(set(keys) & COMPARE_WORDS)
+    parsed.share = any(f" {w} " in text for w in SHARE_PHRASES)
+    parsed.when = keys[:1] == ["when"] or " when did " in text or " on which day " in text
+    if {"sorted", "sort", "order", "ordered", "rank", "ranked", "ranking"} & set(keys):
+        parsed.singular_dimension = False  # "sorted highest first" asks for a ranking, not one row
+    parsed.combined = any(f" {w} " in text for w in ("combined", "together", "altogether", "in total", "all together"))
+    parsed.listing = keys[:1] in (["list"], ["name"], ["enumerate"]) or text.startswith((" show all ", " show me all "))
+
+
+def _read_word(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
+    word, before = keys[i], keys[max(0, i - 2):i]
+    after = keys[i + 1] if i + 1 < len(keys) else ""
+    if word in ("top", "bottom", "best", "worst", "first", "last") and after:
+        n = number_value(parsed.tokens[i + 1])
+        if n and n < 10_000 and not parsed.limit:
+            parsed.limit = n
+    if word in ("which", "what") and after:
+        n = number_value(parsed.tokens[i + 1])
+        if n and 1 < n < 1000 and not parsed.limit:
+            parsed.limit = n
+    if word.isdigit() and before[-1:] and before[-1] in ("top", "bottom", "best", "worst", "first", "which", "what"):
+        return
+    if word in BEST_WORDS and not (word == "top" and parsed.polarity):
+        parsed.polarity = parsed.polarity or "best"
+    if word in WORST_WORDS:
+        parsed.polarity = "worst"
+    if word in ("most", "least") and after in QUALITY_ADJECTIVES:
+        parsed.polarity = "best" if word == "most" else "worst"
+    elif word in MAX_WORDS and word != "top":
+        parsed.extreme = parsed.extreme or "max"
+    elif word in MIN_WORDS and word != "bottom":
+        parsed.extreme = parsed.extreme or "min"
+    if word in PERFORMANCE_WORDS and not parsed.metric_group:
+        parsed.metric_group = "higher"
+    if word in UNIT_GRAINS and (set(before) & (GROUP_CUES | RANK_CUES) or word in ("weekday",)):
+        parsed.grain = UNIT_GRAINS[word]
+        if set(keys[max(0, i - 4):i]) & {"which", "what"} and not parsed.tokens[i].is_plural:
+            parsed.singular_which = True
+        return
+    _note_unknown(parsed, i, keys)
+
+
+def _note_unknown(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
+    word = keys[i]
+    known = (word in STOPWORDS or word in FILLER or word in PERFORMANCE_WORDS or word in BEST_WORDS
+             or word in WORST_WORDS or word in MAX_WORDS or word in MIN_WORDS or word in NEGATIONS
+             or word in UNIT_GRAINS or not word.isalpha() or len(word) < 2)
+    if known or any(word in w.split() for w in (*TREND_WORDS, *EFFICIENCY_WORDS, *ENGAGEMENT_WORDS)):
+        return
+    parsed.unknown.append(parsed.tokens[i].text)
+    if (i > 0 and keys[i - 1] in ("by", "per", "each", "across")) or word in FINER_THAN_DAYS:
+        parsed.unknown_groupings.append(parsed.tokens[i].text)

@@ -1,0 +1,92 @@
+"""Questions that get no query: code or markup, changes to data, secrets or people, things the data lacks."""
+from __future__ import annotations
+
+import re
+
+from query_engine.interpret.question_text import code_shape
+from query_engine.semantics.model import SemanticModel
+from query_engine.spec.query import Refusal
+
+_POLITE = r"^(?:(?:please|pls|kindly|hey|ok|okay|now|then|also|just|go ahead and|can you|could you|would you|will you|" \
+          r"i want to|i'd like to|i would like to|i need to|help me|let's|lets|we should|we need to)\s+)*"
+_ALWAYS_WRITE = r"(?:drop|delete|remove|truncate|update|insert|alter|modify|wipe|erase|overwrite|rename|grant|revoke|" \
+                r"purge|destroy|deactivate|archive|unpause|upsert|merge into|replace)"
+_WRITE_WITH_OBJECT = r"(?:set|change|increase|decrease|raise|lower|cut|reduce|pause|resume|stop|start|launch|add|" \
+                     r"reset|double|halve|boost|edit|move|shift|reallocate|allocate|assign|turn off|turn on|" \
+                     r"kill|end|restart|disable|enable)"
+_OBJECT = r"(?:all|the|every|each|our|my|a|an|this|that|these|those|new|budgets?|bids?|campaigns?|tables?|rows?|" \
+          r"data|database|records?|status|spend|channels?|\w+ (?:campaigns?|budgets?))\b"
+MUTATION = re.compile(
+    _POLITE + rf"(?:{_ALWAYS_WRITE}\b|{_WRITE_WITH_OBJECT}\s+{_OBJECT})"
+    r"|\b(?:drop|truncate|alter|create)\s+(?:table|database|schema|view|index)\b|\bdelete\s+from\b"
+    r"|\binsert\s+into\b|\bupdate\s+\w+\s+set\b|\b(?:attach|detach|copy|install|load|pragma|export)\s+\w",
+    re.IGNORECASE)
+SECRET = re.compile(
+    r"\b(?:passwords?|passwd|credentials?|api[ _-]?keys?|secret|secrets|tokens?|ssn|social security|credit cards?|"
+    r"card numbers?|admin|administrator|logins?|private keys?|access keys?|connection strings?|env(?:ironment)? vars?|"
+    r"/etc/|system files?|root access|\.env)\b", re.IGNORECASE)
+PERSONAL = re.compile(
+    r"\b(?:customers?|clients?|users?|people|persons?|individuals?|employees?|staff|salar(?:y|ies)|email address(?:es)?|"
+    r"emails? of|(?:customer|user|client|contact) emails?|phone(?: numbers?)?|addresses|home address|birthdays?|"
+    r"ages?|genders?|demographics?|ethnicity|religion|ip address(?:es)?|cookies?|device ids?|names? of (?:the )?"
+    r"(?:customers?|users?|buyers?)|buyers?|shoppers?|visitors?|subscribers?|followers?|leads? list|contacts?)\b",
+    re.IGNORECASE)
+OFF_TOPIC = re.compile(
+    r"\b(?:weather|temperature|rain|stock price|stock market|share price|bitcoin|crypto|news|"
+    r"recipe|sports?|football|election|president|capital of|population|translate|poem|joke|song|movie|"
+    r"inventory|stock levels?|warehouse|shipping|returns? rate|refunds?|churn|retention|lifetime value|ltv|nps|"
+    r"profit margin|margin|cogs|payroll|headcount|world cup|ceo|chief executive|prime minister|who won|"
+    r"who is|who was|who are|who invented|stock ticker)\b", re.IGNORECASE)
+
+
+def refusal_for(question: str, model: SemanticModel) -> Refusal | None:
+    """A refusal when the question must not or cannot be answered from the data, else None."""
+    text = question.strip()
+    shape = code_shape(text)
+    if shape:
+        return Refusal(f"That looks like code or markup ({shape}), not a question, so Clarify did not read it. "
+                       "Ask in plain words about your campaigns, for example one of these.", suggestions(model))
+    if MUTATION.search(text):
+        return Refusal("Clarify only reads data: it can't change, delete or create budgets, campaigns or tables.",
+                       suggestions(model))
+    if SECRET.search(text):
+        return Refusal("Clarify has no access to passwords, keys or system settings; it only answers questions "
+                       "about campaign performance.", suggestions(model))
+    if PERSONAL.search(text):
+        return Refusal("The data has no customer- or person-level information (no emails, names or "
+                       "demographics); it holds campaign delivery and results only.", suggestions(model))
+    if OFF_TOPIC.search(text):
+        found = OFF_TOPIC.search(text)
+        return Refusal(f"The data has nothing about '{found.group(0) if found else text}'; it holds ad-campaign "
+                       "delivery and results only.", suggestions(model))
+    return None
+
+
+def unknown_subject(words: list[str], model: SemanticModel, grouping: bool) -> Refusal:
+    """The refusal for a question whose subject the data does not have."""
+    shown = ", ".join(f"'{w}'" for w in words[:4]) or "that"
+    if grouping:
+        dims = ", ".join(d.label.lower() for d in model.dimensions.values())
+        return Refusal(f"The data has no {shown} to group by. You can group by {dims}, or by day, week, month, "
+                       "quarter or year.", suggestions(model))
+    return Refusal(f"I couldn't find {shown} in the campaign data. It holds "
+                   + ", ".join(m.label for m in list(model.metrics.values())[:8])
+                   + f" by {', '.join(d.label.lower() for d in model.dimensions.values())} and date.", suggestions(model))
+
+
+def future_refusal(as_of_text: str, model: SemanticModel) -> Refusal:
+    """The refusal for questions about the future over data that has no dates to forecast from."""
+    return Refusal(f"This data has no date column, so Clarify cannot forecast it (data as of {as_of_text}).",
+                   suggestions(model))
+
+
+def suggestions(model: SemanticModel) -> tuple[str, ...]:
+    """A few questions this dataset can answer, built from its own metrics and dimensions."""
+    metrics = [m.label for m in model.metrics.values()]
+    dims = [d.label.lower() for d in model.dimensions.values()]
+    picks = [
+        f"{metrics[min(4, len(metrics) - 1)]} by {dims[0]} last month" if dims else f"Total {metrics[0]} last month",
+        f"Top 5 {dims[-1] if dims else 'items'}s by {metrics[-1]} this year",
+        f"Monthly {metrics[min(2, len(metrics) - 1)].lower()} trend this year",
+    ]
+    return tuple(picks)

@@ -1,0 +1,151 @@
+"""The words of a dataset: every phrase that names a metric, grouping, value or date field, with typo tolerance."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from query_engine.interpret.question_text import STOPWORDS, Token, fold, phrase_key
+from query_engine.semantics.model import SemanticModel
+from query_engine.semantics.profile import DataProfile
+
+MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+               "october", "november", "december")
+DATE_WORDS = MONTH_NAMES + ("yesterday", "today", "quarter", "month", "week", "year", "weekly", "monthly",
+                            "daily", "quarterly", "yearly", "previous", "trailing", "between")
+MAX_PHRASE_TOKENS = 6
+GENERIC_VALUES = frozenset({"total", "all", "other", "none", "unknown", "na", "n", "a", "misc", "overall", "sum"})
+# Short forms too short for edit distance to find safely.
+SHORT_FORMS = {"las": "last", "lst": "last", "yr": "year", "yrs": "year", "mth": "month", "mnth": "month",
+               "mo": "month", "wk": "week", "wks": "week", "qtr": "quarter", "yday": "yesterday", "tdy": "today",
+               "rev": "revenue", "conv": "conversion", "imps": "impression", "cnv": "conversion"}
+
+
+@dataclass(frozen=True)
+class Term:
+    """What a phrase names: kind is metric, weak_metric, dimension, value, grain or date_field."""
+
+    kind: str
+    name: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """A phrase found in a question: the tokens it covers and what it may name."""
+
+    start: int
+    end: int
+    terms: tuple[Term, ...]
+    text: str
+
+
+_PLAIN_WORDS = sorted(w for w in STOPWORDS if len(w) >= 4 and w.isalpha())
+
+
+class Vocabulary:
+    """Phrase index over a semantic model and a data profile."""
+
+    def __init__(self, model: SemanticModel, profile: DataProfile) -> None:
+        self.index: dict[tuple[str, ...], list[Term]] = defaultdict(list)
+        self.fragments: dict[tuple[str, ...], set[tuple[str, str]]] = defaultdict(set)
+        self._add_model_terms(model)
+        self._add_values(model, profile)
+        # Spelling is corrected towards the model's words, not towards words inside campaign names.
+        self.words = sorted({w for key, terms in self.index.items() if not all(self._entity(t, model) for t in terms)
+                             for w in key if len(w) >= 4 and not w.isdigit()} | {fold(w) for w in DATE_WORDS})
+        self._word_set = frozenset(self.words)
+
+    @staticmethod
+    def _entity(term: Term, model: SemanticModel) -> bool:
+        return term.kind == "value" and model.dimensions[term.name].entity
+
+    def _add(self, phrase: str, term: Term) -> None:
+        key = phrase_key(phrase)
+        if key and term not in self.index[key]:
+            self.index[key].append(term)
+
+    def _add_model_terms(self, model: SemanticModel) -> None:
+        for name, metric in model.metrics.items():
+            for phrase in (name.replace("_", " "), metric.label, *metric.synonyms):
+                self._add(phrase, Term("metric", name))
+            for phrase in metric.weak_synonyms:
+                self._add(phrase, Term("weak_metric", name))
+        for name, dim in model.dimensions.items():
+            for phrase in (name.replace("_", " "), dim.label, *dim.synonyms):
+                self._add(phrase, Term("dimension", name))
+        for name, grain in model.time_grains.items():
+            for phrase in (*grain.synonyms, *((grain.label,) if " " in grain.label else ())):
+                self._add(phrase, Term("grain", name))
+        for name, field in model.date_fields.items():
+            for phrase in field.synonyms:
+                self._add(phrase, Term("date_field", name))
+
+    def _add_values(self, model: SemanticModel, profile: DataProfile) -> None:
+        for name, dim in model.dimensions.items():
+            values = profile.values.get(name, ())
+            for value in values:
+                generic = set(phrase_key(value)) <= GENERIC_VALUES
+                if dim.value_matches_bare(value) and not generic:  # a value named "Total" or "All" is no filter word
+                    self._add(value, Term("value", name, value))
+                if dim.entity:
+                    self._add_fragments(name, value)
+            for value, synonyms in dim.value_synonyms.items():
+                if value in values or not values:
+                    for phrase in synonyms:
+                        self._add(phrase, Term("value", name, value))
+
+    def _add_fragments(self, dimension: str, value: str) -> None:
+        key = phrase_key(value)
+        for size in range(1, min(len(key), 4) + 1):
+            for i in range(len(key) - size + 1):
+                gram = key[i:i + size]
+                if any(w not in STOPWORDS and not w.isdigit() for w in gram):
+                    self.fragments[gram].add((dimension, value))
+
+    def correct(self, token: Token) -> Token:
+        """The token with a misspelt key replaced by the closest vocabulary word, when one is close."""
+        key = token.key
+        if key in SHORT_FORMS and key not in self._word_set:
+            return Token(token.text, SHORT_FORMS[key], token.index)
+        if len(key) < 4 or key in self._word_set or key in STOPWORDS or not key.isalpha():
+            return token
+        limit = 1 if len(key) <= 6 else 2
+        best = process.extractOne(key, self.words, scorer=OSA.distance, score_cutoff=limit)
+        if best is None:
+            # "waht", "totla": a plain word misspelt is a plain word, not an unknown subject.
+            plain = process.extractOne(key, _PLAIN_WORDS, scorer=OSA.distance, score_cutoff=1)
+            if plain and sorted(plain[0]) == sorted(key):  # letters swapped, not another word ("hour" is not "your")
+                return Token(token.text, plain[0], token.index)
+            return token
+        return Token(token.text, best[0], token.index)
+
+    def match(self, tokens: list[Token], taken: set[int]) -> list[Match]:
+        """Longest phrases first, left to right, skipping tokens already taken by date phrases."""
+        keys = [t.key for t in tokens]
+        found: list[Match] = []
+        i = 0
+        while i < len(tokens):
+            hit = None if i in taken else self._longest_at(keys, i, taken)
+            if hit:
+                found.append(hit)
+                i = hit.end
+            else:
+                i += 1
+        return found
+
+    def _longest_at(self, keys: list[str], i: int, taken: set[int]) -> Match | None:
+        for size in range(min(MAX_PHRASE_TOKENS, len(keys) - i), 0, -1):
+            span = range(i, i + size)
+            if any(j in taken for j in span):
+                continue
+            terms = self.index.get(tuple(keys[i:i + size]))
+            if terms:
+                return Match(i, i + size, tuple(terms), " ".join(keys[i:i + size]))
+        return None
+
+    def fragment_values(self, keys: tuple[str, ...]) -> set[tuple[str, str]]:
+        """Entity values (e.g. campaign names) that contain this run of words."""
+        return set(self.fragments.get(keys, set()))

@@ -1,0 +1,1 @@
+"""Guided why-investigations: the plan, its steps and the model-planned variant."""

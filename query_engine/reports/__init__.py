@@ -1,0 +1,1 @@
+"""Exports of answers: HTML and Markdown reports, scripts and CSV."""

@@ -1,0 +1,1 @@
+"""What the data means: the semantic model, metric formulas, the data profile and calculated metrics."""

@@ -1,0 +1,75 @@
+"""What the data holds: its date span (the as-of date) and each dimension's distinct values."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+from sqlglot import exp
+
+from query_engine.semantics.model import SemanticModel
+
+MAX_VALUES_PER_DIMENSION = 5_000
+MAX_VALUE_CHARS = 200  # a longer value is no word of a question; it would only slow the vocabulary down
+
+
+@dataclass(frozen=True)
+class DataProfile:
+    """The facts about a dataset that interpretation needs: dates and dimension values."""
+
+    first_date: dt.date | None
+    as_of: dt.date | None
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    row_counts: dict[str, int] = field(default_factory=dict)
+
+    def window_label(self) -> str:
+        """The data's span in words, e.g. '2024-01-01 to 2025-11-15'."""
+        if not self.first_date or not self.as_of:
+            return "no dated rows"
+        return f"{self.first_date.isoformat()} to {self.as_of.isoformat()}"
+
+
+def profile_database(con: duckdb.DuckDBPyConnection, model: SemanticModel) -> DataProfile:
+    """Read the date span, row counts and distinct dimension values with a few small queries."""
+    cur = con.cursor()
+    try:
+        first, last = _date_span(cur, model)
+        values = {name: _distinct_values(cur, model, name) for name in model.dimensions}
+        counts = {name: _count(cur, name) for name in model.tables}
+    finally:
+        cur.close()
+    return DataProfile(first, last, {k: v for k, v in values.items() if v}, counts)
+
+
+def _date_span(cur: duckdb.DuckDBPyConnection, model: SemanticModel) -> tuple[dt.date | None, dt.date | None]:
+    column = model.time_column
+    if not column:
+        return None, None
+    col = exp.column(column)
+    sql = exp.select(exp.Min(this=col), exp.Max(this=col)).from_(model.time_table).sql("duckdb")
+    first, last = cur.execute(sql).fetchone() or (None, None)
+    return _as_date(first), _as_date(last)
+
+
+def _as_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def _distinct_values(cur: duckdb.DuckDBPyConnection, model: SemanticModel, name: str) -> tuple[str, ...]:
+    dim = model.dimensions[name]
+    col = exp.column(dim.column)
+    short = exp.LTE(this=exp.Length(this=exp.cast(col, "VARCHAR")), expression=exp.Literal.number(MAX_VALUE_CHARS))
+    sql = (exp.select(col).distinct().from_(dim.table)
+           .where(exp.and_(exp.Not(this=exp.Is(this=col, expression=exp.Null())), short))
+           .limit(MAX_VALUES_PER_DIMENSION + 1).sql("duckdb"))
+    rows = cur.execute(sql).fetchall()
+    if len(rows) > MAX_VALUES_PER_DIMENSION:
+        return ()
+    return tuple(sorted(str(r[0]) for r in rows))
+
+
+def _count(cur: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = cur.execute(exp.select(exp.Count(this=exp.Star())).from_(table).sql("duckdb")).fetchone()
+    return int(row[0]) if row else 0

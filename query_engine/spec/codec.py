@@ -1,0 +1,86 @@
+"""QuerySpecs as plain JSON-ready dicts and back: for history, the CLI and model output."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from query_engine.errors import SpecError
+from query_engine.spec.query import (
+    DateRange,
+    Filter,
+    Forecast,
+    OrderBy,
+    QuerySpec,
+    Threshold,
+)
+
+
+def spec_to_dict(spec: QuerySpec) -> dict[str, Any]:
+    """A JSON-ready dict of a spec (dates as ISO strings)."""
+    window = spec.date_range
+    return {
+        "metrics": list(spec.metrics),
+        "dimensions": list(spec.dimensions),
+        "filters": [{"dimension": f.dimension, "values": list(f.values), "op": f.op} for f in spec.filters],
+        "date_range": None if window is None else {"start": window.start.isoformat(), "end": window.end.isoformat(),
+                                                   "label": window.label, "field": window.field},
+        "order_by": [{"field": o.field, "descending": o.descending} for o in spec.order_by],
+        "limit": spec.limit,
+        "thresholds": [{"metric": t.metric, "op": t.op, "value": t.value} for t in spec.thresholds],
+        "share": spec.share,
+        "periods": [_window_dict(w) for w in spec.periods],
+        "limit_per": spec.limit_per,
+        "forecast": None if spec.forecast is None else {
+            "start": spec.forecast.start.isoformat(), "end": spec.forecast.end.isoformat(),
+            "method": spec.forecast.method, "target": spec.forecast.target},
+    }
+
+
+def spec_from_dict(data: dict[str, Any]) -> QuerySpec:
+    """Rebuild a spec from spec_to_dict's form; raises SpecError on malformed input."""
+    try:
+        window = data.get("date_range")
+        return QuerySpec(
+            metrics=tuple(str(m) for m in data.get("metrics") or ()),
+            dimensions=tuple(str(d) for d in data.get("dimensions") or ()),
+            filters=tuple(Filter(str(f["dimension"]), tuple(str(v) for v in f["values"]),
+                                 "not_in" if f.get("op") == "not_in" else "in") for f in data.get("filters") or ()),
+            date_range=None if not window else DateRange(dt.date.fromisoformat(window["start"]),
+                                                         dt.date.fromisoformat(window["end"]),
+                                                         str(window.get("label", "")), str(window.get("field", "date"))),
+            order_by=tuple(OrderBy(str(o["field"]), bool(o.get("descending", True))) for o in data.get("order_by") or ()),
+            limit=int(data["limit"]) if data.get("limit") else None,
+            thresholds=tuple(_threshold(t) for t in data.get("thresholds") or ()),
+            forecast=_forecast(data.get("forecast")),
+            share=bool(data.get("share", False)),
+            periods=tuple(_window(w) for w in data.get("periods") or ()),
+            limit_per=str(data["limit_per"]) if data.get("limit_per") else None,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise SpecError(f"That query description is malformed: {exc!r}.", hint="Pick a reading again.") from exc
+
+
+def _threshold(data: dict[str, Any]) -> Threshold:
+    op = str(data["op"])
+    if op not in (">", ">=", "<", "<="):
+        raise ValueError(f"unknown comparison {op!r}")
+    return Threshold(str(data["metric"]), op, float(data["value"]))  # type: ignore[arg-type]
+
+
+def _forecast(data: dict[str, Any] | None) -> Forecast | None:
+    if not data:
+        return None
+    method = "last_year" if data.get("method") == "last_year" else "trend"
+    target = data.get("target")
+    return Forecast(dt.date.fromisoformat(data["start"]), dt.date.fromisoformat(data["end"]), method,
+                    None if target is None else float(target))
+
+
+def _window_dict(window: DateRange) -> dict[str, str]:
+    return {"start": window.start.isoformat(), "end": window.end.isoformat(), "label": window.label,
+            "field": window.field}
+
+
+def _window(data: dict[str, Any]) -> DateRange:
+    return DateRange(dt.date.fromisoformat(data["start"]), dt.date.fromisoformat(data["end"]),
+                     str(data.get("label", "")), str(data.get("field", "date")))

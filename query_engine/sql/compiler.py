@@ -1,0 +1,303 @@
+"""Compile a QuerySpec to DuckDB SQL with sqlglot's expression builders (never string formatting)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from query_engine.errors import SpecError
+from query_engine.semantics.formula import expand_formula
+from query_engine.semantics.model import Metric, SemanticModel
+from query_engine.spec.query import ColumnInfo, DateRange, QuerySpec, Threshold
+
+GRAIN_FORMAT = {"day": "date", "week": "week", "month": "month", "quarter": "quarter", "year": "integer",
+                "day_of_week": "text"}
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """SQL for a spec, plus what each output column means."""
+
+    sql: str
+    columns: tuple[ColumnInfo, ...]
+
+
+def compile_spec(spec: QuerySpec, model: SemanticModel, dialect: str = "duckdb") -> CompiledQuery:
+    """Build the SELECT for `spec`: dimensions, ratio-of-sums metrics, filters, window, order, limit."""
+    _check_names(spec, model)
+    scope = _Scope(model, _tables_needed(spec, model))
+    if not spec.metrics:
+        return _compile_listing(spec, scope, dialect)
+    select = exp.select(*(exp.alias_(scope.dimension(d), d) for d in spec.dimensions))
+    if "year" in spec.dimensions:  # the year as a number, and as the date it starts (how date_trunc writes it)
+        select = select.select(exp.alias_(_year_start(scope), "year_start"))
+    select = select.select(*(exp.alias_(scope.metric(m), m) for m in spec.metrics))
+    share = _share_metric(spec, model)
+    if share:
+        # The row's part of the grand total: SUM(x) / SUM(SUM(x)) OVER (), over the rows the filters keep.
+        total = exp.Window(this=exp.Sum(this=scope.metric(share)), partition_by=[], order=None)
+        select = select.select(exp.alias_(exp.Div(this=scope.metric(share),
+                                                  expression=exp.Nullif(this=total, expression=exp.Literal.number(0))),
+                                          f"{share}_share"))
+    select = _from_and_where(select, spec, scope)
+    if spec.dimensions:
+        select = select.group_by(*(scope.dimension(d) for d in spec.dimensions))
+        if "year" in spec.dimensions:
+            select = select.group_by(_year_start(scope))
+    for threshold in spec.thresholds:
+        select = select.having(_threshold_condition(threshold, scope))
+    if spec.limit and spec.limit_per in spec.dimensions and spec.order_by:
+        names = [*spec.dimensions, *(["year_start"] if "year" in spec.dimensions else []), *spec.metrics,
+                 *([f"{share}_share"] if share else [])]
+        select = _top_per_group(select, spec, scope, names)
+    else:
+        select = _order_and_limit(select, spec, scope)
+    columns = _columns(spec, model)
+    if "year" in spec.dimensions:
+        at = len(spec.dimensions)
+        columns = columns[:at] + (ColumnInfo("year_start", "detail", "Year start", "date"),) + columns[at:]
+    if share:
+        columns += (ColumnInfo(f"{share}_share", "metric", f"Share of {model.metric(share).label.lower()}", "percent"),)
+    return CompiledQuery(select.sql(dialect), columns)
+
+
+def _share_metric(spec: QuerySpec, model: SemanticModel) -> str | None:
+    """The metric whose share of the total is asked for; only sums and counts add up to a total."""
+    if not spec.share or not spec.dimensions or not spec.metrics:
+        return None
+    metric = model.metric(spec.metrics[0])
+    return metric.name if not metric.is_derived and metric.aggregation in ("sum", "count") else None
+
+
+class _Scope:
+    """The tables a query reads and how to name each column in it."""
+
+    def __init__(self, model: SemanticModel, tables: tuple[str, ...]) -> None:
+        self.model = model
+        self.tables = tables
+        self.joined = len(tables) > 1
+
+    def column(self, table: str, column: str) -> exp.Column:
+        """A column qualified by its table's alias."""
+        return exp.column(column, table=self.model.tables[table].alias)
+
+    def dimension(self, name: str) -> exp.Expression:
+        """The grouping expression for a dimension or a time grain."""
+        model = self.model
+        if name in model.dimensions:
+            dim = model.dimensions[name]
+            return self.column(dim.table, dim.column)
+        if name in model.date_fields:
+            field = model.date_fields[name]
+            return self.column(field.table, field.column)
+        return _grain_expression(name, self.column(model.time_table, model.time_column or "date"))
+
+    def metric(self, name: str) -> exp.Expression:
+        """The aggregate expression of a metric; ratios are ratios of sums."""
+        metric = self.model.metric(name)
+        if metric.formula:
+            return expand_formula(metric.formula, self.model.base_measures(),
+                                  lambda measure: self._aggregate(self.model.metric(measure)))
+        if not metric.is_ratio:
+            return self._aggregate(metric)
+        ratio: exp.Expression = exp.Div(
+            this=self._aggregate(self.model.metric(metric.numerator or "")),
+            expression=exp.Nullif(this=self._aggregate(self.model.metric(metric.denominator or "")),
+                                  expression=exp.Literal.number(0)))
+        if metric.multiplier != 1:
+            ratio = exp.Mul(this=ratio, expression=exp.Literal.number(_number(metric.multiplier)))
+        return ratio
+
+    def _aggregate(self, metric: Metric) -> exp.Expression:
+        table = metric.table or self.model.base_table
+        if self.joined and table != self.model.base_table and metric.aggregation == "sum":
+            raise SpecError(f"{metric.label} is set per {table.rstrip('s')} and cannot be split by "
+                            "date, region or device.", hint="Group it by campaign attributes only.")
+        col = self.column(table, metric.column or "")
+        if metric.aggregation == "count_distinct":
+            return exp.Count(this=exp.Distinct(expressions=[col]))
+        builders = {"sum": exp.Sum, "count": exp.Count, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
+        return builders[metric.aggregation or "sum"](this=col)
+
+
+def _year_start(scope: _Scope) -> exp.Expression:
+    model = scope.model
+    date_col = scope.column(model.time_table, model.time_column or "date")
+    return exp.cast(exp.DateTrunc(unit=exp.Literal.string("year"), this=date_col), "DATE")
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _grain_expression(grain: str, date_col: exp.Expression) -> exp.Expression:
+    if grain == "day":
+        return date_col
+    if grain == "year":
+        return exp.Year(this=date_col)
+    if grain == "day_of_week":
+        return exp.Anonymous(this="dayname", expressions=[date_col])
+    if grain in ("week", "month", "quarter"):
+        # date_trunc returns a timestamp; periods are dates to the analyst.
+        return exp.cast(exp.DateTrunc(unit=exp.Literal.string(grain), this=date_col), "DATE")
+    raise SpecError(f"Unknown time grain '{grain}'.", hint="Use day, week, month, quarter, year or day_of_week.")
+
+
+def _check_names(spec: QuerySpec, model: SemanticModel) -> None:
+    known_dims = {*model.dimensions, *model.time_grains, *model.date_fields}
+    for name in spec.dimensions:
+        if name not in known_dims:
+            raise SpecError(f"Unknown grouping '{name}'.", hint="Pick one of: " + ", ".join(sorted(known_dims)) + ".")
+    for name in (*spec.metrics, *(t.metric for t in spec.thresholds)):
+        model.metric(name)
+    for filt in spec.filters:
+        model.dimension(filt.dimension)
+
+
+def _tables_needed(spec: QuerySpec, model: SemanticModel) -> tuple[str, ...]:
+    names = [*spec.dimensions, *(f.dimension for f in spec.filters)]
+    for metric in (*spec.metrics, *(t.metric for t in spec.thresholds)):
+        names.extend(m.name for m in model.measures_of(metric))
+    tables = {model.table_of(n) for n in names}
+    if spec.date_range:
+        field = model.date_fields.get(spec.date_range.field)
+        date_table = field.table if field else model.time_table
+        # Campaign-level questions over a window read the lifecycle columns instead of the daily table.
+        # Budgets over a window mean the campaigns live during it; counts of campaigns mean those that delivered.
+        counts_only = spec.metrics and all(model.metric(m).aggregation == "count_distinct" for m in spec.metrics)
+        lifecycle_only = (bool(tables) and model.base_table not in tables and date_table == model.time_table
+                          and all(_has_lifecycle(model, t) for t in tables) and not counts_only)
+        if not lifecycle_only:
+            tables.add(date_table)
+    if not tables:
+        tables.add(model.base_table)
+    if len(tables) > 1:
+        tables.add(model.base_table)
+    return tuple(sorted(tables, key=lambda t: t != model.base_table))
+
+
+def _has_lifecycle(model: SemanticModel, table: str) -> bool:
+    return model.tables[table].lifecycle is not None
+
+
+def _from_and_where(select: exp.Select, spec: QuerySpec, scope: _Scope) -> exp.Select:
+    model = scope.model
+    first = scope.tables[0]
+    select = select.from_(exp.to_table(first).as_(model.tables[first].alias))
+    for table in scope.tables[1:]:
+        join = next(j for j in model.joins if {j.table, j.to} == {table, first} or j.table == table)
+        select = select.join(exp.to_table(table).as_(model.tables[table].alias), using=list(join.using))
+    for filt in spec.filters:
+        dim = model.dimension(filt.dimension)
+        condition: exp.Expression = scope.column(dim.table, dim.column).isin(*filt.values)
+        select = select.where(exp.Not(this=condition) if filt.op == "not_in" else condition)
+    if spec.date_range:
+        select = select.where(_window_condition(spec.date_range, scope))
+    if spec.periods:
+        conditions = [_window_condition(w, scope) for w in spec.periods]
+        either = conditions[0]
+        for condition in conditions[1:]:
+            either = exp.Or(this=either, expression=condition)
+        select = select.where(exp.Paren(this=either))
+    return select
+
+
+def _window_condition(window: DateRange, scope: _Scope) -> exp.Expression:
+    model = scope.model
+    field = model.date_fields.get(window.field)
+    start, end = _date_literal(window.start.isoformat()), _date_literal(window.end.isoformat())
+    if field and field.table in scope.tables:
+        return exp.Between(this=scope.column(field.table, field.column), low=start, high=end)
+    table = scope.tables[0]
+    life = model.tables[table].lifecycle
+    if not life:
+        raise SpecError(f"No date to filter {table} on.", hint="Remove the date range.")
+    # A campaign-level question with a window means the campaigns live during it.
+    began = exp.LTE(this=scope.column(table, life[0]), expression=end)
+    end_col = scope.column(table, life[1])
+    still_on = exp.Or(this=exp.Is(this=end_col, expression=exp.Null()), expression=exp.GTE(this=end_col.copy(), expression=start))
+    return exp.And(this=began, expression=exp.Paren(this=still_on))
+
+
+def _threshold_condition(threshold: Threshold, scope: _Scope) -> exp.Expression:
+    builders = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}
+    value = exp.Literal.number(_number(threshold.value))
+    return builders[threshold.op](this=scope.metric(threshold.metric), expression=value)
+
+
+def _date_literal(iso: str) -> exp.Expression:
+    return exp.cast(exp.Literal.string(iso), "DATE")
+
+
+def _order_and_limit(select: exp.Select, spec: QuerySpec, scope: _Scope) -> exp.Select:
+    order = [exp.Ordered(this=exp.column(o.field), desc=o.descending, nulls_first=False) for o in spec.order_by]
+    model = scope.model
+    time_dims = [d for d in spec.dimensions if d in model.time_grains or d in model.date_fields
+                 or (d in model.dimensions and model.dimensions[d].time_part)]
+    for dim in time_dims:
+        if dim == "day_of_week":
+            key = exp.Min(this=exp.Anonymous(this="isodow", expressions=[scope.dimension("day")]))
+            order.append(exp.Ordered(this=key, desc=False))
+        elif not any(o.field == dim for o in spec.order_by):
+            order.append(exp.Ordered(this=exp.column(dim), desc=False))
+    if not order and spec.dimensions and spec.metrics:
+        order.append(exp.Ordered(this=exp.column(spec.metrics[0]), desc=True, nulls_first=False))
+    if spec.dimensions:
+        order.extend(exp.Ordered(this=exp.column(d), desc=False) for d in spec.dimensions
+                     if d not in time_dims and not any(o.field == d for o in spec.order_by))
+    if order:
+        select = select.order_by(*order)
+    return select.limit(spec.limit) if spec.limit else select
+
+
+def _top_per_group(select: exp.Select, spec: QuerySpec, scope: _Scope, names: list[str]) -> exp.Expression:
+    """Top N within each group, as a ranked subquery (portable, unlike QUALIFY, to every dialect we transpile to)."""
+    first = spec.order_by[0]
+    key = scope.metric(first.field) if first.field in scope.model.metrics else scope.dimension(first.field)
+    rank = exp.Window(this=exp.RowNumber(), partition_by=[scope.dimension(spec.limit_per or "")],
+                      order=exp.Order(expressions=[exp.Ordered(this=key, desc=first.descending, nulls_first=False)]))
+    ranked = select.select(exp.alias_(rank, "group_rank")).subquery("ranked")
+    order = [exp.Ordered(this=exp.column(spec.limit_per or ""), desc=False),
+             exp.Ordered(this=exp.column("group_rank"), desc=False)]
+    return (exp.select(*(exp.column(n) for n in names)).from_(ranked)
+            .where(exp.LTE(this=exp.column("group_rank"), expression=exp.Literal.number(spec.limit or 0)))
+            .order_by(*order))
+
+
+def _compile_listing(spec: QuerySpec, scope: _Scope, dialect: str) -> CompiledQuery:
+    """Questions that list things ("campaigns that ended in 2024") select distinct rows, no aggregates."""
+    model = scope.model
+    names = _listing_columns(spec, model)
+    select = exp.select(*(exp.alias_(scope.dimension(n), n) for n in names)).distinct()
+    select = _from_and_where(select, spec, scope)
+    order = [exp.Ordered(this=exp.column(o.field), desc=o.descending) for o in spec.order_by if o.field in names]
+    select = select.order_by(*(order or [exp.Ordered(this=exp.column(names[0]))]))
+    select = select.limit(spec.limit) if spec.limit else select
+    columns = tuple(_dimension_info(n, model, role="dimension" if i == 0 else "detail") for i, n in enumerate(names))
+    return CompiledQuery(select.sql(dialect), columns)
+
+
+def _listing_columns(spec: QuerySpec, model: SemanticModel) -> list[str]:
+    names = list(spec.dimensions) or [next(iter(model.dimensions))]
+    for dim in list(names):
+        item = model.dimensions.get(dim)
+        for detail in item.details if item else ():
+            if detail not in names and (detail in model.dimensions or detail in model.date_fields):
+                names.append(detail)
+    return names
+
+
+def _columns(spec: QuerySpec, model: SemanticModel) -> tuple[ColumnInfo, ...]:
+    dims = tuple(_dimension_info(d, model) for d in spec.dimensions)
+    metrics = tuple(ColumnInfo(m.name, "metric", m.label, m.format,
+                               None if m.direction == "neutral" else m.direction == "higher")
+                    for m in (model.metric(name) for name in spec.metrics))
+    return dims + metrics
+
+
+def _dimension_info(name: str, model: SemanticModel, role: str = "dimension") -> ColumnInfo:
+    if name in model.time_grains:
+        return ColumnInfo(name, "time", model.time_grains[name].label, GRAIN_FORMAT.get(name, "date"))
+    if name in model.date_fields:
+        return ColumnInfo(name, "detail" if role == "detail" else "time", model.date_fields[name].label, "date")
+    return ColumnInfo(name, role, model.dimensions[name].label, "text")  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""What Clarify keeps between sessions: question history and learned preferences."""
