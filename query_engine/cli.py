@@ -17,7 +17,7 @@ import duckdb
 
 from query_engine.datasets.catalogue import catalog_for
 from query_engine.datasets.demo import ensure_demo_database
-from query_engine.datasets.redaction import redact_text
+from query_engine.sql.redaction import redact_text
 from query_engine.errors import ClarifyError, IngestError
 from query_engine.llm.access import LLMAccess, RouterLLM
 from query_engine.pipeline import Answer, Pipeline

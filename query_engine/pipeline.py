@@ -110,7 +110,9 @@ class Pipeline:
         """Query a PostgreSQL database where it lives: introspected model, read-only transactions, a timeout."""
         from query_engine.datasets import postgres as postgres_backend  # psycopg loads only when used
 
-        con = postgres_backend.connect(url)
+        from query_engine.sql.postgres import connect
+
+        con = connect(url)
         model = semantic_model_from_dict(postgres_backend.introspect(con))
         profile = postgres_backend.profile(con, model)
         runner = IsolatedPostgres(url, worker_memory=settings.worker_memory, workers=settings.workers)

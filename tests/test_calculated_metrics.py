@@ -8,12 +8,12 @@ import pytest
 
 from query_engine.interpret.readings import build_context, interpret
 from query_engine.llm.access import LLMText
+from query_engine.llm.metric_draft import draft_from_words
 from query_engine.pipeline import Pipeline
 from query_engine.semantics.calculated_metrics import (
     CalculatedMetric,
     CalculatedMetricError,
     apply_calculated_metrics,
-    draft_from_words,
     load_definitions,
     parse_definition,
     save_definitions,

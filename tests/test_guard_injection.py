@@ -123,7 +123,7 @@ def test_injection_corpus_changes_nothing_on_duckdb(tiny_db):
 
 def test_injection_corpus_changes_nothing_on_postgres(pg_demo):
     psycopg = pytest.importorskip("psycopg")
-    from query_engine.datasets import postgres as pg
+    from query_engine.sql import postgres as pg
 
     def tables_and_rows() -> set[tuple[str, int]]:
         with psycopg.connect(pg_demo, autocommit=True) as admin:
@@ -159,7 +159,7 @@ def test_a_second_statement_planted_after_the_guard_never_runs(tiny_db):
 
 def test_a_second_statement_planted_after_the_guard_never_runs_on_postgres(pg_demo):
     pytest.importorskip("psycopg")
-    from query_engine.datasets import postgres as pg
+    from query_engine.sql import postgres as pg
 
     con = pg.connect(pg_demo)
     try:
@@ -173,7 +173,7 @@ def test_a_second_statement_planted_after_the_guard_never_runs_on_postgres(pg_de
 
 def test_postgres_session_is_read_only_by_default(pg_demo):
     pytest.importorskip("psycopg")
-    from query_engine.datasets import postgres as pg
+    from query_engine.sql import postgres as pg
 
     con = pg.connect(pg_demo)
     try:

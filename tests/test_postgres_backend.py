@@ -18,7 +18,8 @@ from query_engine.sql.executor import open_connection
 from query_engine.sql.guard import guard_sql, policy_for_model
 
 psycopg = pytest.importorskip("psycopg")
-from query_engine.datasets import postgres as pg  # noqa: E402  (needs psycopg)
+from query_engine.datasets import postgres as pg_dataset  # noqa: E402  (needs psycopg)
+from query_engine.sql import postgres as pg  # noqa: E402
 from tests.postgres_server import _free_port  # noqa: E402
 
 CASES = Path(__file__).parent / "fixtures" / "question_cases.jsonl"
@@ -107,7 +108,7 @@ def test_postgres_statement_timeout_stops_slow_queries(pg_con):
 
 
 def test_postgres_introspection_infers_a_usable_model(pg_con, demo_db):
-    raw = pg.introspect(pg_con)
+    raw = pg_dataset.introspect(pg_con)
     model = semantic_model_from_dict(raw)
     assert model.base_table == "campaign_daily"
     assert model.time_column == "date"
@@ -122,7 +123,7 @@ def test_postgres_introspection_infers_a_usable_model(pg_con, demo_db):
 
 
 def test_postgres_question_over_introspected_model_matches_duckdb(pg_con, demo_db):
-    model = semantic_model_from_dict(pg.introspect(pg_con))
+    model = semantic_model_from_dict(pg_dataset.introspect(pg_con))
     duck = open_connection(demo_db)
     context = build_context(model, profile_database(duck, model))
     reading = interpret("ROAS by channel in 2025", context).interpretations[0]
@@ -143,7 +144,7 @@ def test_connect_reports_an_unreachable_server():
 
 def test_postgres_profile_then_queries_still_run(pg_con, demo_db):
     model = load_semantic_model()
-    profile = pg.profile(pg_con, model)
+    profile = pg_dataset.profile(pg_con, model)
     assert (profile.first_date, profile.as_of) == (dt.date(2024, 1, 1), dt.date(2025, 11, 15))
     assert profile.values["channel"] == ("Display", "Email", "Google Search", "LinkedIn", "Meta", "TikTok", "YouTube")
     guarded = guard_sql("SELECT COUNT(*) AS n FROM campaigns c", policy_for_model(model))

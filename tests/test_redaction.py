@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from query_engine.datasets.redaction import (
+from query_engine.sql.redaction import (
     connection_secrets,
     redact_connection_error,
     redact_text,
@@ -85,7 +85,7 @@ MALFORMED_URLS = [
 @pytest.mark.parametrize("url", MALFORMED_URLS, ids=range(len(MALFORMED_URLS)))
 def test_postgres_connect_error_never_shows_the_password(url):
     pytest.importorskip("psycopg")
-    from query_engine.datasets.postgres import connect
+    from query_engine.sql.postgres import connect
     from query_engine.errors import DatabaseMissing
 
     with pytest.raises(DatabaseMissing) as caught:
@@ -175,7 +175,7 @@ def test_remember_secrets_applies_to_later_log_lines(caplog):
 
 @pytest.mark.parametrize("password", ["Wr0ng'Pass", 'Qu0te"Secret', "a<b>c", "back`tick", "mix'\"<>`all"])
 def test_redact_url_hides_passwords_with_quotes_and_brackets(password):
-    from query_engine.datasets.redaction import redact_connection_error, redact_url
+    from query_engine.sql.redaction import redact_connection_error, redact_url
 
     url = f"postgresql://analyst:{password}@127.0.0.1:5432/mkt"
     assert password not in redact_url(url) and redact_url(url).startswith("postgresql://analyst:***@127.0.0.1")

@@ -1,21 +1,17 @@
 """Calculated metrics the analyst defines ("profit = revenue - spend"): parsed, checked, saved and added to the model."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
 from sqlglot import exp
 
 from query_engine.errors import ClarifyError
-from query_engine.llm.access import LLMAccess, call_model
 from query_engine.semantics.formula import FormulaError, formula_measures, parse_formula
 from query_engine.semantics.model import Metric, SemanticModel
-from router import TaskType
 
 FILE_NAME = "calculated_metrics.yaml"
 MAX_NAME_CHARS = 60
@@ -169,34 +165,6 @@ def save_definitions(home: Path, definitions: tuple[CalculatedMetric, ...] | lis
               "synonyms": list(d.synonyms), "description": d.description} for d in definitions]
     path.write_text(yaml.safe_dump({"metrics": items}, sort_keys=False), encoding="utf-8")
     return path
-
-
-class MetricDraft(BaseModel):
-    """A model's proposal for a rule in words: a name, a formula over measure names and synonyms."""
-
-    name: str = Field(max_length=MAX_NAME_CHARS)
-    formula: str = Field(max_length=300)
-    synonyms: list[str] = Field(default_factory=list, max_length=10)
-    explanation: str = ""
-
-
-def draft_from_words(llm: LLMAccess, rule: str, model: SemanticModel, *,
-                     question_id: str | None = None) -> tuple[CalculatedMetric, str, float]:
-    """The data-processing model turns a rule in words into a checked definition: (definition, explanation, cost)."""
-    measures = {n: model.metrics[n].description or model.metrics[n].label for n in sorted(model.base_measures())}
-    prompt = json.dumps({"rule": rule, "measures": measures, "existing_metrics": sorted(model.metrics),
-                         "reply_format": MetricDraft.model_json_schema()})
-    system = ("Turn the analyst's business rule into one metric: a short name and an arithmetic formula over the "
-              "measures given (+ - * / and parentheses only). Reply with JSON only.")
-    reply = call_model(llm, TaskType.DATA_PROCESSING, prompt, system=system, question_id=question_id,
-                       response_format=MetricDraft)
-    try:
-        draft = MetricDraft.model_validate_json(reply.text[reply.text.find("{"):reply.text.rfind("}") + 1])
-    except ValidationError as exc:
-        raise CalculatedMetricError("The model's answer was not a metric definition.",
-                                    hint="Write the formula yourself, e.g. profit = revenue - spend.") from exc
-    definition = parse_definition(f"{draft.name} = {draft.formula}", model, tuple(draft.synonyms))
-    return definition, draft.explanation, reply.cost_usd
 
 
 def describe(definition: CalculatedMetric) -> dict[str, Any]:

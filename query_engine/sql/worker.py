@@ -69,7 +69,7 @@ class _Connections:
 
     def postgres(self, url: str) -> Any:
         """A read-only PostgreSQL session for `url`, reopened when the last one broke."""
-        from query_engine.datasets import postgres as postgres_backend
+        from query_engine.sql import postgres as postgres_backend
 
         key = ("postgres", url)
         con = self._open.get(key)
@@ -110,7 +110,7 @@ def _answer(request: dict[str, Any], connections: _Connections) -> tuple[dict[st
 
 
 def _postgres(request: dict[str, Any], connections: _Connections) -> tuple[Any, bool, float]:
-    from query_engine.datasets import postgres as postgres_backend
+    from query_engine.sql import postgres as postgres_backend
     from query_engine.sql.executor import arrow_from_result
 
     result = postgres_backend.run_statement(connections.postgres(request["url"]), request["sql"],

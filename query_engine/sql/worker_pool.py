@@ -264,7 +264,7 @@ class IsolatedPostgres:
 
     def __call__(self, guarded: GuardedSql, *, time_limit_s: float = 10.0, row_cap: int = 10_000) -> QueryResult:
         """Transpile, check and run one guarded statement in a worker."""
-        from query_engine.datasets.postgres import to_postgres
+        from query_engine.sql.postgres import to_postgres
 
         request = {"engine": "postgres", "url": self.url, "sql": to_postgres(guarded), "config": {"threads": 1},
                    "time_limit_s": time_limit_s, "row_cap": row_cap}
