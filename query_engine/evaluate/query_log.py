@@ -7,13 +7,22 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from query_engine.llm.access import LLMAccess, LLMCallFailed, call_model
 from query_engine.llm.number_check import extract_numbers, matches
-from query_engine.stores.history import HistoryEntry
-from query_engine.stores.preferences import Pick, ambiguity_phrase, question_words
-from router import TaskType
+from query_engine.settings import Settings
+from query_engine.stores.history import HistoryEntry, QuestionHistory
+from query_engine.stores.preferences import (
+    ChoiceLearning,
+    Pick,
+    ambiguity_phrase,
+    question_words,
+)
+from router import RouterSettings, TaskType, UsageLedger
+
+LOG_LIMIT = 100_000  # the most history entries the statistics read
 
 MAX_LOG_CHARS = 400_000  # the evaluation model has a long context; beyond this the oldest entries are left out
 TOP_WORDS = 15
@@ -249,3 +258,10 @@ def _jsonable(stats: LogStatistics) -> dict[str, Any]:
     data = asdict(stats)
     data["ambiguities"] = [{"phrase": a.phrase, "times": a.times, "winners": dict(a.winners)} for a in stats.ambiguities]
     return data
+
+
+def read_query_log(settings: Settings, history: QuestionHistory) -> tuple[list, list[dict], list]:
+    """History entries, usage-ledger rows (none when no model was ever called) and recorded picks."""
+    ledger_path = RouterSettings(home=settings.home).ledger_path
+    ledger_rows = UsageLedger(ledger_path).rows() if Path(ledger_path).is_file() else []
+    return history.list(LOG_LIMIT), ledger_rows, ChoiceLearning.in_home(settings.home).picks()
