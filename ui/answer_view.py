@@ -1,7 +1,6 @@
 """The answer: a formatted table, the plotly chart, insights, the SQL, stage timings and a CSV download."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from query_engine.answer.chart import build_figure
@@ -10,26 +9,7 @@ from query_engine.reports.csv_export import safe_csv
 from query_engine.spec.query import ColumnInfo, QueryResult
 from query_engine.spec.safe_text import escape_markdown
 from query_engine.spec.value_format import format_value
-
-# Streamlit's NumberColumn formats that match query_engine.spec.value_format for each column format.
-NUMBER_FORMATS = {"currency": "dollar", "integer": "localized", "percent": "percent",
-                  "ratio": "%.2fx", "number": "localized"}
-
-
-def result_frame(result: QueryResult) -> pd.DataFrame:
-    """The raw result as a DataFrame (numbers stay numbers, so sorting and CSV keep full precision)."""
-    return pd.DataFrame.from_records(list(result.rows), columns=list(result.columns))
-
-
-def column_config(columns: tuple[ColumnInfo, ...]) -> dict[str, object]:
-    """st.dataframe column settings: people's labels and currency / percent / thousands formats."""
-    config: dict[str, object] = {}
-    for info in columns:
-        if info.role == "metric" or (info.role == "detail" and info.format in NUMBER_FORMATS):
-            config[info.name] = st.column_config.NumberColumn(info.label, format=NUMBER_FORMATS.get(info.format))
-        else:
-            config[info.name] = st.column_config.Column(info.label)
-    return config
+from ui.result_table import column_config, result_frame
 
 
 def timings_text(timings_ms: dict[str, float]) -> str:
@@ -61,7 +41,7 @@ def show_answer(answer: Answer, key: str) -> None:
         return
     if answer.forecast is not None:
         from ui.forecast_view import (
-            show_forecast,  # the forecast view builds on this module's table helpers
+            show_forecast,  # statsmodels-backed charts load only for forecasts
         )
 
         show_forecast(answer.forecast, key=key + ".forecast")

@@ -14,7 +14,7 @@ from query_engine.answer.forecast import (
 from query_engine.pipeline import Pipeline
 from query_engine.spec.query import DateRange, Forecast, QuerySpec
 from query_engine.spec.safe_text import escape_markdown
-from ui.answer_view import column_config, result_frame
+from ui.result_table import column_config, result_frame
 
 HISTORY_DAYS = {"day": 365, "week": 730, "month": 730}
 PREFIX = "forecast."

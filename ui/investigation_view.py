@@ -21,7 +21,7 @@ from query_engine.investigate.planner import (
 from query_engine.pipeline import Pipeline
 from query_engine.spec.safe_text import escape_html, escape_markdown
 from query_engine.spec.value_format import axis_format
-from ui.answer_view import column_config, result_frame
+from ui.result_table import column_config, result_frame
 
 PREFIX = "investigate."
 EXAMPLE = "why did ROAS drop in October?"
