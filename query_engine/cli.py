@@ -17,7 +17,6 @@ import duckdb
 
 from query_engine.datasets.catalogue import catalog_for
 from query_engine.datasets.demo import ensure_demo_database
-from query_engine.sql.redaction import redact_text
 from query_engine.errors import ClarifyError, IngestError
 from query_engine.llm.access import LLMAccess, RouterLLM
 from query_engine.pipeline import Answer, Pipeline
@@ -25,6 +24,7 @@ from query_engine.settings import Settings
 from query_engine.spec.codec import spec_to_dict
 from query_engine.spec.query import Understanding
 from query_engine.spec.value_format import format_table
+from query_engine.sql.redaction import redact_text
 from router import RouterError
 
 ENGINE = "offline"

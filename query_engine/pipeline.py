@@ -108,8 +108,9 @@ class Pipeline:
     @classmethod
     def open_postgres(cls, settings: Settings, url: str, llm: LLMAccess | None = None) -> Pipeline:
         """Query a PostgreSQL database where it lives: introspected model, read-only transactions, a timeout."""
-        from query_engine.datasets import postgres as postgres_backend  # psycopg loads only when used
-
+        from query_engine.datasets import (
+            postgres as postgres_backend,  # psycopg loads only when used
+        )
         from query_engine.sql.postgres import connect
 
         con = connect(url)

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 import plotly.graph_objects as go
 
+from query_engine.spec.numbers import as_number
 from query_engine.spec.query import ColumnInfo, QueryResult
 from query_engine.spec.result_columns import (
     infer_columns,
@@ -14,7 +15,7 @@ from query_engine.spec.result_columns import (
     period_sort_key,
 )
 from query_engine.spec.safe_text import escape_html
-from query_engine.spec.value_format import as_number, axis_format, format_value
+from query_engine.spec.value_format import axis_format, format_value
 
 MAX_BARS = 30
 MAX_SERIES = 10

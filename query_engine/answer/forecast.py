@@ -1,7 +1,6 @@
 """Forecast a metric's history with statsmodels ETS (chosen by a rolling-origin backtest) or last year's shape."""
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import warnings
 from dataclasses import dataclass
@@ -13,9 +12,11 @@ import plotly.graph_objects as go
 from query_engine.answer.chart import COLORWAY, TEMPLATE
 from query_engine.errors import ClarifyError
 from query_engine.semantics.model import Metric
+from query_engine.spec.calendar import month_end
+from query_engine.spec.numbers import as_number
 from query_engine.spec.query import ColumnInfo, Forecast, QueryResult
 from query_engine.spec.safe_text import escape_html
-from query_engine.spec.value_format import as_number, axis_format, format_value
+from query_engine.spec.value_format import axis_format, format_value
 
 MAX_SERIES = 10
 INTERVAL = 0.90  # nominal coverage of every band and total interval
@@ -163,7 +164,7 @@ def _period_end(start: dt.date, grain: str) -> dt.date:
         return start
     if grain == "week":
         return start + dt.timedelta(days=6)
-    return start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    return month_end(start.year, start.month)
 
 
 def _next_period(start: dt.date, grain: str) -> dt.date:
@@ -383,7 +384,7 @@ def target_period_start(end: dt.date, as_of: dt.date) -> dt.date:
 
 def _period_end_months(start: dt.date, months: int) -> dt.date:
     month = start.month + months - 1
-    return dt.date(start.year, month, calendar.monthrange(start.year, month)[1])
+    return month_end(start.year, month)
 
 
 def _with_insights(outcome: ForecastOutcome, series: dict[str | None, _Series], spec: Forecast, as_of: dt.date,

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from query_engine.spec.numbers import as_number
 from query_engine.spec.query import ColumnInfo, QueryResult
 from query_engine.spec.result_columns import (
     infer_columns,
@@ -15,7 +16,7 @@ from query_engine.spec.result_columns import (
     period_sort_key,
     plural_label,
 )
-from query_engine.spec.value_format import PERIOD_FORMATS, as_number, format_value
+from query_engine.spec.value_format import PERIOD_FORMATS, format_value
 
 MAX_ANALYSED_ROWS = 10_000
 _NON_ADDITIVE_WORDS = {"cpa", "cpc", "cpm", "avg", "average", "mean", "median", "per", "rate", "min", "max",

@@ -10,6 +10,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from query_engine.spec.calendar import (
+    MONTH_NAMES,
+    MONTH_SPELLINGS,
+    WEEKDAY_NAMES,
+    WEEKDAY_SPELLINGS,
+)
+
 MISSING_TOKENS = ("", "#n/a", "n/a", "#na", "-", "--", "---", "\u2013", "\u2014", "null", "(null)", "nan",
                   "#div/0!", "#value!", "#ref!", "#null!", "#num!")
 MISSING_SQL = "{c} IS NULL OR lower(trim({c})) IN (" + ", ".join(f"'{t}'" for t in MISSING_TOKENS) + ")"
@@ -25,9 +32,6 @@ _US, _EU = re.compile(US_NUMBER), re.compile(EU_NUMBER)
 _INTEGRAL = {"us": re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)"), "eu": re.compile(r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)")}
 _LEADING_ZERO = re.compile(r"[-+]?0\d")
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%SZ",
                 "%Y-%m-%d %H:%M:%S.%f", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y",
                 "%d/%m/%y", "%m/%d/%y", "%d.%m.%y", "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %d %Y",
@@ -53,7 +57,7 @@ class ColumnPlan:
 
 
 ENUM_TYPES = tuple(f"CREATE TYPE {name} AS ENUM ({', '.join(repr(v) for v in values)})"
-                   for name, values in (("month_name", MONTHS), ("weekday_name", WEEKDAYS)))
+                   for name, values in (("month_name", MONTH_NAMES), ("weekday_name", WEEKDAY_NAMES)))
 
 
 def sanitize_identifier(name: str, fallback: str = "column") -> str:
@@ -177,10 +181,10 @@ def plan_column(column: str, values: list[str], european_hint: bool = False) -> 
 
 
 def _name_plans(column: str, values: list[str]) -> list[ColumnPlan]:
-    for kind, names, type_name in (("month", MONTHS, "month_name"), ("weekday", WEEKDAYS, "weekday_name")):
-        spellings = {n.lower(): n for n in names} | {n[:3].lower(): n for n in names}
-        if kind == "month":
-            spellings["sept"] = "September"
+    for kind, names, type_name in (("month", MONTH_NAMES, "month_name"), ("weekday", WEEKDAY_NAMES, "weekday_name")):
+        numbers = MONTH_SPELLINGS if kind == "month" else WEEKDAY_SPELLINGS
+        first = 1 if kind == "month" else 0
+        spellings = {word: names[n - first] for word, n in numbers.items()}
         if all(v.lower() in spellings for v in values):
             cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in spellings.items())
             return [ColumnPlan(kind, f"CAST(CASE lower(trim({column})) {cases} END AS {type_name})",

@@ -1,19 +1,25 @@
 """Date phrases in a question, resolved against the data's as-of date into explicit windows."""
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
 
 from query_engine.interpret.question_text import NUMBER_WORDS, Token
-from query_engine.interpret.vocabulary import MONTH_NAMES
+from query_engine.spec.calendar import (
+    MONTH_NAMES,
+    MONTH_WORDS,
+    add_months,
+    month_end,
+    month_label,
+    month_number,
+)
 from query_engine.spec.query import DateRange
 
 UNIT = r"(day|week|month|quarter|year)s?"
 NUM = r"(\d{1,3}|" + "|".join(w for w in NUMBER_WORDS if w not in ("a", "an", "single", "couple")) + ")"
 YEAR = r"((?:19|20)\d\d)"
-MONTH = r"(" + "|".join(MONTH_NAMES) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
+MONTH = "(" + MONTH_WORDS + ")"
 ISO = r"(\d{4}-\d{2}-\d{2})"
 ORDINALS = {"first": 1, "1": 1, "second": 2, "2": 2, "third": 3, "3": 3, "fourth": 4, "4": 4, "last": 4}
 
@@ -37,22 +43,9 @@ class DatePhrase:
     years: tuple[int, ...] = ()
 
 
-def month_number(word: str) -> int:
-    """1-12 for a month name or its abbreviation."""
-    return next(i + 1 for i, name in enumerate(MONTH_NAMES) if name.startswith(word[:3]))
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day-of-month `months` later (clamped to the month's end)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
 def month_window(year: int, month: int, label: str = "") -> DateRange:
     """The whole calendar month."""
-    last = calendar.monthrange(year, month)[1]
-    return DateRange(dt.date(year, month, 1), dt.date(year, month, last), label or f"{calendar.month_name[month]} {year}")
+    return DateRange(dt.date(year, month, 1), month_end(year, month), label or month_label(year, month))
 
 
 def quarter_window(year: int, quarter: int, label: str = "") -> DateRange:
@@ -195,7 +188,7 @@ class _Resolver:
         end_year = int(y2 or y1 or _latest_year_for(self.as_of, m2))
         start_year = int(y1) if y1 else (end_year if m1 <= m2 else end_year - 1)
         start, end = month_window(start_year, m1).start, month_window(end_year, m2).end
-        return (DateOption(DateRange(start, end, f"{calendar.month_name[m1]} to {calendar.month_name[m2]} {end_year}")),)
+        return (DateOption(DateRange(start, end, f"{MONTH_NAMES[m1 - 1]} to {month_label(end_year, m2)}")),)
 
     def since(self, m: re.Match) -> tuple[DateOption, ...]:
         if m.group(1):
@@ -309,7 +302,7 @@ def period_end(day: dt.date, unit: str) -> dt.date:
 
 def _calendar_label(start: dt.date, end: dt.date, n: int, unit: str) -> str:
     if n == 1 and unit == "month":
-        return f"last month, {calendar.month_name[start.month]} {start.year}"
+        return f"last month, {month_label(start.year, start.month)}"
     if n == 1 and unit == "quarter":
         return f"last quarter, Q{(start.month - 1) // 3 + 1} {start.year}"
     if n == 1 and unit == "year":

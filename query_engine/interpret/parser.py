@@ -15,6 +15,7 @@ from query_engine.interpret.question_text import (
 )
 from query_engine.interpret.vocabulary import Match, Vocabulary
 from query_engine.semantics.model import SemanticModel
+from query_engine.spec.numbers import SCALE_WORDS, scale_of
 from query_engine.spec.query import Threshold
 
 BEST_WORDS = {"best", "top", "high", "highest", "strongest", "winner", "winning", "successful", "great", "good",
@@ -252,7 +253,7 @@ _COMPARATORS = {"above": ">", "over": ">", "greater than": ">", "more than": ">"
                 "less than": "<", "lower than": "<", "fewer than": "<", "at most": "<=", "maximum of": "<=",
                 ">": ">", ">=": ">=", "<": "<", "<=": "<="}
 _THRESHOLD = re.compile(r"(?<!\S)(" + "|".join(sorted(map(re.escape, _COMPARATORS), key=len, reverse=True))
-                        + r") (?:\$ )?(\d[\d,]*(?:\.\d+)?)(%?)(?: (k|m|x|percent|pct|thousand|million))?(?!\S)")
+                        + r") (?:\$ )?(\d[\d,]*(?:\.\d+)?)(%?)(?: (x|percent|pct|" + SCALE_WORDS + r"))?(?!\S)")
 _UNIT_WORDS = {"day", "week", "month", "quarter", "year", "days", "weeks", "months", "quarters", "years"}
 
 
@@ -275,7 +276,7 @@ def _read_thresholds(parsed: ParsedQuestion) -> set[int]:
         if metric is None:
             continue
         value = float(m.group(2).replace(",", ""))
-        scale = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}.get(m.group(4) or "", 1.0)
+        scale = scale_of(m.group(4))
         percent = m.group(3) == "%" or m.group(4) in ("percent", "pct")
         parsed.thresholds.append(Threshold(metric, _COMPARATORS[m.group(1)], value / 100 if percent else value * scale))  # type: ignore[arg-type]
         used.update(range(first, last))

@@ -5,6 +5,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from query_engine.spec.calendar import MONTH_WORDS
+
 MAX_QUESTION_CHARS = 500
 
 NUMBER_WORDS = {
@@ -86,7 +88,7 @@ def clean_question(question: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-_MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+_MONTH_WORD = rf"(?:{MONTH_WORDS})[a-z]*"
 _MONTH_DASH = re.compile(rf"\b({_MONTH_WORD})\s*[-–]\s*({_MONTH_WORD})\b", re.IGNORECASE)
 _US = re.compile(r"\bU\.?S\.?(?:A\.?)?(?![a-zA-Z])")
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from query_engine.interpret.dates import DatePhrase, add_months, period_end
+from query_engine.interpret.dates import DatePhrase, period_end
 from query_engine.interpret.descriptions import describe_spec
 from query_engine.interpret.parser import ParsedQuestion
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
+from query_engine.spec.calendar import add_months
+from query_engine.spec.numbers import SCALE_WORDS, scale_of
 from query_engine.spec.query import (
     DateRange,
     Filter,
@@ -20,7 +22,7 @@ from query_engine.spec.query import (
 WHY = re.compile(r"^\s*(why|how come|what caused|what drove|what explains|what is behind|what's behind|explain|"
                  r"reasons? for|root cause|what happened to|diagnose)\b", re.IGNORECASE)
 _TARGET = re.compile(r"\b(?:hit|reach|exceed|make|get to|achieve|cross|pass|beat|top|surpass|above|over)\s+"
-                     r"(?:\$ )?(\d[\d,]*(?:\.\d+)?)(?: (k|m|thousand|million))?\b")
+                     r"(?:\$ )?(\d[\d,]*(?:\.\d+)?)(?: (" + SCALE_WORDS + r"))?\b")
 METHODS = (("trend", 0.6, "trend extrapolation: a statistical model (ETS) chosen by backtest"),
            ("last_year", 0.4, "same period last year, scaled by the recent year-over-year change"))
 
@@ -112,7 +114,7 @@ def _target(text: str) -> float | None:
     found = _TARGET.search(text)
     if not found:
         return None
-    scale = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}.get(found.group(2) or "", 1.0)
+    scale = scale_of(found.group(2))
     return float(found.group(1).replace(",", "")) * scale
 
 

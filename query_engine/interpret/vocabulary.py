@@ -10,10 +10,9 @@ from rapidfuzz.distance import OSA
 from query_engine.interpret.question_text import STOPWORDS, Token, fold, phrase_key
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
+from query_engine.spec.calendar import MONTH_NAMES
 
-MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-               "october", "november", "december")
-DATE_WORDS = MONTH_NAMES + ("yesterday", "today", "quarter", "month", "week", "year", "weekly", "monthly",
+DATE_WORDS = tuple(name.lower() for name in MONTH_NAMES) + ("yesterday", "today", "quarter", "month", "week", "year", "weekly", "monthly",
                             "daily", "quarterly", "yearly", "previous", "trailing", "between")
 MAX_PHRASE_TOKENS = 6
 GENERIC_VALUES = frozenset({"total", "all", "other", "none", "unknown", "na", "n", "a", "misc", "overall", "sum"})

@@ -4,12 +4,10 @@ Every step builds QuerySpecs; each runs through compile_spec -> guard_sql -> exe
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from typing import Any, Callable
 
 from query_engine.errors import ClarifyError
-from query_engine.interpret.dates import add_months
 from query_engine.interpret.readings import build_context, interpret
 from query_engine.investigate.plan import (
     MAX_STEPS,
@@ -26,6 +24,7 @@ from query_engine.investigate.plan import (
 )
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
+from query_engine.spec.calendar import add_months, month_end, month_label
 from query_engine.spec.codec import spec_to_dict
 from query_engine.spec.query import DateRange, QueryResult, QuerySpec
 from query_engine.sql.compiler import compile_spec
@@ -101,20 +100,20 @@ def periods_of(window: DateRange | None, as_of: dt.date) -> tuple[DateRange, Dat
 
 
 def _whole_months(window: DateRange) -> int:
-    if window.start.day != 1 or window.end.day != calendar.monthrange(window.end.year, window.end.month)[1]:
+    if window.start.day != 1 or window.end.day != month_end(window.end.year, window.end.month).day:
         return 0
     return (window.end.year - window.start.year) * 12 + window.end.month - window.start.month + 1
 
 
 def _month(year: int, month: int) -> DateRange:
-    return span(dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1]))
+    return span(dt.date(year, month, 1), month_end(year, month))
 
 
 def span(start: dt.date, end: dt.date, label: str = "") -> DateRange:
     """A window labelled by its month ('October 2025') when it is one, else by its dates."""
     if not label and start.day == 1 and end == dt.date(start.year, start.month,
-                                                       calendar.monthrange(start.year, start.month)[1]):
-        label = f"{calendar.month_name[start.month]} {start.year}"
+                                                       month_end(start.year, start.month).day):
+        label = month_label(start.year, start.month)
     return DateRange(start, end, label or f"{start.isoformat()} to {end.isoformat()}")
 
 

@@ -10,8 +10,8 @@ from typing import Any
 from query_engine.llm.access import LLMAccess, LLMCallFailed, call_model
 from query_engine.llm.number_check import candidate_values, check_statement
 from query_engine.llm.prompts import INSIGHTS_SYSTEM, data_block, fenced
+from query_engine.spec.numbers import as_number
 from query_engine.spec.query import ColumnInfo, QueryResult
-from query_engine.spec.value_format import as_number
 from router import TaskType
 
 MAX_STATEMENTS = 3

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable
 
+from query_engine.spec.numbers import SCALE_WORDS, scale_of
 from query_engine.spec.query import QueryResult
 
 MAX_PAIRWISE_ROWS = 60  # pairwise differences and ratios over more rows would accept almost any number
-_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9}
 NUMBER = re.compile(
     r"(?<![\w.])(?P<minus>[-−])?(?P<cur>\$)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
-    r"(?:\s?(?P<scale>thousand|million|billion|bn|mm|[kKmMbB])(?![a-zA-Z]))?"
+    r"(?:\s?(?P<scale>" + SCALE_WORDS + r"|[KMB])(?![a-zA-Z]))?"
     r"(?P<suffix>\s?%|\s?(?:x|×)(?![a-zA-Z])|\s?(?:pp|percentage points?)\b)?")
 
 
@@ -46,7 +46,7 @@ def extract_numbers(text: str) -> tuple[NumberMention, ...]:
     found = []
     for match in NUMBER.finditer(text):
         digits = match.group("num").replace(",", "")
-        scale = _SCALE.get((match.group("scale") or "").lower(), 1.0)
+        scale = scale_of(match.group("scale"))
         decimals = len(digits.split(".")[1]) if "." in digits else 0
         value = float(digits) * scale * (-1 if match.group("minus") else 1)
         suffix = (match.group("suffix") or "").strip().lower()

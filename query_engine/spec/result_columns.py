@@ -6,10 +6,10 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from query_engine.spec.calendar import weekday_number
 from query_engine.spec.query import ColumnInfo, QueryResult
 
 _SAMPLE_ROWS = 1000
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TIME_WORDS = {"year", "month", "week", "day", "date", "quarter", "period", "dow", "weekday", "hour", "yr", "mon"}
 _LIFECYCLE_WORDS = {"start", "end", "created", "updated", "launch", "launched", "started", "ended"}
 _RATIO_WORDS = {"roas"}
@@ -28,13 +28,7 @@ def name_words(name: str) -> list[str]:
 
 def weekday_index(value: Any) -> int | None:
     """0 for Monday through 6 for Sunday when `value` names a weekday ("Tue", "tuesday"), else None."""
-    if not isinstance(value, str) or len(value.strip()) < 3:
-        return None
-    text = value.strip().lower()
-    for index, day in enumerate(WEEKDAYS):
-        if day.startswith(text) or text.startswith(day):
-            return index
-    return None
+    return weekday_number(value) if isinstance(value, str) else None
 
 
 def is_weekday_column(values: list[Any]) -> bool:

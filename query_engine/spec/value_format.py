@@ -3,23 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from decimal import Decimal
 from typing import Any
 
+from query_engine.spec.numbers import as_number
 from query_engine.spec.query import ColumnInfo, QueryResult
 
 MISSING = "—"
 _COMPACT_UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
-
-
-def as_number(value: Any) -> float | None:
-    """The value as a float, or None when it is missing, NaN or not a number (bools are not numbers)."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float, Decimal)):
-        number = float(value)
-        return None if math.isnan(number) else number
-    return None
 
 
 def format_value(value: Any, fmt: str, *, compact: bool = False) -> str:

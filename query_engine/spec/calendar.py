@@ -1,0 +1,63 @@
+"""Calendar facts and arithmetic: month and weekday names with their short forms, and month steps.
+
+The one home for them: the interpreter reads them in questions, uploads convert them, tables sort by them.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+MONTH_NAMES = tuple(calendar.month_name[1:])  # "January" ... "December"
+WEEKDAY_NAMES = tuple(calendar.day_name)  # "Monday" ... "Sunday"
+# Short forms analysts and exports write: "Jan", "Sept", "Tue", "Thurs".
+MONTH_SPELLINGS: dict[str, int] = {
+    **{name.lower(): i + 1 for i, name in enumerate(MONTH_NAMES)},
+    **{name[:3].lower(): i + 1 for i, name in enumerate(MONTH_NAMES)},
+    "sept": 9,
+}
+WEEKDAY_SPELLINGS: dict[str, int] = {
+    **{name.lower(): i for i, name in enumerate(WEEKDAY_NAMES)},
+    **{name[:3].lower(): i for i, name in enumerate(WEEKDAY_NAMES)},
+    "tues": 1, "weds": 2, "thur": 3, "thurs": 3,
+}
+# Month words as a regular-expression alternation (no group of its own), longest first: "march" before "mar".
+MONTH_WORDS = "|".join(sorted(MONTH_SPELLINGS, key=len, reverse=True))
+
+
+def month_number(word: str) -> int:
+    """1-12 for a month name or a short form of it ("sep", "Sept", "september"); ValueError otherwise."""
+    text = word.strip().lower().rstrip(".")
+    if text in MONTH_SPELLINGS:
+        return MONTH_SPELLINGS[text]
+    found = next((n for name, n in MONTH_SPELLINGS.items() if len(text) >= 3 and name.startswith(text)), None)
+    if found is None:
+        raise ValueError(f"{word!r} is not a month")
+    return found
+
+
+def weekday_number(word: str) -> int | None:
+    """0 (Monday) to 6 (Sunday) for a weekday name or a short form of it, else None."""
+    text = word.strip().lower().rstrip(".")
+    if len(text) < 3:
+        return None
+    if text in WEEKDAY_SPELLINGS:
+        return WEEKDAY_SPELLINGS[text]
+    return next((n for name, n in WEEKDAY_SPELLINGS.items() if name.startswith(text) or text.startswith(name)),
+                None)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day-of-month `months` later (clamped to the month's end)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def month_end(year: int, month: int) -> dt.date:
+    """The last day of a calendar month."""
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def month_label(year: int, month: int) -> str:
+    """'October 2025'."""
+    return f"{MONTH_NAMES[month - 1]} {year}"
