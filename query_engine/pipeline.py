@@ -17,9 +17,8 @@ from query_engine.answer.insights import insights
 from query_engine.answer.period_notes import partial_period_note
 from query_engine.errors import ClarifyError
 from query_engine.interpret.descriptions import describe_spec
-from query_engine.interpret.question_text import MAX_QUESTION_CHARS
 from query_engine.interpret.readings import DatasetContext, build_context, interpret
-from query_engine.interpret.refusals import future_refusal, refusal_for
+from query_engine.interpret.refusals import future_refusal, input_refusal, refusal_for
 from query_engine.llm.access import LLMAccess, LLMCallFailed, new_question_id
 from query_engine.llm.insights import model_insights
 from query_engine.llm.readings import merge_readings, model_readings, offline_note
@@ -172,7 +171,7 @@ class Pipeline:
         if offline.refusal is None:
             return False
         text = offline.question
-        if not text or len(text) > MAX_QUESTION_CHARS or not any(ch.isalpha() for ch in text):
+        if input_refusal(text, self.model) is not None:
             return True
         future = future_refusal(offline.as_of.isoformat(), self.model).reason
         return refusal_for(text, self.model) is not None or offline.refusal.reason == future

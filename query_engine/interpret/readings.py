@@ -10,11 +10,11 @@ from query_engine.errors import ClarifyError
 from query_engine.interpret.dates import mentions_future
 from query_engine.interpret.descriptions import describe_spec
 from query_engine.interpret.parser import ParsedQuestion, parse_question
-from query_engine.interpret.question_text import MAX_QUESTION_CHARS, clean_question
+from query_engine.interpret.question_text import clean_question
 from query_engine.interpret.refusals import (
     future_refusal,
+    input_refusal,
     refusal_for,
-    suggestions,
     unknown_subject,
 )
 from query_engine.interpret.special_readings import (
@@ -78,7 +78,7 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
     """
     as_of = as_of or context.as_of
     cleaned = clean_question(question)
-    refusal = _input_refusal(cleaned, context.model) or refusal_for(cleaned, context.model)
+    refusal = input_refusal(cleaned, context.model) or refusal_for(cleaned, context.model)
     if refusal:
         return Understanding(cleaned, as_of, refusal=refusal)
     parsed = parse_question(cleaned, context.model, context.vocabulary, as_of)
@@ -94,18 +94,6 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
         return Understanding(cleaned, as_of, refusal=unknown_subject(parsed.unknown, context.model, False))
     notes = tuple(f"Read '{a}' as '{b}'." for a, b in parsed.corrections)
     return Understanding(cleaned, as_of, tuple(readings), notes=notes)
-
-
-def _input_refusal(cleaned: str, model: SemanticModel) -> Refusal | None:
-    if not cleaned:
-        return Refusal("Type a question about your campaigns to get started.", suggestions(model))
-    if len(cleaned) > MAX_QUESTION_CHARS:
-        return Refusal(f"That question is {len(cleaned):,} characters long; please ask in under "
-                       f"{MAX_QUESTION_CHARS} characters.", suggestions(model))
-    if not any(ch.isalpha() for ch in cleaned):
-        return Refusal("That doesn't look like a question. Ask about spend, revenue, conversions or other "
-                       "campaign metrics.", suggestions(model))
-    return None
 
 
 def _certainty(parsed: ParsedQuestion) -> float:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from query_engine.interpret.question_text import code_shape
+from query_engine.interpret.question_text import MAX_QUESTION_CHARS, code_shape
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import Refusal
 
@@ -90,3 +90,16 @@ def suggestions(model: SemanticModel) -> tuple[str, ...]:
         f"Monthly {metrics[min(2, len(metrics) - 1)].lower()} trend this year",
     ]
     return tuple(picks)
+
+
+def input_refusal(cleaned: str, model: SemanticModel) -> Refusal | None:
+    """The refusal for text that is no question at all: empty, too long, or without a letter."""
+    if not cleaned:
+        return Refusal("Type a question about your campaigns to get started.", suggestions(model))
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        return Refusal(f"That question is {len(cleaned):,} characters long; please ask in under "
+                       f"{MAX_QUESTION_CHARS} characters.", suggestions(model))
+    if not any(ch.isalpha() for ch in cleaned):
+        return Refusal("That doesn't look like a question. Ask about spend, revenue, conversions or other "
+                       "campaign metrics.", suggestions(model))
+    return None
