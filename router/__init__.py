@@ -12,6 +12,7 @@ from router.errors import (
                            RouterError,
 )
 from router.llm_router import LLMReply, LLMRouter, active_routes, configure
+from router.migrations import applied_version, apply_migrations
 from router.performance_tracker import performance_tracker
 from router.routes import Route, RouteStatus
 from router.settings import RouterSettings
@@ -21,5 +22,6 @@ from router.usage_ledger import LedgerRow, UsageLedger
 __all__ = [
     "BudgetExceeded", "BudgetStatus", "LLMReply", "LLMRouter", "LedgerError", "LedgerRow", "NoProviderConfigured",
     "PriceUnknown", "ProviderFailed", "Route", "RouteConfigError", "RouteStatus", "RouterError", "RouterSettings",
-    "TaskType", "UsageLedger", "active_routes", "configure", "performance_tracker",
+    "TaskType", "UsageLedger", "active_routes", "applied_version", "apply_migrations", "configure",
+    "performance_tracker",
 ]

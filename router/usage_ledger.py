@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, TypeVar
 
 from router import ledger_files
+from router.migrations import apply_migrations
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -203,27 +204,11 @@ class UsageLedger:
         if own and not self.path.exists():
             ledger_files.create_fresh(self.path)
         con = con or sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        applied: list[int] = []
         try:
-            con.execute("CREATE TABLE IF NOT EXISTS migrations (number INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
-            for number, name, sql in MIGRATIONS:
-                con.execute("BEGIN IMMEDIATE")  # one writer at a time, so two processes never apply it twice
-                try:
-                    if con.execute("SELECT 1 FROM migrations WHERE number = ?", (number,)).fetchone():
-                        con.execute("COMMIT")
-                        continue
-                    for statement in sql.split(";"):
-                        con.execute(statement)
-                    con.execute("INSERT INTO migrations VALUES (?, ?, ?)", (number, name, utc_iso()))
-                    con.execute("COMMIT")
-                    applied.append(number)
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
+            return apply_migrations(con, MIGRATIONS)
         finally:
             if own:
                 con.close()
-        return applied
 
     def applied_migrations(self) -> list[tuple[int, str]]:
         """The (number, name) of every applied migration, in order."""

@@ -13,11 +13,12 @@ import threading
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Callable, TypeVar
 
 import duckdb
 
 from query_engine.errors import ClarifyError
+from router import applied_version, apply_migrations
 
 HISTORY_FILE_NAME = "history.duckdb"
 # What DuckDB says of a file that is not (or no longer) a database; locks, permissions and full disks differ.
@@ -266,23 +267,9 @@ def _first_line(exc: BaseException) -> str:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply every migration not yet recorded in the file; returns the resulting version."""
-    con.execute("CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
-                "applied_at TIMESTAMP NOT NULL)")
-    done = _applied_version(con)
-    for number, name, sql in MIGRATIONS:
-        if number <= done:
-            continue
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(sql)
-            con.execute("INSERT INTO migrations VALUES (?, ?, ?)", [number, name, dt.datetime.now()])
-            con.execute("COMMIT")
-        except duckdb.Error:
-            con.execute("ROLLBACK")
-            raise
+    apply_migrations(con, MIGRATIONS, begin="BEGIN TRANSACTION", number_column="id")
     return _applied_version(con)
 
 
 def _applied_version(con: duckdb.DuckDBPyConnection) -> int:
-    row: Any = con.execute("SELECT coalesce(max(id), 0) FROM migrations").fetchone()
-    return int(row[0])
+    return applied_version(con, number_column="id")  # the table predates the shared runner: 'id', not 'number')

@@ -20,6 +20,7 @@ from typing import Callable, Iterable, TypeVar
 
 from query_engine.errors import ClarifyError
 from query_engine.stores.history import file_identity, set_aside_damaged
+from router import apply_migrations
 
 PREFERENCES_FILE_NAME = "preferences.sqlite"
 DEFAULT_MIN_PICKS = 3
@@ -273,19 +274,4 @@ def _store_error(path: Path, exc: BaseException) -> PreferenceStoreError:
 
 def migrate(con: sqlite3.Connection) -> list[int]:
     """Apply every migration not yet recorded in the file, each in its own transaction; returns their numbers."""
-    con.execute("CREATE TABLE IF NOT EXISTS migrations (number INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
-    applied = []
-    for number, name, sql in MIGRATIONS:
-        con.execute("BEGIN IMMEDIATE")  # one writer at a time, so two processes never apply it twice
-        try:
-            if con.execute("SELECT 1 FROM migrations WHERE number = ?", (number,)).fetchone() is None:
-                for statement in sql.split(";"):
-                    con.execute(statement)
-                con.execute("INSERT INTO migrations VALUES (?, ?, ?)",
-                            (number, name, dt.datetime.now().isoformat(timespec="seconds")))
-                applied.append(number)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    return applied
+    return apply_migrations(con, MIGRATIONS)
