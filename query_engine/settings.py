@@ -10,55 +10,53 @@ DEMO_DATABASE_NAME = "demo.duckdb"
 
 @dataclass(frozen=True)
 class Setting:
-    """One tunable: its name, default and a line of help."""
+    """One tunable: its name, default, environment variable and a line of help."""
 
     name: str
     default: Any
+    env: str
     help: str
 
 
+# The one table of defaults: Settings takes its field defaults from here, and from_environ reads these variables.
 SETTINGS = (
-    Setting("home", "~/.clarify", "Folder for the demo database, history, usage ledger and uploads (CLARIFY_HOME)."),
-    Setting("database", "", "DuckDB file to query; empty means the demo database in the home folder (CLARIFY_DB)."),
-    Setting("time_limit_s", 10.0, "Seconds a query may run before it is interrupted (CLARIFY_TIME_LIMIT_S)."),
-    Setting("row_cap", 10_000, "Most rows a query returns; more sets `truncated` (CLARIFY_ROW_CAP)."),
-    Setting("memory_limit", "1GB", "DuckDB memory limit per connection, below worker_memory (CLARIFY_MEMORY_LIMIT)."),
-    Setting("worker_memory", "4GB", "Address-space cap of each query worker process; a query that needs more is "
-            "stopped and only its worker restarts (CLARIFY_WORKER_MEMORY)."),
-    Setting("workers", 2, "Warm query worker processes; more questions at once wait for one (CLARIFY_WORKERS)."),
-    Setting("threads", 2, "DuckDB worker threads (CLARIFY_THREADS)."),
-    Setting("ingest_memory", "3GB", "Address-space cap of the process that loads an upload; a file that needs more is "
-            "refused and nothing is loaded (CLARIFY_INGEST_MEMORY)."),
-    Setting("ingest_time_limit_s", 300.0, "Seconds loading an upload may take before it is stopped "
-            "(CLARIFY_INGEST_TIME_LIMIT_S)."),
-    Setting("confident_threshold", 0.75, "Top confidence at or above which the answer shows at once (CLARIFY_CONFIDENT)."),
-    Setting("model_use", "full", "With keys: 'full' runs every model stage; 'economy' asks the interpretation model "
-            "only when the offline reading is unsure, keeps the verified compiled SQL, and writes model insights "
-            "only when the analyst asks (CLARIFY_MODEL_USE)."),
+    Setting("home", "~/.clarify", "CLARIFY_HOME", "Folder for the demo database, history, usage ledger and uploads."),
+    Setting("database", None, "CLARIFY_DB", "DuckDB file to query; unset means the demo database in the home folder."),
+    Setting("time_limit_s", 10.0, "CLARIFY_TIME_LIMIT_S", "Seconds a query may run before it is stopped."),
+    Setting("row_cap", 10_000, "CLARIFY_ROW_CAP", "Most rows a query returns; more sets `truncated`."),
+    Setting("memory_limit", "1GB", "CLARIFY_MEMORY_LIMIT", "DuckDB memory limit per connection, below worker_memory."),
+    Setting("worker_memory", "4GB", "CLARIFY_WORKER_MEMORY", "Address-space cap of each query worker process; a query "
+            "that needs more is stopped and only its worker restarts."),
+    Setting("workers", 2, "CLARIFY_WORKERS", "Warm query worker processes; more questions at once wait for one."),
+    Setting("threads", 2, "CLARIFY_THREADS", "DuckDB worker threads."),
+    Setting("ingest_memory", "3GB", "CLARIFY_INGEST_MEMORY", "Address-space cap of the process that loads an upload; "
+            "a file that needs more is refused and nothing is loaded."),
+    Setting("ingest_time_limit_s", 300.0, "CLARIFY_INGEST_TIME_LIMIT_S", "Seconds loading an upload may take."),
+    Setting("confident_threshold", 0.75, "CLARIFY_CONFIDENT", "Top confidence at or above which the answer shows at "
+            "once."),
+    Setting("model_use", "full", "CLARIFY_MODEL_USE", "With keys: 'full' runs every model stage; 'economy' asks the "
+            "interpretation model only when the offline reading is unsure, keeps the verified compiled SQL, and "
+            "writes model insights only when the analyst asks."),
 )
-_ENV = {"home": "CLARIFY_HOME", "database": "CLARIFY_DB", "time_limit_s": "CLARIFY_TIME_LIMIT_S",
-        "row_cap": "CLARIFY_ROW_CAP", "memory_limit": "CLARIFY_MEMORY_LIMIT",
-        "worker_memory": "CLARIFY_WORKER_MEMORY", "workers": "CLARIFY_WORKERS", "threads": "CLARIFY_THREADS",
-        "ingest_memory": "CLARIFY_INGEST_MEMORY", "ingest_time_limit_s": "CLARIFY_INGEST_TIME_LIMIT_S",
-        "confident_threshold": "CLARIFY_CONFIDENT", "model_use": "CLARIFY_MODEL_USE"}
+DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}
 
 
 @dataclass(frozen=True)
 class Settings:
     """The values every stage reads; never read from the environment inside the packages."""
 
-    home: Path = Path("~/.clarify").expanduser()
-    database: Path | None = None
-    time_limit_s: float = 10.0
-    row_cap: int = 10_000
-    memory_limit: str = "1GB"
-    worker_memory: str = "4GB"
-    workers: int = 2
-    threads: int = 2
-    ingest_memory: str = "3GB"
-    ingest_time_limit_s: float = 300.0
-    confident_threshold: float = 0.75
-    model_use: str = "full"  # "full" or "economy"; see SETTINGS
+    home: Path = Path(DEFAULTS["home"]).expanduser()
+    database: Path | None = DEFAULTS["database"]
+    time_limit_s: float = DEFAULTS["time_limit_s"]
+    row_cap: int = DEFAULTS["row_cap"]
+    memory_limit: str = DEFAULTS["memory_limit"]
+    worker_memory: str = DEFAULTS["worker_memory"]
+    workers: int = DEFAULTS["workers"]
+    threads: int = DEFAULTS["threads"]
+    ingest_memory: str = DEFAULTS["ingest_memory"]
+    ingest_time_limit_s: float = DEFAULTS["ingest_time_limit_s"]
+    confident_threshold: float = DEFAULTS["confident_threshold"]
+    model_use: str = DEFAULTS["model_use"]  # "full" or "economy"; see SETTINGS
 
     @property
     def economy(self) -> bool:
@@ -79,12 +77,10 @@ class Settings:
         """Settings from CLARIFY_* variables, with the defaults of SETTINGS elsewhere."""
         values: dict[str, Any] = {}
         types = {f.name: f.type for f in fields(cls)}
-        for name, var in _ENV.items():
-            raw = environ.get(var, "").strip()
+        for setting in SETTINGS:
+            raw = str(environ.get(setting.env, "") or "").strip()
             if raw:
-                values[name] = _coerce(name, raw, types[name])
-        if "home" in values:
-            values["home"] = Path(values["home"]).expanduser()
+                values[setting.name] = _coerce(setting.name, raw, types[setting.name])
         return cls(**values)
 
 

@@ -15,7 +15,7 @@ from router.llm_router import LLMReply, LLMRouter, active_routes, configure
 from router.migrations import applied_version, apply_migrations
 from router.performance_tracker import performance_tracker
 from router.routes import Route, RouteStatus
-from router.settings import RouterSettings
+from router.settings import RouterSettings, merged_sources
 from router.task_types import TaskType
 from router.usage_ledger import LedgerRow, UsageLedger
 
@@ -23,5 +23,5 @@ __all__ = [
     "BudgetExceeded", "BudgetStatus", "LLMReply", "LLMRouter", "LedgerError", "LedgerRow", "NoProviderConfigured",
     "PriceUnknown", "ProviderFailed", "Route", "RouteConfigError", "RouteStatus", "RouterError", "RouterSettings",
     "TaskType", "UsageLedger", "active_routes", "applied_version", "apply_migrations", "configure",
-    "performance_tracker",
+    "merged_sources", "performance_tracker",
 ]

@@ -51,8 +51,8 @@ class RouterSettings:
 
     @classmethod
     def from_sources(cls, environ: Mapping[str, Any], secrets: Mapping[str, Any] | None = None) -> RouterSettings:
-        """Settings from st.secrets and environment variables (secrets win), e.g. CLARIFY_ROUTE_SQL_GENERATION."""
-        merged: dict[str, Any] = {**{k: v for k, v in environ.items()}, **dict(secrets or {})}
+        """Settings from environment variables and st.secrets (see `merged_sources`: the environment wins)."""
+        merged = merged_sources(environ, secrets)
         values: dict[str, Any] = {"keys": _keys_from(merged), "route_overrides": _route_overrides_from(merged)}
         if str(merged.get("CLARIFY_HOME", "")).strip():
             values["home"] = Path(str(merged["CLARIFY_HOME"])).expanduser()
@@ -66,6 +66,12 @@ class RouterSettings:
         flag = str(merged.get("CLARIFY_LITELLM_REMOTE_PRICES", "")).strip().lower()
         values["remote_price_map"] = flag in ("1", "true", "yes", "on")
         return cls(**values)
+
+
+def merged_sources(environ: Mapping[str, Any], secrets: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The one statement of precedence: environment variables override st.secrets (so a shell or a test can
+    override a developer's secrets.toml). Every setting, the engine's and the router's, is read this way."""
+    return {**dict(secrets or {}), **dict(environ)}
 
 
 def _keys_from(merged: Mapping[str, Any]) -> dict[str, str]:

@@ -157,3 +157,27 @@ def test_cli_markup_question_is_refused_with_a_suggestion(tiny_db, clarify_home,
     out = strict_json(proc.stdout)
     assert proc.returncode == 0 and "code or markup" in out["refusal"]
     assert out["interpretations"] == [] and out["suggestions"]
+
+
+def test_settings_defaults_come_from_the_one_table():
+    from query_engine.settings import DEFAULTS, SETTINGS, Settings
+
+    plain = Settings()
+    for setting in SETTINGS:
+        value = getattr(plain, setting.name)
+        assert value == (Settings.from_environ({}).__getattribute__(setting.name))
+        if setting.name != "home":
+            assert value == DEFAULTS[setting.name]
+    overridden = Settings.from_environ({s.env: "7" for s in SETTINGS if s.name in ("row_cap", "workers")})
+    assert (overridden.row_cap, overridden.workers) == (7, 7)
+
+
+def test_environment_overrides_secrets_for_engine_and_router_settings(tmp_path):
+    from query_engine.settings import Settings
+    from router import RouterSettings, merged_sources
+
+    environ = {"CLARIFY_ROW_CAP": "50", "OPENAI_API_KEY": "sk-env"}
+    secrets = {"CLARIFY_ROW_CAP": "20", "OPENAI_API_KEY": "sk-secret", "CLARIFY_HOME": str(tmp_path)}
+    assert Settings.from_environ(merged_sources(environ, secrets)).row_cap == 50
+    router = RouterSettings.from_sources(environ, secrets)
+    assert dict(router.keys) == {"OPENAI_API_KEY": "sk-env"} and router.home == tmp_path

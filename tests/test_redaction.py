@@ -27,8 +27,8 @@ CONNECTION_STRINGS = [
     (f"postgresql://bob:{PASSWORD}%ZZ@db.example.com/ads", "bob:***@db.example.com/ads"),  # bad percent-encoding
     (f"postgresql://bob:{PASSWORD}@db.exa mple.com:99999/ads", "bob:***@db.exa mple.com:99999/ads"),  # bad host, port
     (f"postgresql://bob:{PASSWORD}@[::1/ads", "bob:***@[::1/ads"),  # unclosed IPv6 bracket
-    (f"postgresql://bob:Hunter2 Secret@127.0.0.1/ads", "bob:***@127.0.0.1/ads"),  # a space in the password
-    (f"postgresql://bob:Hun@ter2Secret@127.0.0.1/ads", "bob:***@127.0.0.1/ads"),  # an unencoded @
+    ("postgresql://bob:Hunter2 Secret@127.0.0.1/ads", "bob:***@127.0.0.1/ads"),  # a space in the password
+    ("postgresql://bob:Hun@ter2Secret@127.0.0.1/ads", "bob:***@127.0.0.1/ads"),  # an unencoded @
     (f"postgresql://bob@127.0.0.1/ads?sslpassword={PASSWORD}&sslmode=require",
      "postgresql://bob@127.0.0.1/ads?sslpassword=***&sslmode=require"),
     (f"postgresql://127.0.0.1/ads?password={PASSWORD}&token=Tok3nValue99", "?password=***&token=***"),
@@ -85,8 +85,8 @@ MALFORMED_URLS = [
 @pytest.mark.parametrize("url", MALFORMED_URLS, ids=range(len(MALFORMED_URLS)))
 def test_postgres_connect_error_never_shows_the_password(url):
     pytest.importorskip("psycopg")
-    from query_engine.sql.postgres import connect
     from query_engine.errors import DatabaseMissing
+    from query_engine.sql.postgres import connect
 
     with pytest.raises(DatabaseMissing) as caught:
         connect(url, connect_timeout_s=1)

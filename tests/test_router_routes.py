@@ -137,8 +137,8 @@ def test_router_settings_from_sources_maps_env_and_secrets(tmp_path):
                "CLARIFY_ROUTE_SQL_GENERATION": "ollama/llama3", "CLARIFY_DAILY_BUDGET_USD": "2.5",
                "CLARIFY_MONTHLY_BUDGET_USD": "off"}
     settings = RouterSettings.from_sources(environ, secrets={"OPENAI_API_KEY": "sk-secret", "GEMINI_API_KEY": "g1"})
-    assert dict(settings.keys) == {"OPENAI_API_KEY": "sk-secret", "GEMINI_API_KEY": "g1"}
+    assert dict(settings.keys) == {"OPENAI_API_KEY": "sk-env", "GEMINI_API_KEY": "g1"}  # the environment wins
     assert dict(settings.route_overrides) == {"sql_generation": "ollama/llama3"}
     assert (settings.home, settings.daily_budget_usd, settings.monthly_budget_usd) == (tmp_path, 2.5, None)
     assert settings.ledger_path == tmp_path / "usage.sqlite"
-    assert "sk-secret" not in repr(settings) and "OPENAI_API_KEY" in repr(settings)
+    assert "sk-env" not in repr(settings) and "OPENAI_API_KEY" in repr(settings)

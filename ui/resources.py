@@ -25,6 +25,7 @@ from query_engine.spec.codec import spec_from_dict
 from query_engine.spec.query import Understanding
 from query_engine.stores.history import QuestionHistory
 from query_engine.stores.preferences import ChoiceLearning
+from router import merged_sources
 from ui.router_setup import secrets_or_empty, setup_router
 
 
@@ -34,8 +35,8 @@ def secret_values() -> dict[str, str]:
 
 
 def load_settings() -> Settings:
-    """Settings from st.secrets overlaid by the environment (so a shell or test can override a secret)."""
-    return Settings.from_environ({**secret_values(), **os.environ})
+    """Settings from the environment and st.secrets (the environment wins: router.merged_sources)."""
+    return Settings.from_environ(merged_sources(os.environ, secret_values()))
 
 
 def ensure_database(settings: Settings) -> Path:

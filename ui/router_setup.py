@@ -22,9 +22,8 @@ def secrets_or_empty() -> dict[str, Any]:
 
 
 def router_settings() -> RouterSettings:
-    """RouterSettings from st.secrets overlaid by the environment, the same precedence as the app's Settings
-    (so a shell or a test can override a developer's secrets.toml)."""
-    return RouterSettings.from_sources({**secrets_or_empty(), **os.environ})
+    """RouterSettings from the environment and st.secrets (the environment wins: router.merged_sources)."""
+    return RouterSettings.from_sources(os.environ, secrets_or_empty())
 
 
 def setup_router() -> RouterSettings:

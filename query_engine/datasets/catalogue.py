@@ -39,7 +39,7 @@ from query_engine.semantics.model import (
     load_semantic_model,
     semantic_model_from_dict,
 )
-from query_engine.settings import Settings
+from query_engine.settings import DEFAULTS, Settings
 from query_engine.sql.bounded_process import parse_size, run_bounded
 from query_engine.sql.executor import open_connection
 
@@ -95,7 +95,7 @@ class DatasetCatalog:
     """Lists, adds, replaces and removes datasets, and loads and saves their semantic models."""
 
     def __init__(self, home: str | Path, demo_database: str | Path | None = None, *,
-                 ingest_memory: str | int = "3GB", ingest_time_limit_s: float = 300.0) -> None:
+                 ingest_memory: str | int = DEFAULTS["ingest_memory"], ingest_time_limit_s: float = DEFAULTS["ingest_time_limit_s"]) -> None:
         self.home = Path(home).expanduser()
         self.root = self.home / "datasets"
         self.demo_database = Path(demo_database) if demo_database else self.home / "demo.duckdb"

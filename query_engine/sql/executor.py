@@ -20,6 +20,7 @@ from query_engine.errors import (
     QueryTimeout,
     ResourceLimit,
 )
+from query_engine.settings import DEFAULTS
 from query_engine.spec.query import QueryResult
 from query_engine.sql.guard import GuardedSql, GuardPolicy, guard_sql
 
@@ -27,7 +28,7 @@ MAX_RESULT_COLUMNS = 1_000
 MAX_RESULT_CELLS = 1_000_000  # rows x columns: 10,000 rows of 100 columns; more takes the server seconds to show
 
 
-def open_connection(database: str | Path, *, memory_limit: str = "1GB", threads: int = 2,
+def open_connection(database: str | Path, *, memory_limit: str = DEFAULTS["memory_limit"], threads: int = DEFAULTS["threads"],
                     temp_dir: Path | None = None,
                     max_temp_size: str = "1GB") -> duckdb.DuckDBPyConnection:
     """Open the database read-only with files, network and extensions off and settings locked."""
@@ -59,7 +60,7 @@ def open_connection(database: str | Path, *, memory_limit: str = "1GB", threads:
 
 
 def execute(con: duckdb.DuckDBPyConnection, guarded: GuardedSql | str, *,
-            time_limit_s: float = 10.0, row_cap: int = 10_000) -> QueryResult:
+            time_limit_s: float = DEFAULTS["time_limit_s"], row_cap: int = DEFAULTS["row_cap"]) -> QueryResult:
     """Run one statement in this process with a time limit and a row cap (the worker's own call).
 
     Analyst-facing queries go through a worker process (`worker_pool`), which calls this. A plain str is
@@ -69,8 +70,8 @@ def execute(con: duckdb.DuckDBPyConnection, guarded: GuardedSql | str, *,
     return result_from_arrow(table, truncated=truncated, elapsed_ms=elapsed_ms)
 
 
-def run_statement(con: duckdb.DuckDBPyConnection, guarded: GuardedSql | str, *, time_limit_s: float = 10.0,
-                  row_cap: int = 10_000) -> tuple[pa.Table, bool, float]:
+def run_statement(con: duckdb.DuckDBPyConnection, guarded: GuardedSql | str, *, time_limit_s: float = DEFAULTS["time_limit_s"],
+                  row_cap: int = DEFAULTS["row_cap"]) -> tuple[pa.Table, bool, float]:
     """Execute exactly one statement on its own cursor; (at most row_cap rows as Arrow, truncated, ms)."""
     sql = guarded.sql if isinstance(guarded, GuardedSql) else guarded
     cursor = con.cursor()
@@ -164,7 +165,7 @@ def _interrupt_after(cursor: duckdb.DuckDBPyConnection, limit_s: float,
 
 
 def run_guarded(con: duckdb.DuckDBPyConnection, sql: str, policy: GuardPolicy, *,
-                time_limit_s: float = 10.0, row_cap: int = 10_000) -> QueryResult:
+                time_limit_s: float = DEFAULTS["time_limit_s"], row_cap: int = DEFAULTS["row_cap"]) -> QueryResult:
     """Guard a statement, then execute it; SqlRefused comes before anything runs."""
     guarded = guard_sql(sql, replace(policy, row_cap=min(row_cap, policy.row_cap)))
     return execute(con, guarded, time_limit_s=time_limit_s, row_cap=row_cap)

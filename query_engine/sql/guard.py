@@ -12,6 +12,7 @@ from sqlglot.tokens import Token, TokenType
 
 from query_engine.errors import SqlRefused
 from query_engine.semantics.model import SemanticModel
+from query_engine.settings import DEFAULTS
 from query_engine.sql.allow_lists import (
     ALLOWED_ANONYMOUS,
     ALLOWED_NODES,
@@ -76,7 +77,7 @@ class GuardPolicy:
     """What a statement may touch: allowed tables with their lowercase columns, and the row cap."""
 
     tables: Mapping[str, frozenset[str]]
-    row_cap: int = 10_000
+    row_cap: int = DEFAULTS["row_cap"]
     dialect: str = "duckdb"
 
 
@@ -92,7 +93,7 @@ class GuardedSql:
     tree: exp.Expression | None = field(default=None, compare=False, repr=False)
 
 
-def policy_for_model(model: SemanticModel, row_cap: int = 10_000) -> GuardPolicy:
+def policy_for_model(model: SemanticModel, row_cap: int = DEFAULTS["row_cap"]) -> GuardPolicy:
     """The guard policy that allows exactly the tables and columns of a semantic model."""
     tables = {
         name.lower(): frozenset(col.lower() for col in cols)

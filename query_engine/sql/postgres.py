@@ -16,6 +16,7 @@ from psycopg import sql as pgsql
 from sqlglot import exp, parse_one
 
 from query_engine.errors import DatabaseMissing, QueryFailed, QueryTimeout
+from query_engine.settings import DEFAULTS
 from query_engine.spec.query import QueryResult
 from query_engine.sql.executor import check_result_cells, check_result_width
 from query_engine.sql.guard import GuardedSql, GuardPolicy, guard_sql
@@ -58,14 +59,14 @@ def to_postgres(guarded: GuardedSql | str) -> str:
     return render_for_dialect(tree, "postgres")
 
 
-def execute(con: psycopg.Connection, guarded: GuardedSql, *, time_limit_s: float = 10.0,
-            row_cap: int = 10_000) -> QueryResult:
+def execute(con: psycopg.Connection, guarded: GuardedSql, *, time_limit_s: float = DEFAULTS["time_limit_s"],
+            row_cap: int = DEFAULTS["row_cap"]) -> QueryResult:
     """Run a guarded statement in this process (the worker's call; analysts' queries go through a worker)."""
     return run_statement(con, to_postgres(guarded), time_limit_s=time_limit_s, row_cap=row_cap)
 
 
-def run_statement(con: psycopg.Connection, statement: str, *, time_limit_s: float = 10.0,
-                  row_cap: int = 10_000) -> QueryResult:
+def run_statement(con: psycopg.Connection, statement: str, *, time_limit_s: float = DEFAULTS["time_limit_s"],
+                  row_cap: int = DEFAULTS["row_cap"]) -> QueryResult:
     """Run one transpiled, guarded statement in a read-only transaction with a statement timeout and a row cap."""
     started = time.perf_counter()
     try:
@@ -96,8 +97,8 @@ class _Rollback(Exception):
     """Leaves the transaction block by rolling back: a read-only query has nothing to commit."""
 
 
-def run_guarded(con: psycopg.Connection, sql: str, policy: GuardPolicy, *, time_limit_s: float = 10.0,
-                row_cap: int = 10_000) -> QueryResult:
+def run_guarded(con: psycopg.Connection, sql: str, policy: GuardPolicy, *, time_limit_s: float = DEFAULTS["time_limit_s"],
+                row_cap: int = DEFAULTS["row_cap"]) -> QueryResult:
     """Guard (DuckDB dialect, the model's policy), transpile and run; SqlRefused comes before anything runs."""
     return execute(con, guard_sql(sql, policy), time_limit_s=time_limit_s, row_cap=row_cap)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from query_engine.errors import ClarifyError, QueryFailed, QueryTimeout
+from query_engine.settings import DEFAULTS
 from query_engine.spec.query import QueryResult
 from query_engine.sql.bounded_process import (
     KILL_GRACE_S,
@@ -220,10 +221,10 @@ class IsolatedDuckDB:
     """Runs guarded statements on one DuckDB file in the shared worker pool."""
 
     database: Path
-    memory_limit: str = "1GB"
-    threads: int = 2
-    worker_memory: str = "4GB"
-    workers: int = 2
+    memory_limit: str = DEFAULTS["memory_limit"]
+    threads: int = DEFAULTS["threads"]
+    worker_memory: str = DEFAULTS["worker_memory"]
+    workers: int = DEFAULTS["workers"]
     temp_dir: Path | None = None
 
     def __post_init__(self) -> None:
@@ -234,8 +235,8 @@ class IsolatedDuckDB:
         """The warm workers this database's queries run in."""
         return shared_pool(parse_size(self.worker_memory), self.workers)
 
-    def __call__(self, guarded: GuardedSql | str, *, time_limit_s: float = 10.0,
-                 row_cap: int = 10_000) -> QueryResult:
+    def __call__(self, guarded: GuardedSql | str, *, time_limit_s: float = DEFAULTS["time_limit_s"],
+                 row_cap: int = DEFAULTS["row_cap"]) -> QueryResult:
         """Run one guarded statement in a worker; the same QueryResult the in-process executor gives."""
         sql = guarded.sql if isinstance(guarded, GuardedSql) else guarded
         config = {"memory_limit": self.memory_limit, "threads": self.threads,
@@ -251,8 +252,8 @@ class IsolatedPostgres:
     a worker's memory. The guard and the transpiling happen here; the worker runs the checked text."""
 
     url: str = field(repr=False)  # holds the password: never shown
-    worker_memory: str = "4GB"
-    workers: int = 2
+    worker_memory: str = DEFAULTS["worker_memory"]
+    workers: int = DEFAULTS["workers"]
 
     def __post_init__(self) -> None:
         self.pool.warm()
@@ -262,7 +263,7 @@ class IsolatedPostgres:
         """The warm workers these queries run in."""
         return shared_pool(parse_size(self.worker_memory), self.workers)
 
-    def __call__(self, guarded: GuardedSql, *, time_limit_s: float = 10.0, row_cap: int = 10_000) -> QueryResult:
+    def __call__(self, guarded: GuardedSql, *, time_limit_s: float = DEFAULTS["time_limit_s"], row_cap: int = DEFAULTS["row_cap"]) -> QueryResult:
         """Transpile, check and run one guarded statement in a worker."""
         from query_engine.sql.postgres import to_postgres
 
