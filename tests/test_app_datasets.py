@@ -7,11 +7,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from query_engine.datasets.catalogue import DatasetCatalog
+from query_engine.datasets.model_edits import (
+    apply_column_roles,
+    apply_item_edit,
+    parse_synonyms,
+)
 from query_engine.errors import SemanticModelError
 from query_engine.semantics.model import semantic_model_from_dict
 from tests.app_driving import ask
 from ui.dataset_picker import example_questions
-from ui.model_editor import apply_column_roles, apply_item_edit, parse_synonyms
 
 CAMPAIGNS = ("Brand Search", "Prospecting", "Retargeting")
 DATASET = "meta_ads_export"
