@@ -44,3 +44,51 @@ class SpecError(ClarifyError):
 
 class IngestError(ClarifyError):
     """An uploaded file could not be loaded; the message names the row and column where it can."""
+
+
+class HistoryError(ClarifyError):
+    """The history file could not be read or written."""
+
+
+class PreferenceStoreError(ClarifyError):
+    """The learned-preferences file could not be read or written."""
+
+
+class EvaluationError(ClarifyError):
+    """A question set could not be read or scored."""
+
+
+class FormulaError(ClarifyError):
+    """A formula that is not plain arithmetic over known measures."""
+
+
+class CalculatedMetricError(ClarifyError):
+    """A definition Clarify refuses; the message says why and what to write instead."""
+
+
+class LLMCallFailed(ClarifyError):
+    """No model could answer (no key, over budget, provider down); the stage falls back to the offline engine."""
+
+    def __init__(self, message: str, *, error_class: str = "", hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.error_class = error_class
+
+
+class ImageRejected(ClarifyError):
+    """An upload that is not a PNG or JPEG Clarify will send (type, size or dimensions)."""
+
+
+class VisionUnavailable(ClarifyError):
+    """No multimodal model has its key; the message names the key that enables chart reading."""
+
+
+class InvestigationError(ClarifyError):
+    """A plan or step that cannot run as written."""
+
+
+class CodeExportError(ClarifyError):
+    """An answer could not be exported, or the code model could not adapt the script."""
+
+
+class ForecastError(ClarifyError):
+    """The history cannot be forecast as asked (too short, wrong shape, window already past)."""

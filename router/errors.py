@@ -1,6 +1,8 @@
 """Errors of the router; every message is written for the analyst and says what to do next."""
 from __future__ import annotations
 
+from typing import Any
+
 
 class RouterError(Exception):
     """Root of every error the router raises on purpose; `offline_available` tells the stage it may go offline."""
@@ -51,3 +53,22 @@ class PriceUnknown(RouterError):
 
 class LedgerError(RouterError):
     """The usage ledger file cannot be opened or written."""
+
+
+class DamagedLedger(RouterError):
+    """The ledger file is damaged; `seen` is the (device, inode) found damaged, `reason` what was wrong."""
+
+    def __init__(self, seen: tuple[int, int] | None, reason: str) -> None:
+        super().__init__(reason)
+        self.seen = seen
+        self.reason = reason
+
+
+class ProviderCallError(RouterError):
+    """Every deployment in the chain failed; `failed` lists what litellm reported, `error_class` the last error."""
+
+    def __init__(self, error_class: str, message: str, failed: tuple[Any, ...]) -> None:
+        super().__init__(message)
+        self.error_class = error_class
+        self.message = message
+        self.failed = failed

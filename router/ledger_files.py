@@ -8,18 +8,11 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-from router.errors import LedgerError
+from router.errors import DamagedLedger, LedgerError
 
 _JOURNALS = ("-wal", "-shm", "-journal")  # SQLite's files that belong to one database file
 
 
-class DamagedLedger(Exception):
-    """The ledger file is damaged; `seen` is the (device, inode) found damaged, `reason` what was wrong."""
-
-    def __init__(self, seen: tuple[int, int] | None, reason: str) -> None:
-        super().__init__(reason)
-        self.seen = seen
-        self.reason = reason
 
 
 def create_fresh(path: Path) -> None:

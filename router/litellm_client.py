@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from router.errors import ProviderCallError
 from router.secret_scrubbing import install_log_scrubber
 
 _CALL_ID = "clarify_call_id"
@@ -50,14 +51,6 @@ class Completion:
     failed: tuple[FailedAttempt, ...]
 
 
-class ProviderCallError(Exception):
-    """Every deployment in the chain failed; `failed` lists what litellm reported, `error_class` the last error."""
-
-    def __init__(self, error_class: str, message: str, failed: tuple[FailedAttempt, ...]) -> None:
-        super().__init__(message)
-        self.error_class = error_class
-        self.message = message
-        self.failed = failed
 
 
 def load_litellm(remote_price_map: bool = False) -> Any:

@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from query_engine.answer.chart import COLORWAY, TEMPLATE
-from query_engine.errors import ClarifyError
+from query_engine.errors import ForecastError
 from query_engine.semantics.model import Metric
 from query_engine.spec.calendar import month_end
 from query_engine.spec.numbers import as_number
@@ -29,8 +29,6 @@ BACKTEST_ORIGINS = 2
 MIN_POINTS = 3
 
 
-class ForecastError(ClarifyError):
-    """The history cannot be forecast as asked (too short, wrong shape, window already past)."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from query_engine.errors import ClarifyError
+from query_engine.errors import ClarifyError, EvaluationError
 from query_engine.llm.access import LLMAccess
 from query_engine.pipeline import Answer, Pipeline
 from query_engine.settings import Settings
@@ -31,8 +31,6 @@ MATCHES = ("set", "prefix")
 PREFIX_ROWS = 5
 
 
-class EvaluationError(ClarifyError):
-    """A question set could not be read or scored."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from query_engine.answer.contributions import Contribution
-from query_engine.errors import ClarifyError
+from query_engine.errors import ClarifyError, InvestigationError
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.codec import spec_from_dict
 from query_engine.spec.query import ColumnInfo, DateRange, QueryResult, QuerySpec
@@ -18,8 +18,6 @@ TOOL_LABELS = {"compare_periods": "Compare two periods", "breakdown": "Break the
 MAX_STEPS = 6
 
 
-class InvestigationError(ClarifyError):
-    """A plan or step that cannot run as written."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from query_engine.errors import LLMCallFailed
 from router import LedgerRow, LLMRouter, RouterError, TaskType
 
 log = logging.getLogger("query_engine.llm")
@@ -21,12 +22,6 @@ class LLMText:
     cache_hit: bool = False
 
 
-class LLMCallFailed(Exception):
-    """No model could answer (no key, over budget, provider down); the stage falls back to the offline engine."""
-
-    def __init__(self, message: str, *, error_class: str = "") -> None:
-        super().__init__(message)
-        self.error_class = error_class
 
 
 class LLMAccess(Protocol):

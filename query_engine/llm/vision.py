@@ -9,7 +9,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from query_engine.errors import ClarifyError
+from query_engine.errors import ClarifyError, ImageRejected, VisionUnavailable
 from router import LLMRouter, RouterError, TaskType
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -22,12 +22,8 @@ SYSTEM = ("You read charts and dashboard screenshots for a marketing analyst. An
           "plainly when the image does not show something.")
 
 
-class ImageRejected(ClarifyError):
-    """An upload that is not a PNG or JPEG Clarify will send (type, size or dimensions)."""
 
 
-class VisionUnavailable(ClarifyError):
-    """No multimodal model has its key; the message names the key that enables chart reading."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from query_engine.errors import ClarifyError
+from query_engine.errors import CodeExportError
 from query_engine.llm.access import LLMAccess, LLMCallFailed, call_model
 from query_engine.pipeline import Answer
 from router import TaskType
@@ -91,8 +91,6 @@ if __name__ == "__main__":
 '''
 
 
-class CodeExportError(ClarifyError):
-    """An answer could not be exported, or the code model could not adapt the script."""
 
 
 @dataclass(frozen=True)

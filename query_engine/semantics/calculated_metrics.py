@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from sqlglot import exp
 
-from query_engine.errors import ClarifyError
+from query_engine.errors import CalculatedMetricError
 from query_engine.semantics.formula import FormulaError, formula_measures, parse_formula
 from query_engine.semantics.model import Metric, SemanticModel
 
@@ -19,8 +19,6 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 _%-]*$")
 _TERM = re.compile(r"[A-Za-z_][A-Za-z0-9_ ]*[A-Za-z0-9_]|[A-Za-z_]")
 
 
-class CalculatedMetricError(ClarifyError):
-    """A definition Clarify refuses; the message says why and what to write instead."""
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ from typing import Callable
 import sqlglot
 from sqlglot import exp
 
+from query_engine.errors import FormulaError
+
 ALLOWED_NODES = (exp.Column, exp.Identifier, exp.Literal, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Paren, exp.Neg)
 
 
-class FormulaError(ValueError):
-    """A formula that is not plain arithmetic over known measures."""
 
 
 def parse_formula(formula: str, measures: set[str]) -> exp.Expression:

@@ -17,7 +17,7 @@ from typing import Callable, TypeVar
 
 import duckdb
 
-from query_engine.errors import ClarifyError
+from query_engine.errors import HistoryError
 from router import applied_version, apply_migrations
 
 HISTORY_FILE_NAME = "history.duckdb"
@@ -57,8 +57,6 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
 )
 
 
-class HistoryError(ClarifyError):
-    """The history file could not be read or written."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
-from query_engine.errors import ClarifyError
+from query_engine.errors import PreferenceStoreError
 from query_engine.stores.history import file_identity, set_aside_damaged
 from router import apply_migrations
 
@@ -53,8 +53,6 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
 )
 
 
-class PreferenceStoreError(ClarifyError):
-    """The learned-preferences file could not be read or written."""
 
 
 @dataclass(frozen=True)
