@@ -140,7 +140,7 @@ def economy_per_question(pipeline: Pipeline, per_task: dict[str, list[tuple[int,
     threshold = pipeline.settings.confident_threshold
     unsure = [pipeline.understand(q).interpretations[0].confidence < threshold for q in QUESTIONS]
     interp = [row[2] for row in per_task["query_interpretation"]]
-    total = sum(usd for usd, asked in zip(interp, unsure) if asked) / len(QUESTIONS)
+    total = sum(usd for usd, asked in zip(interp, unsure, strict=False) if asked) / len(QUESTIONS)
     explain = statistics.mean(row[2] for row in per_task["insights_generation"])
     verdict = "met" if total <= TARGET_USD else "NOT met"
     print(f"   economy (CLARIFY_MODEL_USE=economy): ${total:.5f} per answered question "
@@ -173,7 +173,7 @@ def router_overhead(home: Path, calls: int = 200) -> None:
         LLMRouter.call_llm_detailed(TaskType.SQL_GENERATION, f"Spend by channel #{i}", system_prompt=SQL_SYSTEM,
                                     question_id="bench", use_cache=False, mock_response="SELECT 1")
         totals.append((time.perf_counter() - started) * 1000)
-    own = [t - s for t, s in zip(totals[10:], inner[10:])]
+    own = [t - s for t, s in zip(totals[10:], inner[10:], strict=False)]
     median = statistics.median(own)
     print("2. Router overhead per call, provider excluded (mock_response, litellm.Router.completion subtracted)")
     print(f"   median {median:.2f} ms, p90 {statistics.quantiles(own, n=10)[-1]:.2f} ms over {calls} calls "

@@ -42,7 +42,7 @@ def write_messy_csv(path: Path, rows: int) -> None:
         ) TO '{path}' (HEADER, DELIMITER ';', QUOTE '"')
     """)
     with path.open("ab") as fh:
-        fh.write("Total;;;;;;;;\n".encode())
+        fh.write(b"Total;;;;;;;;\n")
 
 
 def write_wide_csv(path: Path, columns: int = 1_000, rows: int = 3) -> None:

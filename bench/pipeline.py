@@ -53,7 +53,7 @@ def measure(pipeline: Pipeline, rounds: int) -> dict[str, list[float]]:
             compiled = [compile_spec(r.spec, pipeline.model) for r in understanding.interpretations]
             guarded = [guard_sql(c.sql, pipeline.policy) for c in compiled]
             checked = time.perf_counter()
-            for c, g in zip(compiled, guarded):
+            for c, g in zip(compiled, guarded, strict=False):
                 t0 = time.perf_counter()
                 result = pipeline.run_guarded(g)
                 t1 = time.perf_counter()

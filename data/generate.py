@@ -23,9 +23,9 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import numpy as np
@@ -114,7 +114,7 @@ def _campaign_arrays(plans: list[CampaignPlan], start: date, end: date) -> dict[
 def _expand_rows(plans: list[CampaignPlan], camp: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Row index arrays: one row per (campaign, region, live day, device), with each region's share."""
     pairs = [(i, REGIONS.index(region), share) for i, plan in enumerate(plans)
-             for region, share in zip(plan.regions, region_shares(plan.channel, plan.regions))]
+             for region, share in zip(plan.regions, region_shares(plan.channel, plan.regions), strict=False)]
     pair_c, pair_r = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
     pair_share = np.array([p[2] for p in pairs])
     lengths = np.maximum(camp["last"][pair_c] - camp["first"][pair_c] + 1, 0)

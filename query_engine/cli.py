@@ -9,9 +9,10 @@ import math
 import os
 import sqlite3
 import sys
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping, NoReturn, Sequence
+from typing import Any, NoReturn
 
 import duckdb
 
@@ -367,8 +368,8 @@ def _print_table(answer: Answer) -> None:
     shown = cells[-50:] if answer.forecast is not None else cells[:50]  # a forecast's news is at the end
     headers = list(result.columns)
     widths = [max([len(h)] + [len(row[h]) for row in shown]) for h in headers]
-    print("  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    print("  " + "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)))
     for row in shown:
-        print("  " + "  ".join(row[h].ljust(w) for h, w in zip(headers, widths)))
+        print("  " + "  ".join(row[h].ljust(w) for h, w in zip(headers, widths, strict=False)))
     if len(cells) > 50 or result.truncated:
         print(f"  ... {len(result.rows)} rows{' (capped)' if result.truncated else ''}")

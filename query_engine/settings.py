@@ -1,9 +1,10 @@
 """Settings: one table of (name, default, help), built by the CLI or the UI and passed in."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 DEMO_DATABASE_NAME = "demo.duckdb"
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from router.errors import BudgetExceeded, LedgerError
 from router.settings import RouterSettings
@@ -37,7 +37,7 @@ class BudgetStatus:
 
 def period_starts(now: datetime | None = None) -> dict[str, datetime]:
     """The UTC start of the current day and month."""
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return {"daily": day, "monthly": day.replace(day=1)}
 

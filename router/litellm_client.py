@@ -5,8 +5,9 @@ import os
 import sys
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from router.errors import ProviderCallError
 from router.secret_scrubbing import install_log_scrubber

@@ -35,7 +35,7 @@ def apply_migrations(con: _Connection, migrations: Sequence[Migration], *, begin
                 for statement in (s for s in sql.split(";") if s.strip()):
                     con.execute(statement)
                 con.execute("INSERT INTO migrations VALUES (?, ?, ?)",
-                            (number, name, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
+                            (number, name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
                 applied.append(number)
             con.execute("COMMIT")
         except BaseException:

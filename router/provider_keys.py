@@ -1,8 +1,8 @@
 """Which provider a litellm model string belongs to, which key it needs, and scrubbing keys out of text."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from router.secret_scrubbing import REDACTED, scrub_secrets
 

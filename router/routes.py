@@ -1,10 +1,11 @@
 """Routes: which model does each task, its params, reason and fallback chain, from routes.yaml plus overrides."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 

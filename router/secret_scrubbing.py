@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from typing import Iterable
+from collections.abc import Iterable
 
 REDACTED = "[redacted]"
 FRAGMENT_CHARS = 8  # a piece of a key at least this long is treated as the key

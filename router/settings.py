@@ -1,9 +1,10 @@
 """RouterSettings: keys, home, routes and budgets, built by the UI or CLI and passed to `configure`."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from router.provider_keys import KNOWN_KEY_NAMES
 from router.task_types import TaskType

@@ -6,10 +6,11 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Callable, TypeVar
+from typing import IO, Any, TypeVar
 
 from router import ledger_files
 from router.migrations import apply_migrations
@@ -77,10 +78,10 @@ COLUMNS = ("id", "ts", *(f.name for f in fields(LedgerRow) if f.name != "ts"))
 
 def utc_iso(moment: datetime | None = None) -> str:
     """A UTC ISO-8601 timestamp (naive datetimes are taken as UTC) that sorts as text."""
-    moment = moment or datetime.now(timezone.utc)
+    moment = moment or datetime.now(UTC)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 _OPENING = threading.Lock()
@@ -230,7 +231,7 @@ class UsageLedger:
         query, params = f"SELECT {', '.join(COLUMNS)} FROM calls", ()
         if since is not None:
             query, params = query + " WHERE ts >= ?", (utc_iso(since),)
-        return self._use(lambda con: [dict(zip(COLUMNS, r)) for r in con.execute(query + " ORDER BY id", params)])
+        return self._use(lambda con: [dict(zip(COLUMNS, r, strict=False)) for r in con.execute(query + " ORDER BY id", params)])
 
     def rows_frame(self, since: datetime | None = None):
         """The rows as a pandas DataFrame (pandas is imported only here), for the Cost & usage page."""

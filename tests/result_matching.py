@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 def normalise(value: Any) -> Any:
@@ -39,14 +40,14 @@ def rows_match(reference: Sequence[Sequence[Any]], answer: Sequence[Sequence[Any
     if not reference:
         return True
     width = len(answer[0])
-    candidates = [[k for k in range(width) if all(_equal(a, b) for a, b in zip(_column(reference, j), _column(answer, k)))]
+    candidates = [[k for k in range(width) if all(_equal(a, b) for a, b in zip(_column(reference, j), _column(answer, k), strict=False))]
                   for j in range(len(reference[0]))]
     ref = sorted((tuple(normalise(v) for v in r) for r in reference), key=repr)
     for choice in itertools.product(*candidates):
         if len(set(choice)) != len(choice):
             continue
         got = sorted((tuple(normalise(r[k]) for k in choice) for r in answer), key=repr)
-        if all(all(_equal(x, y) for x, y in zip(p, q)) for p, q in zip(got, ref)):
+        if all(all(_equal(x, y) for x, y in zip(p, q, strict=False)) for p, q in zip(got, ref, strict=False)):
             return True
     return False
 
@@ -57,4 +58,4 @@ def ranking_matches(reference: Sequence[Sequence[Any]], answer: Sequence[Sequenc
     if n == 0 or len(answer) < n:
         return False
     want = [normalise(r[0]) for r in reference[:n]]
-    return any(all(_equal(w, normalise(r[c])) for w, r in zip(want, answer[:n])) for c in range(len(answer[0])))
+    return any(all(_equal(w, normalise(r[c])) for w, r in zip(want, answer[:n], strict=False)) for c in range(len(answer[0])))

@@ -37,7 +37,7 @@ def test_data_page_shows_columns_types_and_sample_rows(data_page):
     frames = [d.value for d in data_page.dataframe]
     schemas = [f for f in frames if list(f.columns) == ["Column", "Type"]]
     daily = next(f for f in schemas if "impressions" in set(f["Column"]))
-    assert dict(zip(daily["Column"], daily["Type"]))["date"] == "DATE"
+    assert dict(zip(daily["Column"], daily["Type"], strict=False))["date"] == "DATE"
     samples = [f for f in frames if "campaign_id" in f.columns and "Column" not in f.columns]
     assert len(samples) == 2 and all(len(f) == 10 for f in samples)
 

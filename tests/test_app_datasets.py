@@ -86,9 +86,9 @@ def test_upload_shows_the_load_report_and_selects_the_dataset(app, catalog):
     assert f"Added dataset **{DATASET}** from Meta Ads export.csv" in texts(at.success)
     assert {m.label: m.value for m in at.metric}["Rows loaded"] == "180"
     report = next(d.value for d in at.dataframe if "Header in the file" in d.value.columns)
-    columns = dict(zip(report["Header in the file"], report["Column in the table"]))
+    columns = dict(zip(report["Header in the file"], report["Column in the table"], strict=False))
     assert columns["Amount spent (EUR)"] == "Amount_spent_EUR"
-    assert dict(zip(report["Header in the file"], report["Type"]))["Amount spent (EUR)"] == "DOUBLE"
+    assert dict(zip(report["Header in the file"], report["Type"], strict=False))["Amount spent (EUR)"] == "DOUBLE"
     captions = texts(at.caption)
     assert "Renamed “Link clicks” to `Link_clicks`" in captions
     assert "Dropped row: line 182: 'Total'" in captions
@@ -96,8 +96,8 @@ def test_upload_shows_the_load_report_and_selects_the_dataset(app, catalog):
     assert catalog.get(DATASET).rows == 180
     assert at.selectbox(key="data.dataset").value == DATASET
     roles = next(d.value for d in at.dataframe if "Role" in d.value.columns)
-    assert dict(zip(roles["Column"], roles["Role"]))["Day"] == "time"
-    assert dict(zip(roles["Column"], roles["Meaning"]))["Purchase_conversion_value"] == "revenue"
+    assert dict(zip(roles["Column"], roles["Role"], strict=False))["Day"] == "time"
+    assert dict(zip(roles["Column"], roles["Meaning"], strict=False))["Purchase_conversion_value"] == "revenue"
 
 
 def test_uploaded_dataset_answers_spend_by_campaign_on_the_ask_page(app):

@@ -84,7 +84,7 @@ def test_csv_usage_ledger_download_is_neutralised(tmp_path):
                             actual_cost_usd=0.25, error_class="=HYPERLINK(\"http://attacker.example\")"))
     rows = parsed(ledger_csv(ledger))
     assert rows[0] == list(COLUMNS)
-    row = dict(zip(rows[0], rows[1]))
+    row = dict(zip(rows[0], rows[1], strict=False))
     assert row["question_id"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
     assert row["error_class"] == "'=HYPERLINK(\"http://attacker.example\")"
     assert (int(row["input_tokens"]), float(row["actual_cost_usd"]), row["model"]) == (12, 0.25, "openai/gpt-5.1")

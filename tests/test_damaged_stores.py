@@ -9,7 +9,7 @@ import logging
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -214,7 +214,7 @@ def test_moved_ledger_no_longer_blocks_the_budget_after_its_period(clarify_home)
     _ledger_with_spend(path, 1.0)
     path.write_bytes(b"")
     UsageLedger(path).rows()
-    next_month = datetime.now(timezone.utc).replace(day=1) + timedelta(days=32)
+    next_month = datetime.now(dt.UTC).replace(day=1) + timedelta(days=32)
     check_budget(UsageLedger(path), _settings(clarify_home), 0.01, now=next_month)  # a new period: spend is known
 
 
@@ -278,6 +278,6 @@ def test_ledger_event_log_is_quiet_for_a_healthy_ledger(clarify_home, caplog):
     path = clarify_home / "usage.sqlite"
     _ledger_with_spend(path, 1.0)
     ledger = UsageLedger(path)
-    assert ledger.spend_since(datetime(2000, 1, 1, tzinfo=timezone.utc)) == pytest.approx(1.0)
-    assert ledger.unknown_spend_since(datetime(2000, 1, 1, tzinfo=timezone.utc)) is None
+    assert ledger.spend_since(datetime(2000, 1, 1, tzinfo=dt.UTC)) == pytest.approx(1.0)
+    assert ledger.unknown_spend_since(datetime(2000, 1, 1, tzinfo=dt.UTC)) is None
     assert ledger.damage_notice is None and "damaged" not in caplog.text

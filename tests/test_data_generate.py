@@ -142,7 +142,7 @@ def _channel_metrics(path: Path) -> dict[str, dict[str, float]]:
            f"FROM {JOINED} GROUP BY channel")
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute(sql).fetchall()
-    return {r[0]: dict(zip(("ctr", "cpm", "cpc", "cvr", "roas"), r[1:])) for r in rows}
+    return {r[0]: dict(zip(("ctr", "cpm", "cpc", "cvr", "roas"), r[1:], strict=False)) for r in rows}
 
 
 @pytest.mark.parametrize("metric, channel, rank", [

@@ -63,7 +63,7 @@ def test_forecast_intervals_cover_held_out_points_of_known_series():
     outcome = forecast(daily_history(history), (DAY, SPEND),
                        Forecast(as_of + dt.timedelta(1), as_of + dt.timedelta(28)), as_of)
     future = forecast_rows(outcome)
-    covered = sum(low <= actual <= high for (_, _, low, high, _), actual in zip(future, held_out))
+    covered = sum(low <= actual <= high for (_, _, low, high, _), actual in zip(future, held_out, strict=False))
     assert covered / len(held_out) >= 0.8  # 90% nominal
     assert "weekly seasonality" in outcome.method_label
     assert outcome.backtest_mape is not None and 0 < outcome.backtest_mape < 10

@@ -110,7 +110,7 @@ MONTHLY_REVENUE = [1000.0, 1500.0, 900.0, 2500.0, 2000.0, 2300.0]
 
 
 def test_insights_time_series_period_change_overall_change_and_peak():
-    rows = list(zip(MONTHS, MONTHLY_REVENUE))
+    rows = list(zip(MONTHS, MONTHLY_REVENUE, strict=False))
     facts = insight_facts(_result((MONTH, REVENUE), rows), (MONTH, REVENUE))
     last, prev, first = MONTHLY_REVENUE[-1], MONTHLY_REVENUE[-2], MONTHLY_REVENUE[0]
     latest = _kind(facts, "period_change").text
@@ -125,11 +125,11 @@ def test_insights_time_series_period_change_overall_change_and_peak():
 
 
 def test_insights_time_series_sorts_periods_and_reports_declines():
-    rows = list(zip(MONTHS, MONTHLY_REVENUE))[::-1]  # given newest first
+    rows = list(zip(MONTHS, MONTHLY_REVENUE, strict=False))[::-1]  # given newest first
     facts = insight_facts(_result((MONTH, SPEND), rows), (MONTH, SPEND))
     latest = _kind(facts, "period_change").text
     assert latest.startswith(f"Spend was {_money(2300.0)} in 2024-06-01")
-    rows = [(d, v) for d, v in zip(MONTHS[:3], (500.0, 400.0, 300.0))]
+    rows = [(d, v) for d, v in zip(MONTHS[:3], (500.0, 400.0, 300.0), strict=False)]
     text = _kind(insight_facts(_result((MONTH, SPEND), rows), (MONTH, SPEND)), "period_change").text
     assert f"down {_pct(100.0 / 400.0)}" in text
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -163,7 +163,7 @@ def test_call_llm_over_daily_budget_is_refused_and_recorded(make_router):
 
 
 def test_call_llm_over_monthly_budget_counts_earlier_days(make_router):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     configured = make_router(daily_budget_usd=None, monthly_budget_usd=1.0)
     first = now.replace(day=1, hour=0, minute=0, second=1, microsecond=0).isoformat()
     configured.ledger.record(LedgerRow("report_generation", "openai/gpt-5.1", "openai/gpt-5.1", "openai", "ok",

@@ -6,7 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -98,7 +98,7 @@ def test_ledger_migrations_apply_once(tmp_path):
 
 def test_ledger_spend_since_counts_only_later_rows(tmp_path):
     ledger = UsageLedger(tmp_path / "usage.sqlite")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ledger.record(row(actual_cost_usd=1.0, ts=utc_iso(now - timedelta(days=2))))
     ledger.record(row(actual_cost_usd=0.5, ts=utc_iso(now - timedelta(hours=1))))
     ledger.record(row(actual_cost_usd=0.25))

@@ -61,7 +61,7 @@ def _totals(frame: pd.DataFrame) -> None:
 def _spend_charts(frame: pd.DataFrame) -> None:
     st.subheader("Spend")
     tabs = st.tabs(["By task", "By model", "By day"])
-    for tab, column in zip(tabs, ("task", "model", "day")):
+    for tab, column in zip(tabs, ("task", "model", "day"), strict=False):
         grouped = frame.groupby(column, as_index=False)["actual_cost_usd"].sum()
         chart = px.bar(grouped, x=column, y="actual_cost_usd", labels={"actual_cost_usd": "Spend (USD)", column: ""})
         tab.plotly_chart(chart, key=f"cost.spend_by_{column}")

@@ -147,7 +147,7 @@ def show_report(report: EvaluationReport) -> None:
     cols = st.columns(5)
     for col, (name, label) in zip(cols, [("top1_accuracy", "Top-1 (clear)"), ("intended_in_five", "Intended in five"),
                                          ("ambiguity_recall", "Ambiguity recall"),
-                                         ("refusal_accuracy", "Refusals right"), ("failed", "Failures")]):
+                                         ("refusal_accuracy", "Refusals right"), ("failed", "Failures")], strict=False):
         value = summary[name]
         col.metric(label, "n/a" if value is None else value if name == "failed" else f"{value:.0%}")
     st.caption(escape_markdown(f"{summary['questions']} questions · median {summary['median_latency_ms']} ms · "

@@ -25,7 +25,7 @@ def render_question_box(state: AskState) -> DeltaGenerator:
     examples = example_questions(state)
     st.markdown("**Try:**")
     buttons = st.columns(len(examples))
-    for number, (column, example) in enumerate(zip(buttons, examples)):
+    for number, (column, example) in enumerate(zip(buttons, examples, strict=False)):
         # An upload's examples are built from its column headers, which Markdown in a label would render.
         column.button(escape_markdown(example), key=f"ask.example.{number}", on_click=ask_question,
                       args=(state, example), width="stretch")

@@ -1,7 +1,7 @@
 """The readings of a question as selectable cards: description, what differs, a confidence bar."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 

@@ -6,8 +6,8 @@ then), so a page rerun never builds a multi-megabyte report or calls the report 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import streamlit as st
 

@@ -212,14 +212,14 @@ def _indicator_number(fmt: str, value: float) -> dict[str, str]:
 def _series_order(result: QueryResult, by: str, metric: str, descending: bool = True) -> list[Any]:
     """Values of `by` ordered by their summed metric (only used to order and cap, never shown as a total)."""
     totals: dict[Any, float] = {}
-    for key, value in zip(_column(result, by), _column(result, metric)):
+    for key, value in zip(_column(result, by), _column(result, metric), strict=False):
         totals[key] = totals.get(key, 0.0) + (as_number(value) or 0.0)
     return sorted(totals, key=lambda k: (-totals[k] if descending else totals[k], period_sort_key(k)))
 
 
 def _line_figure(spec: ChartSpec, result: QueryResult) -> go.Figure:
     rows = sorted(zip(_column(result, spec.x), _column(result, spec.y),
-                      _column(result, spec.color) if spec.color else [None] * len(result.rows)),
+                      _column(result, spec.color) if spec.color else [None] * len(result.rows), strict=False),
                   key=lambda row: period_sort_key(row[0]))
     groups = _series_order(result, spec.color, spec.y)[:MAX_SERIES] if spec.color else [None]
     figure = go.Figure()
@@ -240,7 +240,7 @@ def _line_figure(spec: ChartSpec, result: QueryResult) -> go.Figure:
 
 
 def _bar_figure(spec: ChartSpec, result: QueryResult) -> go.Figure:
-    pairs = [(x, as_number(y)) for x, y in zip(_column(result, spec.x), _column(result, spec.y))]
+    pairs = [(x, as_number(y)) for x, y in zip(_column(result, spec.x), _column(result, spec.y), strict=False)]
     if is_weekday_column([x for x, _ in pairs]):
         pairs.sort(key=lambda pair: period_sort_key(pair[0]))
     else:
@@ -268,7 +268,7 @@ def _matrix(spec: ChartSpec, result: QueryResult, x_limit: int,
     x_order = (sorted(set(xs), key=period_sort_key) if is_weekday_column(xs)
                else _series_order(result, spec.x, spec.y, spec.sort_descending is not False))[:x_limit]
     colors = _series_order(result, spec.color, spec.y, spec.sort_descending is not False)[:color_limit]
-    cells = {(x, c): as_number(y) for x, c, y in zip(xs, _column(result, spec.color), _column(result, spec.y))}
+    cells = {(x, c): as_number(y) for x, c, y in zip(xs, _column(result, spec.color), _column(result, spec.y), strict=False)}
     return x_order, colors, cells
 
 

@@ -38,7 +38,7 @@ class Contribution:
 
     def describe(self) -> str:
         """The segment with its dimensions, e.g. 'channel Meta + region Europe'."""
-        return " + ".join(f"{d} {v}" for d, v in zip(self.dimensions, self.segment))
+        return " + ".join(f"{d} {v}" for d, v in zip(self.dimensions, self.segment, strict=False))
 
 
 def metric_value(model: SemanticModel, metric: str, measures: Measures) -> float | None:

@@ -135,7 +135,7 @@ def _guess_additive(metric: ColumnInfo) -> bool:
 def _grain(history: QueryResult, layout: _Layout) -> str:
     index = history.columns.index(layout.time.name)
     days = sorted({_as_date(r[index]) for r in history.rows})
-    gaps = [(b - a).days for a, b in zip(days, days[1:])]
+    gaps = [(b - a).days for a, b in zip(days, days[1:], strict=False)]
     if len(days) < MIN_POINTS or not gaps:
         raise ForecastError(f"There are only {len(days)} periods of history; a forecast needs at least {MIN_POINTS}.",
                             hint="Widen the history window or use a finer grain (day or week).")
@@ -357,7 +357,7 @@ def _result_rows(series: dict[str | None, _Series], fits: dict[str | None, _Fit]
     rows: list[tuple[Any, ...]] = []
     for key, s in series.items():
         dim = (key,) if layout.dimension else ()
-        actual = list(zip(s.periods, s.values)) + ([s.partial] if s.partial else [])
+        actual = list(zip(s.periods, s.values, strict=False)) + ([s.partial] if s.partial else [])
         rows.extend((p, *dim, _round(v), None, None, "actual") for p, v in actual)
         fit = fits[key]
         rows.extend((p, *dim, _round(fit.mean[i]), _round(fit.lower[i]), _round(fit.upper[i]), "forecast")
@@ -428,7 +428,7 @@ def _target_verdict(series: dict[str | None, _Series], spec: Forecast, as_of: dt
     to_date = 0.0
     if additive:
         for s in series.values():
-            actual = list(zip(s.periods, s.values)) + ([s.partial] if s.partial else [])
+            actual = list(zip(s.periods, s.values, strict=False)) + ([s.partial] if s.partial else [])
             to_date += sum(v for p, v in actual if p >= begin and p <= as_of and not np.isnan(v))
     chance = float(np.mean(to_date + paths >= target))
     total = to_date + projected

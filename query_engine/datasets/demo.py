@@ -1,8 +1,8 @@
 """Build the bundled demo database on first use, so a fresh clone works with no manual step."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 def ensure_demo_database(path: Path, progress: Callable[[str, float], None] | None = None) -> Path:

@@ -165,7 +165,7 @@ def _load(con: duckdb.DuckDBPyConnection, source: Path, kind: str, table: str, s
     keep, dropped_cols = _drop_empty_unnamed(con, raw.headers)
     names = unique_names([raw.headers[i] for i in keep])
     chosen, tables = _convert_columns(con, keep, raw)
-    select = ", ".join(f'v{i} AS "{n}"' for i, n in zip(keep, names))
+    select = ", ".join(f'v{i} AS "{n}"' for i, n in zip(keep, names, strict=False))
     # Every batch table was written from the same scan order of _raw, so rows line up by position.
     con.execute("BEGIN")
     con.execute(f'CREATE TABLE "{table}" AS SELECT {select} FROM {" POSITIONAL JOIN ".join(tables)}')
@@ -174,8 +174,8 @@ def _load(con: duckdb.DuckDBPyConnection, source: Path, kind: str, table: str, s
     out_types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?",
                                  [table]).fetchall())
     columns = tuple(ColumnLoad(raw.headers[i], n, out_types[n], chosen[i].kind, chosen[i].note)
-                    for i, n in zip(keep, names))
-    renamed = {raw.headers[i]: n for i, n in zip(keep, names) if raw.headers[i] != n}
+                    for i, n in zip(keep, names, strict=False))
+    renamed = {raw.headers[i]: n for i, n in zip(keep, names, strict=False) if raw.headers[i] != n}
     return IngestReport(table, source.name, loaded, columns, renamed, tuple(dropped_rows),
                         tuple(dropped_cols), tuple(raw.notes))
 
@@ -210,7 +210,7 @@ def _convert_batch(con: duckdb.DuckDBPyConnection, name: str, batch: Sequence[in
     row = con.execute("SELECT " + ", ".join(
         f"min(_row) FILTER (WHERE NOT ({MISSING_SQL.format(c=f'c{i}')}) AND v{i} IS NULL)" for i in checked)
         + f" FROM {name}").fetchone()
-    failed = [i for i, line in zip(checked, row) if line is not None]
+    failed = [i for i, line in zip(checked, row, strict=False) if line is not None]
     if failed:
         chosen.update({i: _fallback(con, name, i, candidates[i]) for i in failed})
         values = ", ".join(f"{chosen[i].sql} AS v{i}" if i in failed else f"v{i}" for i in batch)
@@ -293,7 +293,7 @@ def _drop_empty_unnamed(con: duckdb.DuckDBPyConnection, headers: list[str]) -> t
         counts = con.execute("SELECT " + ", ".join(
             f"count(*) FILTER (WHERE NOT ({MISSING_SQL.format(c=f'CAST(c{i} AS VARCHAR)')}))" for i in batch)
             + " FROM _raw").fetchone()
-        empty |= {i for i, n in zip(batch, counts) if n == 0}
+        empty |= {i for i, n in zip(batch, counts, strict=False) if n == 0}
     for i, header in enumerate(headers):
         if i in empty:
             dropped.append(f"column {i + 1} (no header, no values)")

@@ -73,7 +73,7 @@ def _check_value_lengths(con: duckdb.DuckDBPyConnection, raw: RawTable, name: st
     for batch in batches(text):
         row = con.execute("SELECT " + ", ".join(f"max(strlen(c{i}::VARCHAR)), arg_max(_row, strlen(c{i}::VARCHAR))"
                                                 for i in batch) + " FROM _raw").fetchone()
-        for i, size, line in zip(batch, row[0::2], row[1::2]):
+        for i, size, line in zip(batch, row[0::2], row[1::2], strict=False):
             if size is not None and size > MAX_VALUE_BYTES:
                 raise value_too_long(name, raw.headers[i], int(line) if raw.kind in ("csv", "excel") else None,
                                      int(size))
@@ -186,12 +186,12 @@ def _sniff(head: str, name: str) -> tuple[str, int, int]:
         if widths is None:  # with this delimiter a whole line is one field: the wrong delimiter, or a huge value
             too_long = True
             continue
-        filled = [w for w, ln in zip(widths, lines) if ln.strip()]
+        filled = [w for w, ln in zip(widths, lines, strict=False) if ln.strip()]
         if not filled:
             continue
         width = max(set(filled), key=lambda w: (filled.count(w), w))
-        start = next(i for i, (w, ln) in enumerate(zip(widths, lines)) if w == width and ln.strip())
-        rest = [w for w, ln in zip(widths[start:], lines[start:]) if ln.strip()]
+        start = next(i for i, (w, ln) in enumerate(zip(widths, lines, strict=False)) if w == width and ln.strip())
+        rest = [w for w, ln in zip(widths[start:], lines[start:], strict=False) if ln.strip()]
         score = (sum(w == width for w in rest) / len(rest) if width > 1 else 0.0, width, -start)
         if best is None or score > best[0]:
             best = (score, delim, start, width)

@@ -16,9 +16,10 @@ import re
 import statistics
 import sys
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from query_engine.errors import ClarifyError, EvaluationError
 from query_engine.llm.access import LLMAccess
@@ -242,7 +243,7 @@ def set_match(reference: Sequence[Sequence[Any]], answer: Sequence[Sequence[Any]
     for choice in itertools.product(*candidates):
         if len(set(choice)) == len(choice):
             projected = sorted((tuple(r[k] for k in choice) for r in got), key=repr)
-            if all(all(map(_close, p, q)) for p, q in zip(projected, ref_rows)):
+            if all(all(map(_close, p, q)) for p, q in zip(projected, ref_rows, strict=False)):
                 return True
     return False
 
@@ -253,7 +254,7 @@ def prefix_match(reference: Sequence[Sequence[Any]], answer: Sequence[Sequence[A
     if n == 0 or len(answer) < n:
         return False
     want = [normalise(r[0]) for r in reference[:n]]
-    return any(all(_close(w, normalise(r[c])) for w, r in zip(want, answer[:n])) for c in range(len(answer[0])))
+    return any(all(_close(w, normalise(r[c])) for w, r in zip(want, answer[:n], strict=False)) for c in range(len(answer[0])))
 
 
 def summarize(outcomes: Sequence[CaseOutcome]) -> dict[str, Any]:

@@ -6,9 +6,10 @@ import json
 import re
 import statistics
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from query_engine.llm.access import LLMAccess, LLMCallFailed, call_model
 from query_engine.llm.number_check import extract_numbers, matches

@@ -52,7 +52,7 @@ FILLER = {"campaign", "generated", "generate", "drive", "driven", "drove", "brin
           "paid", "media", "our", "we", "us", "overview", "summary", "summarize", "summarise", "kpi", "how", "doing",
           "spent", "actually", "currently", "recently", "so", "far", "running", "ran", "run", "live", "make", "made",
           "changed", "change", "growth", "grow", "grew", "went", "go", "trend", "trending", "look", "looked", "looks",
-          "doing", "work", "working", "worked", "effective", "successful", "great", "good", "bad", "well", "poorly",
+          "work", "working", "worked", "effective", "successful", "great", "good", "bad", "well", "poorly",
           "winner", "winning", "loser", "losing", "star", "struggling", "lagging", "laggard", "leading", "efficient",
           "efficiency", "engagement", "engaging", "result", "outcome", "return", "returns", "yield", "per", "vs",
           "versus", "compare", "compared", "comparison", "against", "underperforming", "outperforming", "ever",
@@ -113,7 +113,7 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
     # Words this parser reads itself ("change", "best") are never "corrected" into vocabulary.
     tokens = [t if t.key in _OWN_WORDS else vocabulary.correct(t) for t in raw_tokens]
     parsed = ParsedQuestion(question, tokens)
-    parsed.corrections = [(a.text, b.key) for a, b in zip(raw_tokens, tokens)
+    parsed.corrections = [(a.text, b.key) for a, b in zip(raw_tokens, tokens, strict=False)
                           if a.key != b.key and b.key not in STOPWORDS]  # fixed plain words need no note
     names = _entity_names(tokens, vocabulary, model)
     parsed.date_phrases = find_date_phrases(tokens, as_of, names)

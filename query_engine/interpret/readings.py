@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from query_engine.errors import ClarifyError
 from query_engine.interpret.dates import mentions_future
@@ -161,8 +162,8 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
         weight = certainty
         for option in combo:
             weight *= option.weight
-        distinction = "; ".join(o.distinction for o, axis in zip(combo, axes) if o.distinction and len(axis) > 1)
-        choices = tuple((key, o.distinction) for o, key, axis in zip(combo, keys, axes) if len(axis) > 1)
+        distinction = "; ".join(o.distinction for o, axis in zip(combo, axes, strict=False) if o.distinction and len(axis) > 1)
+        choices = tuple((key, o.distinction) for o, key, axis in zip(combo, keys, axes, strict=False) if len(axis) > 1)
         try:
             sql = compile_spec(spec, model).sql
         except ClarifyError:
@@ -229,12 +230,12 @@ def _date_axis(parsed: ParsedQuestion, as_of: dt.date) -> list[Option]:
     options = phrases[0].options
     weights = (1.0,) if len(options) == 1 else (0.65, 0.35)
     return [Option(w, (("date_range", _with_field(o.window, field)),), o.distinction)
-            for w, o in zip(weights, options)]
+            for w, o in zip(weights, options, strict=False)]
 
 
 def _contiguous(windows: list[DateRange]) -> bool:
     ordered = sorted(windows, key=lambda w: w.start)
-    return all((b.start - a.end).days <= 1 for a, b in zip(ordered, ordered[1:]))
+    return all((b.start - a.end).days <= 1 for a, b in zip(ordered, ordered[1:], strict=False))
 
 
 def _with_field(window: DateRange | None, field: str) -> DateRange | None:
@@ -291,7 +292,7 @@ def _grain_options(parsed: ParsedQuestion) -> list[Option]:
     order = ["month", "week", "day"] if month_aligned and 45 < days <= 366 else \
         ["day", "week", "month"] if days <= 45 else ["week", "month", "day"] if days <= 200 else ["month", "week", "quarter"]
     return [Option(w, (("dimensions", (g,)),), f"{g}ly points" if g != "day" else "daily points")
-            for w, g in zip((0.7, 0.2, 0.1), order)]
+            for w, g in zip((0.7, 0.2, 0.1), order, strict=False)]
 
 
 def _separating_grain(parsed: ParsedQuestion) -> str | None:
@@ -341,7 +342,7 @@ def _metric_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
     if group and has_grouping:
         names = [m for m in model.performance_metrics.get(group, ()) if m in model.metrics]
         return [Option(w, _ranking(parsed, model, m, best_words=True), f"performance = {model.metric(m).label}")
-                for w, m in zip(RANK_WEIGHTS, names)]
+                for w, m in zip(RANK_WEIGHTS, names, strict=False)]
     if group:
         names = tuple(dict.fromkeys(("spend", *model.performance_metrics.get(group, ())))) 
         return [Option(1.0, (("metrics", tuple(m for m in names if m in model.metrics)),))]
@@ -358,7 +359,7 @@ def _explicit_metric_options(parsed: ParsedQuestion, model: SemanticModel) -> li
         weights = RANK_WEIGHTS if len(choices) > 2 else (0.6, 0.4)
         return [Option(w, _ranking(parsed, model, alt, parsed.extreme is None, [alt, *names[1:]]),
                        f"{model.metric(names[0]).label.lower()} = {_metric_source(model.metric(alt))}")
-                for w, alt in zip(weights, choices)]
+                for w, alt in zip(weights, choices, strict=False)]
     first = model.metric(names[0])
     if parsed.polarity == "best" and first.direction == "lower" and parsed.extreme is None and "top" in [t.key for t in parsed.tokens]:
         return [Option(0.6, _ranking(parsed, model, names[0], True, names), f"top = lowest {first.label} (best)"),

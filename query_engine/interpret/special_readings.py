@@ -70,7 +70,7 @@ def why_readings(parsed: ParsedQuestion, model: SemanticModel, profile: DataProf
     candidates = sorted((d for d, dim in model.dimensions.items() if not dim.entity), key=lambda d: d == "status")
     splits = [None, *candidates][:5]
     readings = []
-    for rank, (split, weight) in enumerate(zip(splits, (0.3, 0.25, 0.2, 0.15, 0.1)), start=1):
+    for rank, (split, weight) in enumerate(zip(splits, (0.3, 0.25, 0.2, 0.15, 0.1), strict=False), start=1):
         dims = (grain,) if split is None else (grain, split)
         spec = QuerySpec(metrics=parts, dimensions=dims, filters=_filters(parsed), date_range=window)
         distinction = "overall" if split is None else f"split by {model.dimensions[split].label.lower()}"

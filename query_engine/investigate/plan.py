@@ -1,8 +1,9 @@
 """The data of an investigation: plans of typed steps, what they ran and found; and the plan check."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from query_engine.answer.contributions import Contribution
 from query_engine.errors import ClarifyError, InvestigationError

@@ -5,7 +5,8 @@ Every step builds QuerySpecs; each runs through compile_spec -> guard_sql -> exe
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from query_engine.errors import ClarifyError
 from query_engine.interpret.readings import build_context, interpret

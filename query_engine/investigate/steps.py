@@ -1,7 +1,8 @@
 """The five investigation tools: each builds specs, runs them through the guarded runner and reports numbers."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from query_engine.answer.contributions import Contribution, contributions, metric_value
 from query_engine.investigate.plan import (
@@ -44,7 +45,7 @@ class RunState:
         ran = self.run(QuerySpec(metrics=names, dimensions=dims, filters=filters, date_range=window))
         self.sql.append(ran.sql)
         width = len(dims)
-        return {tuple(str(v) for v in row[:width]): {n: float(v or 0.0) for n, v in zip(names, row[width:])}
+        return {tuple(str(v) for v in row[:width]): {n: float(v or 0.0) for n, v in zip(names, row[width:], strict=False)}
                 for row in ran.result.rows}
 
     def contributions(self, dims: tuple[str, ...]) -> list[Contribution]:
@@ -96,7 +97,7 @@ def concentration(found: list[Contribution]) -> float:
     if not found or not total:
         return 0.0
     sizes = _sizes(found)
-    return max(c.contribution / total - size for c, size in zip(found, sizes))
+    return max(c.contribution / total - size for c, size in zip(found, sizes, strict=False))
 
 
 def _sizes(found: list[Contribution]) -> list[float]:
@@ -174,7 +175,7 @@ def _run_query(state: RunState, step: PlanStep) -> StepOutcome:
     if step.params.get("filter_top") and state.top:
         top = state.top[0]
         spec = spec.with_changes(filters=(*spec.filters, *(Filter(d, (v,)) for d, v in zip(top.dimensions,
-                                                                                            top.segment))))
+                                                                                            top.segment, strict=False))))
     ran = state.run(spec)
     state.sql.append(ran.sql)
     where = f" for {state.top[0].label}" if step.params.get("filter_top") and state.top else ""
@@ -195,7 +196,7 @@ def _contribution_table(state: RunState, found: list[Contribution], title: str, 
         columns += [ColumnInfo("rate", "detail", "Rate effect", fmt), ColumnInfo("mix", "detail", "Mix effect", fmt),
                     ColumnInfo("share_before", "detail", "Share before", "percent"),
                     ColumnInfo("share_after", "detail", "Share after", "percent")]
-        rows = [(*r, c.rate, c.mix, c.share_before, c.share_after) for r, c in zip(rows, found)]
+        rows = [(*r, c.rate, c.mix, c.share_before, c.share_after) for r, c in zip(rows, found, strict=False)]
     result = QueryResult(tuple(c.name for c in columns), tuple(rows), 0.0)
     return StepTable(title, result, tuple(columns))
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from query_engine.spec.numbers import SCALE_WORDS, scale_of
 from query_engine.spec.query import QueryResult
@@ -58,7 +59,7 @@ def extract_numbers(text: str) -> tuple[NumberMention, ...]:
 
 def candidate_values(result: QueryResult) -> list[float]:
     """Numbers the result supports: cells, date parts, column totals, means, shares, differences, ratios, changes."""
-    columns = list(zip(*result.rows)) if result.rows else []
+    columns = list(zip(*result.rows, strict=False)) if result.rows else []
     values: list[float] = [float(len(result.rows)), float(len(result.columns))]
     numeric_columns = []
     for column in columns:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from query_engine.answer.chart import build_figure
 from query_engine.llm.access import LLMAccess, LLMCallFailed, call_model

@@ -1,7 +1,7 @@
 """Calculated metrics: arithmetic over the model's measures ("revenue - spend"), parsed by sqlglot."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import sqlglot
 from sqlglot import exp

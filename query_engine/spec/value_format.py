@@ -43,7 +43,7 @@ def format_table(result: QueryResult, columns: tuple[ColumnInfo, ...] | None = N
         columns = infer_columns(result)
     by_name = {column.name: column for column in columns}
     infos = [by_name.get(name, ColumnInfo(name, "detail", name, "text")) for name in result.columns]
-    return [{info.name: format_cell(cell, info) for info, cell in zip(infos, row)} for row in result.rows]
+    return [{info.name: format_cell(cell, info) for info, cell in zip(infos, row, strict=False)} for row in result.rows]
 
 
 def axis_format(fmt: str, *, max_abs: float | None = None) -> dict[str, str]:

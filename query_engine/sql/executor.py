@@ -148,7 +148,7 @@ def result_from_arrow(table: pa.Table, *, truncated: bool, elapsed_ms: float) ->
     """Rows of plain Python values (what JSON and the UI take) from an Arrow result; duplicate names kept."""
     columns = tuple(table.schema.names)
     values = [[_json_friendly(v) for v in _python_values(column)] for column in table.columns]
-    rows = tuple(zip(*values)) if values else ()
+    rows = tuple(zip(*values, strict=False)) if values else ()
     return QueryResult(columns=columns, rows=rows, elapsed_ms=elapsed_ms, truncated=truncated)
 
 

@@ -6,7 +6,7 @@ ends up in an error message, so every rule is a regular expression over the raw 
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import unquote
 
 REDACTED = "***"

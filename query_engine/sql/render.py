@@ -93,7 +93,7 @@ def same_tree(left: exp.Expression, right: exp.Expression) -> bool:
         elif isinstance(a, list):
             if not isinstance(b, list) or len(a) != len(b):
                 return False
-            stack.extend(zip(a, b))
+            stack.extend(zip(a, b, strict=False))
         elif type(a) is not type(b) or a != b:
             return False
     return True

@@ -14,9 +14,10 @@ import re
 import sqlite3
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import TypeVar
 
 from query_engine.errors import PreferenceStoreError
 from query_engine.stores.history import file_identity, set_aside_damaged
