@@ -52,8 +52,8 @@ REPRODUCTIONS = [
      "SELECT max(damerau_levenshtein(strftime(date, '%Y-%m-%d %Y-%m-%d %Y-%m-%d'), strftime(date, '%d %m %Y'))) "
      "FROM campaign_daily"),
     ("levenshtein on doubled strings",
-     "SELECT max(levenshtein(a.campaign_name || a.campaign_name || b.campaign_name, b.campaign_name || a.campaign_name)) "
-     "FROM campaigns a, campaigns b"),
+     "SELECT max(levenshtein(a.campaign_name || a.campaign_name || b.campaign_name, "
+     "b.campaign_name || a.campaign_name)) FROM campaigns a, campaigns b"),
     ("repeat('x', 5000000)", "SELECT length(repeat('x', 5000000)) FROM campaign_daily"),
     ("one huge value", "SELECT length(repeat('x', 1500000000) || repeat('y', 1500000000)) FROM range(4)"),
     ("20-row self-join of huge values", "SELECT max(length(a.s || b.s)) FROM (SELECT repeat('x', 100000000) s "

@@ -33,7 +33,8 @@ ENGINE = "offline"
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for both subcommands."""
-    parser = _Parser(prog="python -m query_engine", description="Clarify: campaign analytics that asks before it answers.")
+    parser = _Parser(prog="python -m query_engine",
+                     description="Clarify: campaign analytics that asks before it answers.")
     sub = parser.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", help="interpret a question, list up to five readings and run the picked one")
     ask.add_argument("question")
@@ -41,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     pick = ask.add_mutually_exclusive_group()
     pick.add_argument("--pick", type=int, default=1, help="run reading N (default 1)")
     pick.add_argument("--all", action="store_true", help="run every reading")
-    ask.add_argument("--as-of", type=_date, help="resolve relative dates against YYYY-MM-DD instead of the data's latest date")
+    ask.add_argument("--as-of", type=_date,
+                     help="resolve relative dates against YYYY-MM-DD instead of the data's latest date")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     sub.add_parser("evaluate", help="score the engine on a question set: evaluate QUESTIONS.jsonl [--db PATH] [--json]")
     sql = sub.add_parser("sql", help="check and run one SQL statement (the path edited SQL takes)")

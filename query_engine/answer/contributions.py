@@ -55,7 +55,7 @@ def metric_value(model: SemanticModel, metric: str, measures: Measures) -> float
         return None
 
 
-def _evaluate(node: exp.Expression, measures: Measures) -> float | None:
+def _evaluate(node: exp.Expr, measures: Measures) -> float | None:
     """Arithmetic over the allow-listed formula tree (metric_formula admits nothing else)."""
     if isinstance(node, exp.Paren):
         return _evaluate(node.this, measures)

@@ -95,7 +95,8 @@ class DatasetCatalog:
     """Lists, adds, replaces and removes datasets, and loads and saves their semantic models."""
 
     def __init__(self, home: str | Path, demo_database: str | Path | None = None, *,
-                 ingest_memory: str | int = DEFAULTS["ingest_memory"], ingest_time_limit_s: float = DEFAULTS["ingest_time_limit_s"]) -> None:
+                 ingest_memory: str | int = DEFAULTS["ingest_memory"],
+                 ingest_time_limit_s: float = DEFAULTS["ingest_time_limit_s"]) -> None:
         self.home = Path(home).expanduser()
         self.root = self.home / "datasets"
         self.demo_database = Path(demo_database) if demo_database else self.home / "demo.duckdb"

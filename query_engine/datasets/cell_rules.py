@@ -29,7 +29,8 @@ _STRIP = re.compile(CURRENCY_STRIP, re.IGNORECASE)
 US_NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|[-+]?\.\d+"
 EU_NUMBER = r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"
 _US, _EU = re.compile(US_NUMBER), re.compile(EU_NUMBER)
-_INTEGRAL = {"us": re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)"), "eu": re.compile(r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)")}
+_INTEGRAL = {"us": re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)"),
+             "eu": re.compile(r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)")}
 _LEADING_ZERO = re.compile(r"[-+]?0\d")
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%SZ",
@@ -274,5 +275,6 @@ def _number_sql(column: str, convention: str, steps: frozenset[str], *, whole: b
     pattern = _INTEGRAL[convention].pattern if whole else (US_NUMBER if convention == "us" else EU_NUMBER)
     plain = f"replace({cleaned}, ',', '')" if convention == "us" else \
         f"replace(replace({cleaned}, '.', ''), ',', '.')"
-    value = f"CASE WHEN regexp_full_match({cleaned}, '{pattern}') THEN TRY_CAST({plain} AS {'BIGINT' if whole else 'DOUBLE'}) END"
+    value = (f"CASE WHEN regexp_full_match({cleaned}, '{pattern}') "
+             f"THEN TRY_CAST({plain} AS {'BIGINT' if whole else 'DOUBLE'}) END")
     return f"({value}) / 100" if percent else value

@@ -41,7 +41,8 @@ RATIO_INPUTS = {"ctr": ("clicks", "impressions"), "cpc": ("spend", "clicks"), "c
                 "conversion_rate": ("conversions", "clicks"), "cpa": ("spend", "conversions"),
                 "roas": ("revenue", "spend")}
 _SECONDARY = r"\b(approved|pending|post view|view ?through|assisted|unique|estimated|attributed|offline)\b"
-_PRIMARY = {"spend": r"(amount )?spen[dt]|(total |media )?cost", "conversions": r"(total |all )?conv(ersion)?s?|results|purchases",
+_PRIMARY = {"spend": r"(amount )?spen[dt]|(total |media )?cost",
+            "conversions": r"(total |all )?conv(ersion)?s?|results|purchases",
             "revenue": r"(total )?revenue|(total |purchases? )?conv(ersion)?s? value|purchase value",
             "impressions": r"impr(ession)?s?", "clicks": r"(link )?clicks( all)?"}
 ENTITIES = (("campaign", r"\bcampaigns?( name)?$"), ("ad_set", r"\bad ?sets?( name)?$"),

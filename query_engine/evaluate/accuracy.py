@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,8 @@ def _case(line: str, number: int) -> QuestionCase:
         rows = data.get("expected_rows")
         problem = ("kind must be one of " + ", ".join(KINDS) if kind not in KINDS else
                    "match must be set or prefix" if match not in MATCHES else
-                   "q (the question) is missing" if "q" not in data or (kind != "refuse" and not str(data["q"]).strip()) else
+                   "q (the question) is missing"
+                   if "q" not in data or (kind != "refuse" and not str(data["q"]).strip()) else
                    "give refs or expected_rows" if kind != "refuse" and not refs and rows is None else "")
         if problem:
             raise ValueError(problem)
@@ -147,25 +149,25 @@ def evaluate_case(pipeline: Pipeline, case: QuestionCase) -> CaseOutcome:
     cost = round(understanding.cost_usd + sum(a.cost_usd for a in answers), 6)
     offered = tuple(f"#{r.rank} {r.description}" for r in understanding.interpretations)
     refusal = understanding.refusal.reason if understanding.refusal else None
-    base = dict(id=case.id, question=case.q, kind=case.kind, refusal=refusal, offered=offered,
-                latency_ms=latency, cost_usd=cost)
+    outcome = partial(CaseOutcome, id=case.id, question=case.q, kind=case.kind, refusal=refusal, offered=offered,
+                      latency_ms=latency, cost_usd=cost)
     if case.kind == "refuse":
         ran = any(a.result is not None for a in answers)
         problem = "" if refusal or not ran else "ran a query instead of refusing"
-        return CaseOutcome(passed=not problem, top1=not problem, intended_rank=None, refs_found=0, refs_total=0,
-                           problem=problem, **base)
+        return outcome(passed=not problem, top1=not problem, intended_rank=None, refs_found=0, refs_total=0,
+                       problem=problem)
     try:
         references = reference_rows(pipeline, case)
     except ClarifyError as exc:
-        return CaseOutcome(passed=False, top1=False, intended_rank=None, refs_found=0, refs_total=len(case.refs),
-                           problem=f"the reference could not run: {exc}", **base)
+        return outcome(passed=False, top1=False, intended_rank=None, refs_found=0, refs_total=len(case.refs),
+                       problem=f"the reference could not run: {exc}")
     hits = [[answer_matches(case.match, ref, a) for a in answers] for ref in references]
     intended = next((i + 1 for i, hit in enumerate(hits[0]) if hit), None)
     found = sum(any(h) for h in hits)
     top1 = intended == 1
     passed = top1 if case.kind == "clear" else intended is not None and (case.kind == "hard" or found == len(hits))
-    return CaseOutcome(passed=passed, top1=top1, intended_rank=intended, refs_found=found, refs_total=len(hits),
-                       problem="" if passed else _problem(case, refusal, intended, found, len(hits)), **base)
+    return outcome(passed=passed, top1=top1, intended_rank=intended, refs_found=found, refs_total=len(hits),
+                   problem="" if passed else _problem(case, refusal, intended, found, len(hits)))
 
 
 def _problem(case: QuestionCase, refusal: str | None, intended: int | None, found: int, total: int) -> str:
@@ -254,11 +256,12 @@ def prefix_match(reference: Sequence[Sequence[Any]], answer: Sequence[Sequence[A
     if n == 0 or len(answer) < n:
         return False
     want = [normalise(r[0]) for r in reference[:n]]
-    return any(all(_close(w, normalise(r[c])) for w, r in zip(want, answer[:n], strict=False)) for c in range(len(answer[0])))
+    return any(all(_close(w, normalise(r[c])) for w, r in zip(want, answer[:n], strict=False))
+               for c in range(len(answer[0])))
 
 
 def summarize(outcomes: Sequence[CaseOutcome]) -> dict[str, Any]:
-    """The metrics: top-1 accuracy (clear), intended reading among the five, ambiguity recall, refusals, latency, cost."""
+    """The metrics: top-1 accuracy (clear), intended reading in the five, ambiguity recall, refusals, latency, cost."""
     def of(*kinds: str) -> list[CaseOutcome]:
         return [o for o in outcomes if o.kind in kinds]
 
@@ -319,7 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
     """Arguments of `python -m query_engine evaluate`."""
     parser = argparse.ArgumentParser(prog="python -m query_engine evaluate",
                                      description="Score the engine on a question set (JSON lines).")
-    parser.add_argument("questions", type=Path, help="question set: JSON lines with id, q, kind, refs or expected_rows, match")
+    parser.add_argument("questions", type=Path,
+                        help="question set: JSON lines with id, q, kind, refs or expected_rows, match")
     parser.add_argument("--db", type=Path, help="DuckDB file (default: the demo database in $CLARIFY_HOME)")
     parser.add_argument("--json", action="store_true", help="print one JSON report whose summary holds top1_accuracy")
     return parser
@@ -337,7 +341,8 @@ def main(argv: Sequence[str] | None = None, *, settings: Settings | None = None,
             ensure_demo_database(settings.database_path)
         pipeline = Pipeline.open(settings, args.db, llm=llm)
     except ClarifyError as exc:
-        print(json.dumps({"error": str(exc)}) if args.json else f"Error: {exc}", file=sys.stdout if args.json else sys.stderr)
+        print(json.dumps({"error": str(exc)}) if args.json else f"Error: {exc}",
+              file=sys.stdout if args.json else sys.stderr)
         return 1
     try:
         report = evaluate_question_set(pipeline, cases)

@@ -1,4 +1,4 @@
-"""Statistics over the query log (question history, learned picks and the usage ledger), and a checked summary of them."""
+"""Statistics over the query log (question history, learned picks, the usage ledger), and a checked summary of them."""
 from __future__ import annotations
 
 import datetime as dt
@@ -100,15 +100,15 @@ def log_statistics(entries: Sequence[HistoryEntry], ledger_rows: Iterable[dict[s
                    picks: Sequence[Pick] = ()) -> LogStatistics:
     """Compute the statistics of a query log: history entries, usage-ledger rows (dicts) and recorded picks."""
     per_day = Counter(e.asked_at.date() for e in entries if e.asked_at)
-    runs = [e for e in entries if not e.refusal and e.picked_rank is not None]
-    ranks = Counter(e.picked_rank for e in runs)
-    top = ranks.get(1, 0) / len(runs) if runs else None
+    picked_ranks = [e.picked_rank for e in entries if not e.refusal and e.picked_rank is not None]
+    ranks = Counter(picked_ranks)
+    top = ranks.get(1, 0) / len(picked_ranks) if picked_ranks else None
     rank_counts = tuple((r, ranks.get(r, 0)) for r in range(1, max(ranks, default=0) + 1))
     refusals = Counter(e.refusal for e in entries if e.refusal)
     failures = Counter(_first_sentence(e.error) for e in entries if e.error and not e.refusal)
     ledger = ledger_statistics(list(ledger_rows))
     return LogStatistics(
-        total_questions=len(entries), questions_per_day=tuple(sorted(per_day.items())), picked=len(runs),
+        total_questions=len(entries), questions_per_day=tuple(sorted(per_day.items())), picked=len(picked_ranks),
         top_pick_rate=top, rank_counts=rank_counts, ambiguities=ambiguity_statistics(picks),
         ambiguous_words=ambiguous_words(picks), refusals=tuple(refusals.most_common()),
         failures=tuple(failures.most_common()), latency_by_day=latency_by_day(entries), ledger_by_day=ledger,
@@ -220,7 +220,7 @@ def evaluation_prompt(stats: LogStatistics, entries: Sequence[HistoryEntry]) -> 
 
 
 def statistic_values(stats: LogStatistics, entries: Sequence[HistoryEntry] = ()) -> list[float]:
-    """Every number a claim about the log may cite: counts, rates, ranks, latencies, costs, dates and question numbers."""
+    """Every number a claim about the log may cite: counts, rates, ranks, latencies, costs, dates, question numbers."""
     values: list[float] = [float(stats.total_questions), float(stats.picked), float(stats.refused),
                            float(stats.failed), float(stats.model_calls), stats.total_cost_usd,
                            float(len(stats.questions_per_day)), float(len(stats.ambiguities))]
@@ -235,8 +235,9 @@ def statistic_values(stats: LogStatistics, entries: Sequence[HistoryEntry] = ())
         values.extend(v for _, n in item.winners for v in (n, n / item.times))
     values.extend(n for _, n in (*stats.refusals, *stats.failures, *stats.ambiguous_words))
     values.extend(ms for _, ms in stats.latency_by_day)
-    for day in stats.ledger_by_day:
-        values.extend(v for v in (day.calls, day.errors, day.cost_usd, day.mean_latency_ms) if v is not None)
+    for ledger_day in stats.ledger_by_day:
+        values.extend(v for v in (ledger_day.calls, ledger_day.errors, ledger_day.cost_usd, ledger_day.mean_latency_ms)
+                      if v is not None)
     values.extend(m.value for e in entries for m in extract_numbers(e.question))
     if stats.total_questions:
         values.extend(n / stats.total_questions for n in (stats.refused, stats.failed, stats.picked))
@@ -257,7 +258,8 @@ def _first_sentence(error: str | None) -> str:
 
 def _jsonable(stats: LogStatistics) -> dict[str, Any]:
     data = asdict(stats)
-    data["ambiguities"] = [{"phrase": a.phrase, "times": a.times, "winners": dict(a.winners)} for a in stats.ambiguities]
+    data["ambiguities"] = [{"phrase": a.phrase, "times": a.times, "winners": dict(a.winners)}
+                           for a in stats.ambiguities]
     return data
 
 

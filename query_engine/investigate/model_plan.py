@@ -30,22 +30,24 @@ DEFAULT_MAX_COST_USD = 0.10
 _DIMENSIONS = {"type": ["array", "string"], "items": {"type": "string"},
                "description": "dimension names, or \"auto\" for the two where the change is most concentrated"}
 TOOL_SCHEMAS: tuple[dict[str, Any], ...] = (
-    {"type": "function", "function": {"name": "compare_periods", "description": "The metric in the period and the "
-                                      "baseline, with the change.", "parameters": {"type": "object", "properties": {}}}},
-    {"type": "function", "function": {"name": "breakdown", "description": "Break the change down by each dimension.",
-                                      "parameters": {"type": "object", "properties": {"dimensions": _DIMENSIONS}}}},
-    {"type": "function", "function": {"name": "rank_contributors", "description": "Rank segments (dimensions "
-                                      "crossed) by their contribution to the change.", "parameters": {
-                                          "type": "object", "properties": {"dimensions": _DIMENSIONS,
-                                                                           "top": {"type": "integer"}}}}},
-    {"type": "function", "function": {"name": "mix_rate", "description": "For ratio metrics: split the change into "
-                                      "mix and rate effects.", "parameters": {"type": "object",
-                                                                             "properties": {"dimensions": _DIMENSIONS}}}},
-    {"type": "function", "function": {"name": "run_query", "description": "Run one query spec (metrics, dimensions, "
-                                      "filters, date_range) over the semantic model.", "parameters": {
-                                          "type": "object", "properties": {"spec": {"type": "object"},
-                                                                           "filter_top": {"type": "boolean"}},
-                                          "required": ["spec"]}}},
+    {"type": "function", "function": {
+        "name": "compare_periods", "description": "The metric in the period and the baseline, with the change.",
+        "parameters": {"type": "object", "properties": {}}}},
+    {"type": "function", "function": {
+        "name": "breakdown", "description": "Break the change down by each dimension.",
+        "parameters": {"type": "object", "properties": {"dimensions": _DIMENSIONS}}}},
+    {"type": "function", "function": {
+        "name": "rank_contributors",
+        "description": "Rank segments (dimensions crossed) by their contribution to the change.",
+        "parameters": {"type": "object", "properties": {"dimensions": _DIMENSIONS, "top": {"type": "integer"}}}}},
+    {"type": "function", "function": {
+        "name": "mix_rate", "description": "For ratio metrics: split the change into mix and rate effects.",
+        "parameters": {"type": "object", "properties": {"dimensions": _DIMENSIONS}}}},
+    {"type": "function", "function": {
+        "name": "run_query",
+        "description": "Run one query spec (metrics, dimensions, filters, date_range) over the semantic model.",
+        "parameters": {"type": "object", "properties": {"spec": {"type": "object"}, "filter_top": {"type": "boolean"}},
+                       "required": ["spec"]}}},
 )
 
 

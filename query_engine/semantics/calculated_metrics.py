@@ -106,7 +106,7 @@ def infer_format(formula: str, model: SemanticModel) -> str:
     return "ratio"
 
 
-def _formats(node: exp.Expression, model: SemanticModel) -> set[str]:
+def _formats(node: exp.Expr, model: SemanticModel) -> set[str]:
     return {model.metrics[c.name.lower()].format for c in node.find_all(exp.Column)}
 
 

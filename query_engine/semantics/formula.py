@@ -13,7 +13,7 @@ ALLOWED_NODES = (exp.Column, exp.Identifier, exp.Literal, exp.Add, exp.Sub, exp.
 
 
 
-def parse_formula(formula: str, measures: set[str]) -> exp.Expression:
+def parse_formula(formula: str, measures: set[str]) -> exp.Expr:
     """Parse `formula`, allowing only + - * / ( ), numbers and the names in `measures`."""
     try:
         tree = sqlglot.parse_one(formula, read="duckdb")
@@ -36,11 +36,11 @@ def formula_measures(formula: str, measures: set[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def expand_formula(formula: str, measures: set[str], aggregate: Callable[[str], exp.Expression]) -> exp.Expression:
+def expand_formula(formula: str, measures: set[str], aggregate: Callable[[str], exp.Expr]) -> exp.Expr:
     """The formula with each measure replaced by its aggregate, and division guarded against zero."""
     tree = parse_formula(formula, measures)
 
-    def replace(node: exp.Expression) -> exp.Expression:
+    def replace(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column):
             return aggregate(node.name.lower())
         if isinstance(node, exp.Div):

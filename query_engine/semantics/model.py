@@ -171,7 +171,7 @@ class SemanticModel:
     def columns_by_table(self) -> dict[str, set[str]]:
         """Every column the model exposes, per table: what the SQL guard allows."""
         cols: dict[str, set[str]] = {name: set() for name in self.tables}
-        for item in (*self.dimensions.values(), *self.date_fields.values()):
+        for item in _columns(self):
             cols[item.table].add(item.column)
         for metric in self.metrics.values():
             if metric.column and metric.table:
@@ -270,7 +270,7 @@ def _metric(name: str, m: dict[str, Any]) -> Metric:
 
 def _validate(model: SemanticModel) -> None:
     problems = [f"base table '{model.base_table}' is not a table"] if model.base_table not in model.tables else []
-    for item in (*model.dimensions.values(), *model.date_fields.values()):
+    for item in _columns(model):
         if item.table not in model.tables:
             problems.append(f"'{item.name}' refers to unknown table '{item.table}'")
     for metric in model.metrics.values():
@@ -279,7 +279,13 @@ def _validate(model: SemanticModel) -> None:
     for words in model.performance_metrics.values():
         problems.extend(f"performance metric '{w}' is not a metric" for w in words if w not in model.metrics)
     if problems:
-        raise SemanticModelError("The semantic model is inconsistent: " + "; ".join(p.rstrip(".") for p in problems) + ".")
+        details = "; ".join(p.rstrip(".") for p in problems)
+        raise SemanticModelError(f"The semantic model is inconsistent: {details}.")
+
+
+def _columns(model: SemanticModel) -> tuple[Dimension | DateField, ...]:
+    """The model's dimensions and date fields: each names a column of a table."""
+    return (*model.dimensions.values(), *model.date_fields.values())
 
 
 def _metric_problems(model: SemanticModel, metric: Metric) -> list[str]:

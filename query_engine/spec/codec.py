@@ -9,10 +9,14 @@ from query_engine.spec.query import (
     DateRange,
     Filter,
     Forecast,
+    ForecastMethod,
     OrderBy,
     QuerySpec,
     Threshold,
+    ThresholdOp,
 )
+
+_THRESHOLD_OPS: dict[str, ThresholdOp] = {">": ">", ">=": ">=", "<": "<", "<=": "<="}
 
 
 def spec_to_dict(spec: QuerySpec) -> dict[str, Any]:
@@ -45,10 +49,9 @@ def spec_from_dict(data: dict[str, Any]) -> QuerySpec:
             dimensions=tuple(str(d) for d in data.get("dimensions") or ()),
             filters=tuple(Filter(str(f["dimension"]), tuple(str(v) for v in f["values"]),
                                  "not_in" if f.get("op") == "not_in" else "in") for f in data.get("filters") or ()),
-            date_range=None if not window else DateRange(dt.date.fromisoformat(window["start"]),
-                                                         dt.date.fromisoformat(window["end"]),
-                                                         str(window.get("label", "")), str(window.get("field", "date"))),
-            order_by=tuple(OrderBy(str(o["field"]), bool(o.get("descending", True))) for o in data.get("order_by") or ()),
+            date_range=None if not window else _window(window),
+            order_by=tuple(OrderBy(str(o["field"]), bool(o.get("descending", True)))
+                           for o in data.get("order_by") or ()),
             limit=int(data["limit"]) if data.get("limit") else None,
             thresholds=tuple(_threshold(t) for t in data.get("thresholds") or ()),
             forecast=_forecast(data.get("forecast")),
@@ -61,16 +64,17 @@ def spec_from_dict(data: dict[str, Any]) -> QuerySpec:
 
 
 def _threshold(data: dict[str, Any]) -> Threshold:
-    op = str(data["op"])
-    if op not in (">", ">=", "<", "<="):
-        raise ValueError(f"unknown comparison {op!r}")
-    return Threshold(str(data["metric"]), op, float(data["value"]))  # type: ignore[arg-type]
+    text = str(data["op"])
+    op = _THRESHOLD_OPS.get(text)
+    if op is None:
+        raise ValueError(f"unknown comparison {text!r}")
+    return Threshold(str(data["metric"]), op, float(data["value"]))
 
 
 def _forecast(data: dict[str, Any] | None) -> Forecast | None:
     if not data:
         return None
-    method = "last_year" if data.get("method") == "last_year" else "trend"
+    method: ForecastMethod = "last_year" if data.get("method") == "last_year" else "trend"
     target = data.get("target")
     return Forecast(dt.date.fromisoformat(data["start"]), dt.date.fromisoformat(data["end"]), method,
                     None if target is None else float(target))

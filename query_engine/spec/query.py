@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 FilterOp = Literal["in", "not_in"]
 ColumnRole = Literal["time", "dimension", "metric", "detail"]
+ThresholdOp = Literal[">", ">=", "<", "<="]
+ForecastMethod = Literal["trend", "last_year"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Threshold:
     """Keep groups whose metric compares to `value` (e.g. ROAS > 3); applied after aggregation."""
 
     metric: str
-    op: Literal[">", ">=", "<", "<="]
+    op: ThresholdOp
     value: float
 
 
@@ -61,7 +63,7 @@ class Forecast:
 
     start: dt.date
     end: dt.date
-    method: Literal["trend", "last_year"] = "trend"
+    method: ForecastMethod = "trend"
     target: float | None = None
 
 

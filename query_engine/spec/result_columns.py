@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from query_engine.spec.calendar import weekday_number
-from query_engine.spec.query import ColumnInfo, QueryResult
+from query_engine.spec.query import ColumnInfo, ColumnRole, QueryResult
 
 _SAMPLE_ROWS = 1000
 _TIME_WORDS = {"year", "month", "week", "day", "date", "quarter", "period", "dow", "weekday", "hour", "yr", "mon"}
@@ -86,7 +86,7 @@ def _infer_column(name: str, values: list[Any], has_time: bool) -> ColumnInfo:
     if not values:
         return ColumnInfo(name, "detail", label, "text")
     if all(isinstance(value, (dt.date, dt.datetime)) for value in values):
-        role = "detail" if has_time or words & _LIFECYCLE_WORDS else "time"
+        role: ColumnRole = "detail" if has_time or words & _LIFECYCLE_WORDS else "time"
         return ColumnInfo(name, role, label, "date")
     if all(isinstance(value, str) for value in values):
         return _infer_text_column(name, values, words, has_time)

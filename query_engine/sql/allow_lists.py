@@ -5,7 +5,7 @@ from sqlglot import exp
 
 # Shapes of a read-only query: clauses, references, operators and literals. Nothing that names a
 # file, a setting, a catalog object other than a table, or that changes state appears here.
-STRUCTURE_NODES: frozenset[type[exp.Expression]] = frozenset({
+STRUCTURE_NODES: frozenset[type[exp.Expr]] = frozenset({
     exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery, exp.With, exp.CTE,
     exp.From, exp.Join, exp.Lateral, exp.Where, exp.Group, exp.Having, exp.Qualify,
     exp.Order, exp.Ordered, exp.Limit, exp.Offset, exp.Distinct,
@@ -21,7 +21,7 @@ STRUCTURE_NODES: frozenset[type[exp.Expression]] = frozenset({
     exp.Case, exp.If, exp.Coalesce, exp.Nullif, exp.Cast, exp.TryCast,
 })
 
-AGGREGATE_FUNCTIONS: frozenset[type[exp.Expression]] = frozenset({
+AGGREGATE_FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     exp.Count, exp.CountIf, exp.Sum, exp.Avg, exp.Min, exp.Max, exp.AnyValue, exp.ArgMax, exp.ArgMin,
     exp.ApproxDistinct, exp.ApproxQuantile, exp.Median, exp.Mode, exp.Quantile,
     exp.PercentileCont, exp.PercentileDisc, exp.Stddev, exp.StddevPop, exp.StddevSamp,
@@ -30,25 +30,25 @@ AGGREGATE_FUNCTIONS: frozenset[type[exp.Expression]] = frozenset({
     exp.Grouping, exp.RegrSlope, exp.RegrIntercept, exp.RegrR2, exp.RegrCount,
 })
 
-WINDOW_FUNCTIONS: frozenset[type[exp.Expression]] = frozenset({
+WINDOW_FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     exp.RowNumber, exp.Rank, exp.DenseRank, exp.PercentRank, exp.CumeDist, exp.Ntile,
     exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.NthValue,
 })
 
-MATH_FUNCTIONS: frozenset[type[exp.Expression]] = frozenset({
+MATH_FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     exp.Abs, exp.Ceil, exp.Floor, exp.Round, exp.Trunc, exp.Sqrt, exp.Cbrt, exp.Exp, exp.Ln,
     exp.Log, exp.Sign, exp.Greatest, exp.Least, exp.Pi, exp.Degrees, exp.Radians,
     exp.IsNan, exp.IsInf, exp.SafeDivide,
 })
 
-STRING_FUNCTIONS: frozenset[type[exp.Expression]] = frozenset({
+STRING_FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     exp.Lower, exp.Upper, exp.Length, exp.Concat, exp.ConcatWs, exp.Substring, exp.Trim,
     exp.Left, exp.Right, exp.Reverse, exp.StrPosition, exp.StartsWith,
     exp.EndsWith, exp.Contains, exp.Initcap, exp.SplitPart, exp.RegexpLike,
     exp.RegexpILike, exp.RegexpExtract, exp.Ascii, exp.Chr, exp.Unicode, exp.Translate,
 })
 
-DATE_FUNCTIONS: frozenset[type[exp.Expression]] = frozenset({
+DATE_FUNCTIONS: frozenset[type[exp.Expr]] = frozenset({
     exp.CurrentDate, exp.CurrentTimestamp, exp.CurrentTime, exp.Date, exp.DateTrunc,
     exp.TimestampTrunc, exp.DateAdd, exp.DateSub, exp.DateDiff, exp.DatetimeDiff,
     exp.TimestampDiff, exp.TsOrDsAdd, exp.TsOrDsDiff, exp.TsOrDsToDate, exp.Extract,
@@ -60,10 +60,10 @@ DATE_FUNCTIONS: frozenset[type[exp.Expression]] = frozenset({
 })
 
 # String concatenation doubles a value per use when nested; a statement may use this many.
-CONCATENATIONS: frozenset[type[exp.Expression]] = frozenset({exp.DPipe, exp.Concat, exp.ConcatWs})
+CONCATENATIONS: frozenset[type[exp.Expr]] = frozenset({exp.DPipe, exp.Concat, exp.ConcatWs})
 MAX_CONCATENATIONS = 8
 
-ALLOWED_NODES: frozenset[type[exp.Expression]] = (
+ALLOWED_NODES: frozenset[type[exp.Expr]] = (
     STRUCTURE_NODES | AGGREGATE_FUNCTIONS | WINDOW_FUNCTIONS | MATH_FUNCTIONS
     | STRING_FUNCTIONS | DATE_FUNCTIONS
 )
@@ -120,7 +120,7 @@ PAIRWISE_TEXT_FUNCTIONS: frozenset[str] = frozenset({
 
 # Names the guard lets through where sqlglot renders a name as raw text: type names in casts, and the
 # units of EXTRACT, DATE_TRUNC, DATE_DIFF and INTERVAL. Everything else in those positions is refused.
-ALLOWED_TYPES: frozenset[exp.DataType.Type] = frozenset(
+ALLOWED_TYPES: frozenset[exp.DType] = frozenset(
     getattr(exp.DataType.Type, name) for name in (
         "BOOLEAN", "TINYINT", "SMALLINT", "INT", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINT",
         "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "VARCHAR", "TEXT", "CHAR", "NCHAR", "NVARCHAR", "DATE",

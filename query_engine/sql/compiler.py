@@ -81,7 +81,7 @@ class _Scope:
         """A column qualified by its table's alias."""
         return exp.column(column, table=self.model.tables[table].alias)
 
-    def dimension(self, name: str) -> exp.Expression:
+    def dimension(self, name: str) -> exp.Expr:
         """The grouping expression for a dimension or a time grain."""
         model = self.model
         if name in model.dimensions:
@@ -92,7 +92,7 @@ class _Scope:
             return self.column(field.table, field.column)
         return _grain_expression(name, self.column(model.time_table, model.time_column or "date"))
 
-    def metric(self, name: str) -> exp.Expression:
+    def metric(self, name: str) -> exp.Expr:
         """The aggregate expression of a metric; ratios are ratios of sums."""
         metric = self.model.metric(name)
         if metric.formula:
@@ -100,7 +100,7 @@ class _Scope:
                                   lambda measure: self._aggregate(self.model.metric(measure)))
         if not metric.is_ratio:
             return self._aggregate(metric)
-        ratio: exp.Expression = exp.Div(
+        ratio: exp.Expr = exp.Div(
             this=self._aggregate(self.model.metric(metric.numerator or "")),
             expression=exp.Nullif(this=self._aggregate(self.model.metric(metric.denominator or "")),
                                   expression=exp.Literal.number(0)))
@@ -108,7 +108,7 @@ class _Scope:
             ratio = exp.Mul(this=ratio, expression=exp.Literal.number(_number(metric.multiplier)))
         return ratio
 
-    def _aggregate(self, metric: Metric) -> exp.Expression:
+    def _aggregate(self, metric: Metric) -> exp.Expr:
         table = metric.table or self.model.base_table
         if self.joined and table != self.model.base_table and metric.aggregation == "sum":
             raise SpecError(f"{metric.label} is set per {table.rstrip('s')} and cannot be split by "
@@ -120,7 +120,7 @@ class _Scope:
         return builders[metric.aggregation or "sum"](this=col)
 
 
-def _year_start(scope: _Scope) -> exp.Expression:
+def _year_start(scope: _Scope) -> exp.Expr:
     model = scope.model
     date_col = scope.column(model.time_table, model.time_column or "date")
     return exp.cast(exp.DateTrunc(unit=exp.Literal.string("year"), this=date_col), "DATE")
@@ -130,7 +130,7 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
-def _grain_expression(grain: str, date_col: exp.Expression) -> exp.Expression:
+def _grain_expression(grain: str, date_col: exp.Expr) -> exp.Expr:
     if grain == "day":
         return date_col
     if grain == "year":
@@ -189,7 +189,7 @@ def _from_and_where(select: exp.Select, spec: QuerySpec, scope: _Scope) -> exp.S
         select = select.join(exp.to_table(table).as_(model.tables[table].alias), using=list(join.using))
     for filt in spec.filters:
         dim = model.dimension(filt.dimension)
-        condition: exp.Expression = scope.column(dim.table, dim.column).isin(*filt.values)
+        condition: exp.Expr = scope.column(dim.table, dim.column).isin(*filt.values)
         select = select.where(exp.Not(this=condition) if filt.op == "not_in" else condition)
     if spec.date_range:
         select = select.where(_window_condition(spec.date_range, scope))
@@ -202,7 +202,7 @@ def _from_and_where(select: exp.Select, spec: QuerySpec, scope: _Scope) -> exp.S
     return select
 
 
-def _window_condition(window: DateRange, scope: _Scope) -> exp.Expression:
+def _window_condition(window: DateRange, scope: _Scope) -> exp.Expr:
     model = scope.model
     field = model.date_fields.get(window.field)
     start, end = _date_literal(window.start.isoformat()), _date_literal(window.end.isoformat())
@@ -219,13 +219,13 @@ def _window_condition(window: DateRange, scope: _Scope) -> exp.Expression:
     return exp.And(this=began, expression=exp.Paren(this=still_on))
 
 
-def _threshold_condition(threshold: Threshold, scope: _Scope) -> exp.Expression:
+def _threshold_condition(threshold: Threshold, scope: _Scope) -> exp.Expr:
     builders = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}
     value = exp.Literal.number(_number(threshold.value))
     return builders[threshold.op](this=scope.metric(threshold.metric), expression=value)
 
 
-def _date_literal(iso: str) -> exp.Expression:
+def _date_literal(iso: str) -> exp.Expr:
     return exp.cast(exp.Literal.string(iso), "DATE")
 
 
@@ -250,7 +250,7 @@ def _order_and_limit(select: exp.Select, spec: QuerySpec, scope: _Scope) -> exp.
     return select.limit(spec.limit) if spec.limit else select
 
 
-def _top_per_group(select: exp.Select, spec: QuerySpec, scope: _Scope, names: list[str]) -> exp.Expression:
+def _top_per_group(select: exp.Select, spec: QuerySpec, scope: _Scope, names: list[str]) -> exp.Expr:
     """Top N within each group, as a ranked subquery (portable, unlike QUALIFY, to every dialect we transpile to)."""
     first = spec.order_by[0]
     key = scope.metric(first.field) if first.field in scope.model.metrics else scope.dimension(first.field)

@@ -35,7 +35,7 @@ from query_engine.sql.shape import check_shape, visible_ctes
 MAX_SQL_CHARS = 20_000  # far above any analyst query; bounds parser time and recursion depth
 ROW_CAP_ALIAS = "_clarify_rows"
 
-_STATEMENT_WORDS: dict[type[exp.Expression], str] = {
+_STATEMENT_WORDS: dict[type[exp.Expr], str] = {
     exp.Insert: "INSERT", exp.Update: "UPDATE", exp.Delete: "DELETE", exp.Merge: "MERGE",
     exp.Create: "CREATE", exp.Drop: "DROP", exp.Alter: "ALTER", exp.Copy: "COPY",
     exp.Attach: "ATTACH", exp.Detach: "DETACH", exp.Install: "INSTALL", exp.Pragma: "PRAGMA",
@@ -60,7 +60,7 @@ _STATEMENT_REASONS: dict[str, str] = {
 _FROM_ITEMS = (exp.Table, exp.Subquery, exp.Lateral)
 _SELECT_HINT = "Write a single SELECT (a WITH ... SELECT is fine) over those tables."
 
-_NODE_WORDS: dict[type[exp.Expression], str] = {
+_NODE_WORDS: dict[type[exp.Expr], str] = {
     exp.Into: "SELECT ... INTO, which would create a table",
     exp.Placeholder: "a parameter placeholder", exp.Parameter: "a parameter placeholder",
     exp.Unnest: "UNNEST", exp.Values: "a VALUES list", exp.Lambda: "a lambda function",
@@ -90,7 +90,7 @@ class GuardedSql:
 
     sql: str
     tables: tuple[str, ...]
-    tree: exp.Expression | None = field(default=None, compare=False, repr=False)
+    tree: exp.Expr | None = field(default=None, compare=False, repr=False)
 
 
 def policy_for_model(model: SemanticModel, row_cap: int = DEFAULTS["row_cap"]) -> GuardPolicy:
@@ -120,7 +120,7 @@ def guard_sql(sql: str, policy: GuardPolicy) -> GuardedSql:
     return GuardedSql(sql=rendered, tables=tables, tree=capped)
 
 
-def _validate(tree: exp.Expression, policy: GuardPolicy) -> tuple[str, ...]:
+def _validate(tree: exp.Expr, policy: GuardPolicy) -> tuple[str, ...]:
     """Check every node, the statement's shape and every name; the model tables it reads."""
     refs = _References()
     for node in tree.walk():
@@ -144,7 +144,7 @@ class _References:
     concatenations: int = 0
 
 
-def _parse_single(sql: str, policy: GuardPolicy) -> exp.Expression:
+def _parse_single(sql: str, policy: GuardPolicy) -> exp.Expr:
     if len(sql) > MAX_SQL_CHARS:
         raise _refused(f"this statement is {len(sql):,} characters long; the limit is "
                        f"{MAX_SQL_CHARS:,}", policy, hint="Write a shorter query.")
@@ -197,7 +197,7 @@ def _too_deep(policy: GuardPolicy) -> SqlRefused:
                     hint="Use a WITH clause to split the query into named steps.")
 
 
-def _unwrap_root(tree: exp.Expression, policy: GuardPolicy) -> exp.Expression:
+def _unwrap_root(tree: exp.Expr, policy: GuardPolicy) -> exp.Expr:
     while isinstance(tree, exp.Subquery) and set(tree.args) - {"this"} == set():
         tree = tree.this
     if isinstance(tree, (exp.Select, exp.SetOperation)):
@@ -218,7 +218,7 @@ def _statement_problem(word: str) -> str:
     return f"this is {article} {word} statement, {why}"
 
 
-def _check_node(node: exp.Expression, refs: _References, policy: GuardPolicy) -> None:
+def _check_node(node: exp.Expr, refs: _References, policy: GuardPolicy) -> None:
     kind = type(node)
     if kind is exp.Anonymous:
         _check_anonymous(node, refs, policy)
@@ -253,7 +253,7 @@ def _check_node(node: exp.Expression, refs: _References, policy: GuardPolicy) ->
         refs.derived_aliases.add(node.alias_or_name.lower())
 
 
-def _check_identifier(node: exp.Expression, policy: GuardPolicy) -> None:
+def _check_identifier(node: exp.Expr, policy: GuardPolicy) -> None:
     if isinstance(node.parent, exp.Table) and node.arg_key == "this":
         return  # a table's own name must be a model table or a WITH step, both checked names; refused later
     name = node.this
@@ -261,7 +261,7 @@ def _check_identifier(node: exp.Expression, policy: GuardPolicy) -> None:
         _refuse_name(name if isinstance(name, str) else type(name).__name__, policy)
 
 
-def _check_var(node: exp.Expression, policy: GuardPolicy) -> None:
+def _check_var(node: exp.Expr, policy: GuardPolicy) -> None:
     word = node.this if isinstance(node.this, str) else ""
     if word.upper() in ALLOWED_UNITS or (word.upper() == "ALL" and isinstance(node.parent, (exp.Ordered, exp.Group))):
         return
@@ -269,21 +269,21 @@ def _check_var(node: exp.Expression, policy: GuardPolicy) -> None:
                    hint="Use a date part such as year, quarter, month, week, day, hour, minute or second.")
 
 
-def _check_type(node: exp.Expression, policy: GuardPolicy) -> None:
+def _check_type(node: exp.Expr, policy: GuardPolicy) -> None:
     if node.this not in ALLOWED_TYPES or node.args.get("nested") or node.args.get("values"):
         shown = node.args.get("kind") or getattr(node.this, "name", node.this)
         raise _refused(f"the type {str(shown)[:40]!r} is not one Clarify allows in a cast", policy,
                        hint="Cast to INTEGER, BIGINT, DOUBLE, DECIMAL(p, s), VARCHAR, DATE, TIMESTAMP or BOOLEAN.")
 
 
-def _check_type_param(node: exp.Expression, policy: GuardPolicy) -> None:
+def _check_type_param(node: exp.Expr, policy: GuardPolicy) -> None:
     value = node.this
     if not (isinstance(value, exp.Literal) and not value.is_string and str(value.this).isdigit()):
         raise _refused("a type parameter is not a plain number", policy,
                        hint="Write types such as DECIMAL(18, 2) or VARCHAR(100).")
 
 
-def _check_literal(node: exp.Expression, policy: GuardPolicy) -> None:
+def _check_literal(node: exp.Expr, policy: GuardPolicy) -> None:
     text = node.this
     if not isinstance(text, str):
         raise _refused("a value in this statement is not plain text or a number", policy, hint=_SELECT_HINT)
@@ -300,7 +300,7 @@ _NAME_CHECKS = {exp.Identifier: _check_identifier, exp.Var: _check_var, exp.Data
                 exp.DataTypeParam: _check_type_param, exp.Literal: _check_literal}
 
 
-def _count_concatenation(node: exp.Expression, refs: _References, policy: GuardPolicy) -> None:
+def _count_concatenation(node: exp.Expr, refs: _References, policy: GuardPolicy) -> None:
     refs.concatenations += max(1, len(node.expressions) - 1)
     if refs.concatenations > MAX_CONCATENATIONS:
         raise _refused(f"this statement joins text together more than {MAX_CONCATENATIONS} "
@@ -308,7 +308,7 @@ def _count_concatenation(node: exp.Expression, refs: _References, policy: GuardP
                        hint="Return the parts as separate columns instead.")
 
 
-def _check_anonymous(node: exp.Expression, refs: _References, policy: GuardPolicy) -> None:
+def _check_anonymous(node: exp.Expr, refs: _References, policy: GuardPolicy) -> None:
     name = node.name.lower()
     if name in ALLOWED_ANONYMOUS and not isinstance(node.parent, exp.Table):
         if name in ("concat", "concat_ws"):
@@ -320,7 +320,7 @@ def _check_anonymous(node: exp.Expression, refs: _References, policy: GuardPolic
                    hint="Use aggregate, math, text, date or window functions over those tables.")
 
 
-def _check_unit_argument(unit: exp.Expression, policy: GuardPolicy) -> None:
+def _check_unit_argument(unit: exp.Expr, policy: GuardPolicy) -> None:
     if isinstance(unit, exp.Literal) and unit.is_string and unit.this.upper() in ALLOWED_UNITS:
         return
     if isinstance(unit, exp.Var):
@@ -343,7 +343,7 @@ def _function_problem(name: str, *, in_from: bool) -> str:
             "aggregate, math, text, date and window functions")
 
 
-def _refuse_node(node: exp.Expression, policy: GuardPolicy) -> None:
+def _refuse_node(node: exp.Expr, policy: GuardPolicy) -> None:
     if isinstance(node, exp.Func):
         name = node.sql_name().lower()
         raise _refused(_function_problem(name, in_from=isinstance(node.parent, exp.Table)),
@@ -368,7 +368,7 @@ def _collect_table(node: exp.Table, refs: _References, policy: GuardPolicy) -> N
     refs.tables.append(node)
 
 
-def _collect_derived(node: exp.Expression, refs: _References, policy: GuardPolicy) -> None:
+def _collect_derived(node: exp.Expr, refs: _References, policy: GuardPolicy) -> None:
     if isinstance(node, exp.Lateral) and not isinstance(node.this, exp.Subquery):
         raise _refused("this statement uses LATERAL with something other than a subquery",
                        policy, hint="Use LATERAL (SELECT ...) or a plain join.")
@@ -408,7 +408,7 @@ def _visible_ctes(table: exp.Table) -> set[str]:
     return {cte.alias_or_name.lower() for cte in visible_ctes(table)}
 
 
-def _check_columns(tree: exp.Expression, refs: _References, policy: GuardPolicy) -> None:
+def _check_columns(tree: exp.Expr, refs: _References, policy: GuardPolicy) -> None:
     """Every column resolves in its own scope, and none is a name the engine would read as a system value."""
     model_columns = set().union(*policy.tables.values()) if policy.tables else set()
     for column in refs.columns:
@@ -431,7 +431,7 @@ def _column_hint(refs: _References, policy: GuardPolicy) -> str:
     return f"Use only these columns - {listing}."
 
 
-def _cap_rows(tree: exp.Expression, row_cap: int) -> exp.Expression:
+def _cap_rows(tree: exp.Expr, row_cap: int) -> exp.Expr:
     cap = row_cap + 1
     limit = tree.args.get("limit")
     if limit is None:
@@ -446,7 +446,7 @@ def _cap_rows(tree: exp.Expression, row_cap: int) -> exp.Expression:
     return exp.select("*").from_(tree.subquery(ROW_CAP_ALIAS)).limit(cap)
 
 
-def _int_literal(node: exp.Expression | None) -> int | None:
+def _int_literal(node: exp.Expr | None) -> int | None:
     text = node.this if isinstance(node, exp.Literal) and not node.is_string else ""
     if isinstance(text, str) and text.isascii() and text.isdigit():
         return int(text)

@@ -18,7 +18,7 @@ _REFUSAL = ("Refused: this statement does not read back as the query Clarify che
 _HINT = "Use plain names for columns, aliases and types (letters, digits, spaces and underscores)."
 
 
-def render_exact(tree: exp.Expression, dialect: str) -> str:
+def render_exact(tree: exp.Expr, dialect: str) -> str:
     """The tree as SQL in `dialect`, or SqlRefused when that text would parse into anything else."""
     text = tree.sql(dialect=dialect, comments=False)
     again = reparse_single(text, dialect)
@@ -27,7 +27,7 @@ def render_exact(tree: exp.Expression, dialect: str) -> str:
     return text
 
 
-def render_for_dialect(tree: exp.Expression, dialect: str) -> str:
+def render_for_dialect(tree: exp.Expr, dialect: str) -> str:
     """A checked tree as SQL for another engine: text whose parse in `dialect` is one statement that
     renders back to the same text and tree (sqlglot's first rendering may be a normal form of it)."""
     text = tree.sql(dialect=dialect, comments=False)
@@ -38,10 +38,10 @@ def render_for_dialect(tree: exp.Expression, dialect: str) -> str:
     return render_exact(again, dialect)
 
 
-def _check_nothing_new(again: exp.Expression, checked: exp.Expression) -> None:
+def _check_nothing_new(again: exp.Expr, checked: exp.Expr) -> None:
     """The other engine's reading of the text names nothing the checked tree did not: no new identifier or
     function name, and no function of a kind the checked tree did not hold."""
-    def names(tree: exp.Expression) -> set[str]:
+    def names(tree: exp.Expr) -> set[str]:
         found = {node.name.lower() for node in tree.find_all(exp.Identifier, exp.Anonymous)}
         return found | {type(node).__name__ for node in tree.find_all(exp.Func)}
 
@@ -51,14 +51,14 @@ def _check_nothing_new(again: exp.Expression, checked: exp.Expression) -> None:
         raise SqlRefused(_REFUSAL, hint=_HINT)
 
 
-def _normal_forms() -> frozenset[type[exp.Expression]]:
+def _normal_forms() -> frozenset[type[exp.Expr]]:
     """Function kinds another dialect's parser may read a checked function as (a normal form, not a new one)."""
     from query_engine.sql.allow_lists import ALLOWED_NODES
 
     return frozenset(kind for kind in ALLOWED_NODES if issubclass(kind, exp.Func))
 
 
-def reparse_single(text: str, dialect: str) -> exp.Expression:
+def reparse_single(text: str, dialect: str) -> exp.Expr:
     """The one statement `text` holds in `dialect`, or SqlRefused when it holds none, several or is unreadable."""
     try:
         statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
@@ -72,7 +72,7 @@ def reparse_single(text: str, dialect: str) -> exp.Expression:
     return statements[0]
 
 
-def same_tree(left: exp.Expression, right: exp.Expression) -> bool:
+def same_tree(left: exp.Expr, right: exp.Expr) -> bool:
     """Whether two trees have the same node types, arguments and exact strings (case and quoting included).
 
     sqlglot's own == compares hashes that fold case, so it is not used here. Arguments that are unset,
@@ -84,7 +84,7 @@ def same_tree(left: exp.Expression, right: exp.Expression) -> bool:
         if isinstance(a, exp.Expression):
             if type(a) is not type(b):
                 return False
-            args_a, args_b = a.args, b.args  # type: ignore[union-attr]
+            args_a, args_b = a.args, b.args
             for key in args_a.keys() | args_b.keys():
                 value_a, value_b = args_a.get(key), args_b.get(key)
                 if _unset(value_a) and _unset(value_b):

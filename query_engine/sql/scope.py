@@ -16,7 +16,7 @@ from sqlglot.optimizer.scope import Scope, traverse_scope
 ANY = "*"  # a source whose names cannot be listed (refused by the caller)
 
 
-def unresolved_column(tree: exp.Expression, tables: Mapping[str, frozenset[str]]) -> exp.Column | str | None:
+def unresolved_column(tree: exp.Expr, tables: Mapping[str, frozenset[str]]) -> exp.Column | str | None:
     """The first column (or USING name) no visible source provides, or None when every name resolves."""
     try:
         scopes = traverse_scope(tree)
@@ -37,7 +37,7 @@ def unresolved_column(tree: exp.Expression, tables: Mapping[str, frozenset[str]]
     return None
 
 
-def _owner(node: exp.Expression) -> exp.Expression | None:
+def _owner(node: exp.Expr) -> exp.Expr | None:
     """The query a column is written in (its scope's own check covers it there)."""
     current = node.parent
     while current is not None and not isinstance(current, (exp.Select, exp.SetOperation)):
@@ -63,7 +63,8 @@ def _resolves(column: exp.Column, scope: Scope, tables: Mapping[str, frozenset[s
 
 def _chain(scope: Scope) -> list[Scope]:
     """The scope and the scopes around it (a correlated subquery may use an outer query's sources)."""
-    chain, current = [], scope
+    chain: list[Scope] = []
+    current: Scope | None = scope
     while current is not None:
         chain.append(current)
         current = current.parent
@@ -74,7 +75,7 @@ def _sources(scope: Scope) -> dict[str, object]:
     return {name.lower(): source for name, (_, source) in _selected(scope).items()}
 
 
-def _selected(scope: Scope) -> dict[str, tuple[exp.Expression, object]]:
+def _selected(scope: Scope) -> dict[str, tuple[exp.Selectable, exp.Table | Scope]]:
     try:
         return dict(scope.selected_sources)
     except (SqlglotError, KeyError, AttributeError):

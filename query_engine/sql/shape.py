@@ -13,7 +13,7 @@ from query_engine.sql.allow_lists import MAX_CTES, MAX_SET_OPERATIONS, MAX_TABLE
 _SPLIT_HINT = "Split the work into smaller queries, or ask the question in words."
 
 
-def check_shape(tree: exp.Expression) -> None:
+def check_shape(tree: exp.Expr) -> None:
     """Refuse statements with too many WITH steps, set operations or (written out) table reads."""
     ctes = list(tree.find_all(exp.CTE))
     if len(ctes) > MAX_CTES:
@@ -30,13 +30,13 @@ def check_shape(tree: exp.Expression) -> None:
                          hint="Read each step once, or aggregate before combining steps.")
 
 
-def table_reads(tree: exp.Expression) -> int:
+def table_reads(tree: exp.Expr) -> int:
     """How many base-table scans the statement makes when every reference to a WITH step is inlined."""
     memo: dict[int, int] = {}
     return _reads_in(tree, memo)
 
 
-def _reads_in(scope: exp.Expression, memo: dict[int, int]) -> int:
+def _reads_in(scope: exp.Expr, memo: dict[int, int]) -> int:
     total = 0
     for table in scope.find_all(exp.Table):
         if _inside_cte_body(table, scope):
@@ -56,7 +56,7 @@ def _cte_reads(cte: exp.CTE, memo: dict[int, int]) -> int:
     return memo[key]
 
 
-def _inside_cte_body(node: exp.Expression, scope: exp.Expression) -> bool:
+def _inside_cte_body(node: exp.Expr, scope: exp.Expr) -> bool:
     current = node.parent
     while current is not None and current is not scope:
         if isinstance(current, exp.CTE):
@@ -76,7 +76,7 @@ def _visible_cte(table: exp.Table) -> exp.CTE | None:
 def visible_ctes(table: exp.Table) -> list[exp.CTE]:
     """WITH steps in scope at `table`, outermost first: enclosing WITHs, and only earlier siblings inside one."""
     scopes: list[list[exp.CTE]] = []
-    came_from: exp.Expression = table
+    came_from: exp.Expr = table
     current = table.parent
     while current is not None:
         if isinstance(current, exp.With):
