@@ -67,7 +67,7 @@ def chart_spec(result: QueryResult, columns: tuple[ColumnInfo, ...]) -> ChartSpe
             return ChartSpec("metric", y=metric.name, title=metric.label, y_label=metric.label, y_format=metric.format)
         return ChartSpec("table", title=", ".join(view.infos[name].label for name in view.metrics))
     if view.time is not None:
-        return _time_spec(result, view, metric)
+        return _time_spec(result, view, view.time, metric)
     if len(view.dims) >= 2:
         return _grouped_spec(result, view, view.dims[0], view.dims[1], metric)
     if view.dims:
@@ -94,8 +94,8 @@ def _top_note(count: int, limit: int, noun: str) -> str:
     return f" (top {limit} of {count} {noun})" if count > limit else ""
 
 
-def _time_spec(result: QueryResult, view: _View, metric: ColumnInfo) -> ChartSpec:
-    time = view.infos[view.time]
+def _time_spec(result: QueryResult, view: _View, time_name: str, metric: ColumnInfo) -> ChartSpec:
+    time = view.infos[time_name]
     weekday = is_weekday_column([row[result.columns.index(time.name)] for row in result.rows])
     if weekday and view.dims:
         return _grouped_spec(result, view, time.name, view.dims[0], metric)
@@ -167,7 +167,10 @@ def _color_label(spec: ChartSpec, columns: tuple[ColumnInfo, ...]) -> str:
     return escape_html(labels.get(spec.color or "", spec.color or ""), quote=False)
 
 
-def _column(result: QueryResult, name: str) -> list[Any]:
+def _column(result: QueryResult, name: str | None) -> list[Any]:
+    """The values of a column the spec names (ValueError when the spec leaves it unset, as for a missing one)."""
+    if name is None:
+        raise ValueError("the chart spec names no column here")
     index = result.columns.index(name)
     return [row[index] for row in result.rows]
 
@@ -209,7 +212,7 @@ def _indicator_number(fmt: str, value: float) -> dict[str, str]:
     return {"valueformat": ".3~s" if big else ",.4~g"}
 
 
-def _series_order(result: QueryResult, by: str, metric: str, descending: bool = True) -> list[Any]:
+def _series_order(result: QueryResult, by: str | None, metric: str | None, descending: bool = True) -> list[Any]:
     """Values of `by` ordered by their summed metric (only used to order and cap, never shown as a total)."""
     totals: dict[Any, float] = {}
     for key, value in zip(_column(result, by), _column(result, metric), strict=False):
@@ -244,9 +247,9 @@ def _bar_figure(spec: ChartSpec, result: QueryResult) -> go.Figure:
     if is_weekday_column([x for x, _ in pairs]):
         pairs.sort(key=lambda pair: period_sort_key(pair[0]))
     else:
-        present = sorted((p for p in pairs if p[1] is not None), key=lambda p: p[1],
+        present = sorted(((x, y) for x, y in pairs if y is not None), key=lambda p: p[1],
                          reverse=spec.sort_descending is not False)
-        pairs = (present + [p for p in pairs if p[1] is None])[:MAX_BARS]
+        pairs = [*present, *(p for p in pairs if p[1] is None)][:MAX_BARS]
     labels, values = [_category(x) for x, _ in pairs], [y for _, y in pairs]
     text = _hover(values, spec.y_format)
     if spec.horizontal:
@@ -268,7 +271,8 @@ def _matrix(spec: ChartSpec, result: QueryResult, x_limit: int,
     x_order = (sorted(set(xs), key=period_sort_key) if is_weekday_column(xs)
                else _series_order(result, spec.x, spec.y, spec.sort_descending is not False))[:x_limit]
     colors = _series_order(result, spec.color, spec.y, spec.sort_descending is not False)[:color_limit]
-    cells = {(x, c): as_number(y) for x, c, y in zip(xs, _column(result, spec.color), _column(result, spec.y), strict=False)}
+    cells = {(x, c): as_number(y)
+             for x, c, y in zip(xs, _column(result, spec.color), _column(result, spec.y), strict=False)}
     return x_order, colors, cells
 
 

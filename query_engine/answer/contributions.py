@@ -66,12 +66,15 @@ def _evaluate(node: exp.Expr, measures: Measures) -> float | None:
     if isinstance(node, exp.Neg):
         inner = _evaluate(node.this, measures)
         return None if inner is None else -inner
+    if not isinstance(node, exp.Binary):
+        raise TypeError(f"{type(node).__name__} is not an allow-listed formula node")
     left, right = _evaluate(node.left, measures), _evaluate(node.right, measures)
     if left is None or right is None:
         return None
     if isinstance(node, exp.Div):
         return None if right == 0 else left / right
-    return {exp.Add: left + right, exp.Sub: left - right, exp.Mul: left * right}[type(node)]
+    results: dict[type[exp.Expr], float] = {exp.Add: left + right, exp.Sub: left - right, exp.Mul: left * right}
+    return results[type(node)]
 
 
 def contributions(model: SemanticModel, metric: str, before: dict[Segment, Measures], after: dict[Segment, Measures],
@@ -121,7 +124,8 @@ def _ratio_parts(model: SemanticModel, metric: str, segments: list[Segment], bef
 
 
 def _counterfactual(model: SemanticModel, metric: str, segments: list[Segment], before: dict[Segment, Measures],
-                    after: dict[Segment, Measures], total1: Measures, dimensions: tuple[str, ...]) -> list[Contribution]:
+                    after: dict[Segment, Measures], total1: Measures,
+                    dimensions: tuple[str, ...]) -> list[Contribution]:
     """For formulas that divide: how much higher the metric would be had this segment stayed as it was."""
     now = metric_value(model, metric, total1) or 0.0
     found = []

@@ -251,7 +251,8 @@ def _choose(y: np.ndarray, horizon: int, season: int) -> tuple[_Config, float | 
     if not usable:
         return _Config(None, False), None, "fallback: too little history for a backtest"
     scores = {c: _backtest(y, c, season, hold) for c in usable}
-    best = min(usable, key=lambda c: (np.inf if scores[c] is None else scores[c]))
+    ranks = {c: np.inf if score is None else score for c, score in scores.items()}
+    best = min(usable, key=lambda c: ranks[c])
     how = f"backtest: {len(usable)} candidates, {BACKTEST_ORIGINS} rolling origins x {hold} periods held out"
     return best, scores[best], how
 
@@ -276,7 +277,8 @@ def _ets_model(y: np.ndarray, config: _Config, season: int) -> Any:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter on flat or short series
-        model = ETSModel(pd.Series(y, dtype=float), error="add", trend=config.trend, seasonal="add" if config.seasonal else None,
+        model = ETSModel(pd.Series(y, dtype=float), error="add", trend=config.trend,
+                         seasonal="add" if config.seasonal else None,
                          seasonal_periods=season if config.seasonal else None)
         return model.fit(disp=False, maxiter=300)
 
@@ -401,7 +403,7 @@ def _with_insights(outcome: ForecastOutcome, series: dict[str | None, _Series], 
     error = "n/a" if outcome.backtest_mape is None else f"{outcome.backtest_mape:.1f}%"
     lines.append(f"Method: {outcome.method_label}; chosen by {outcome.chosen_by}. Backtested error (MAPE): {error}.")
     if layout.dimension and len(series) > 1 and additive:
-        lines.append(_largest(outcome, layout))
+        lines.append(_largest(outcome, layout.dimension, layout.metric))
     verdict, probability = None, None
     if spec.target is not None and outcome.total_forecast is not None and paths is not None:
         verdict, probability = _target_verdict(series, spec, as_of, layout, additive, outcome.total_forecast, paths)
@@ -409,16 +411,16 @@ def _with_insights(outcome: ForecastOutcome, series: dict[str | None, _Series], 
     return replace(outcome, insights=tuple(lines), target_verdict=verdict, target_probability=probability)
 
 
-def _largest(outcome: ForecastOutcome, layout: _Layout) -> str:
+def _largest(outcome: ForecastOutcome, dimension: ColumnInfo, metric: ColumnInfo) -> str:
     result = outcome.result
-    d, m = result.columns.index(layout.dimension.name), result.columns.index(layout.metric.name)
+    d, m = result.columns.index(dimension.name), result.columns.index(metric.name)
     totals: dict[str, float] = {}
     for row in result.rows:
         if row[-1] == "forecast":
             totals[row[d]] = totals.get(row[d], 0.0) + (row[m] or 0.0)
-    top = max(totals, key=totals.get)
+    top = max(totals, key=lambda key: totals[key])
     share = totals[top] / sum(totals.values()) if sum(totals.values()) else 0.0
-    return f"Largest projected {layout.dimension.label.lower()}: {top} ({share:.0%} of the forecast periods' total)."
+    return f"Largest projected {dimension.label.lower()}: {top} ({share:.0%} of the forecast periods' total)."
 
 
 def _target_verdict(series: dict[str | None, _Series], spec: Forecast, as_of: dt.date, layout: _Layout,

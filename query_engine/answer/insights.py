@@ -85,7 +85,7 @@ def _shape_facts(table: _Table) -> list[InsightFact | None]:
     if len(table.rows) == 1:
         return _single_row_facts(table)
     if table.time is not None:
-        return _time_facts(table)
+        return _time_facts(table, table.time)
     if len(table.dims) >= 2:
         return _two_dim_facts(table)
     return _category_facts(table)
@@ -167,7 +167,7 @@ def _leader_fact(points: list[_Point], column: ColumnInfo, noun: str, prefix: st
              None: ("the largest", "the smallest")}[column.higher_is_better]
     text = (f"{prefix}{best.label} had {words[0]} {name} ({_fmt(best.value, column)}); "
             f"{worst.label} had {words[1]} ({_fmt(worst.value, column)})")
-    numbers = (best.value, worst.value)
+    numbers: tuple[float, ...] = (best.value, worst.value)
     if column.format in ("currency", "integer", "number"):
         gap = abs(best.value - worst.value)
         text += f", a gap of {_fmt(gap, column)}"
@@ -283,17 +283,17 @@ def _listing_facts(table: _Table) -> list[InsightFact | None]:
     return facts
 
 
-def _series(table: _Table, rows: list[tuple[Any, ...]], metric: int) -> list[_Point]:
-    """The metric per period in time order; repeated periods are summed (additive metrics only)."""
+def _series(table: _Table, rows: list[tuple[Any, ...]], time: int, metric: int) -> list[_Point]:
+    """The metric per period (column `time`) in time order; repeated periods are summed (additive metrics only)."""
     by_key: dict[tuple[int, Any], tuple[Any, float, int]] = {}
     for row in rows:
-        if (value := _num(row[metric])) is not None and row[table.time] is not None:
-            key = period_sort_key(row[table.time])
-            raw, total, count = by_key.get(key, (row[table.time], 0.0, 0))
+        if (value := _num(row[metric])) is not None and row[time] is not None:
+            key = period_sort_key(row[time])
+            raw, total, count = by_key.get(key, (row[time], 0.0, 0))
             by_key[key] = (raw, total + value, count + 1)
     if any(count > 1 for _, _, count in by_key.values()) and not _additive(table.infos[metric]):
         return []
-    period = table.infos[table.time].format if table.time is not None else "date"
+    period = table.infos[time].format
     return [_Point(format_value(raw, period if period in PERIOD_FORMATS else "date"), total)
             for _, (raw, total, _) in sorted(by_key.items())]
 
@@ -328,52 +328,52 @@ def _peak_fact(series: list[_Point], column: ColumnInfo, prefix: str) -> Insight
     return InsightFact("peak", text, (high.value, low.value))
 
 
-def _time_facts(table: _Table) -> list[InsightFact | None]:
+def _time_facts(table: _Table, time: int) -> list[InsightFact | None]:
     metric = table.infos[table.metrics[0]]
     if table.dims:
-        return _time_by_dimension_facts(table)
-    series = _series(table, list(table.rows), table.metrics[0])
+        return _time_by_dimension_facts(table, time)
+    series = _series(table, list(table.rows), time, table.metrics[0])
     if not series:
-        return _category_facts(table._replace(dims=(table.time,), time=None))
+        return _category_facts(table._replace(dims=(time,), time=None))
     facts = _trend_facts(series, metric)
     if _additive(metric) and len(series) >= 2:
         total = sum(p.value for p in series)
         facts.append(InsightFact("total", f"Total {metric.label} across the {len(series)} periods was "
                                  f"{_fmt(total, metric)}.", (float(len(series)), total)))
     if len(table.metrics) > 1:
-        second = _series(table, list(table.rows), table.metrics[1])
+        second = _series(table, list(table.rows), time, table.metrics[1])
         facts.extend(_trend_facts(second, table.infos[table.metrics[1]])[1:2])
     return facts
 
 
-def _time_by_dimension_facts(table: _Table) -> list[InsightFact | None]:
+def _time_by_dimension_facts(table: _Table, time: int) -> list[InsightFact | None]:
     index = table.metrics[0]
     metric = table.infos[index]
     groups: dict[str, list[tuple[Any, ...]]] = {}
     for row in table.rows:
         groups.setdefault(_label(row, table.dims), []).append(row)
-    series = {name: _series(table, rows, index) for name, rows in groups.items()}
+    series = {name: _series(table, rows, time, index) for name, rows in groups.items()}
     facts: list[InsightFact | None] = []
     noun = _noun(table, table.dims)
     if _additive(metric):
         totals = [_Point(name, sum(p.value for p in points)) for name, points in series.items() if points]
         facts.append(_leader_fact(totals, metric, noun, "Over the whole period, "))
         facts.append(_share_fact(totals, metric))
-        facts.extend(_trend_facts(_series(table, list(table.rows), index), metric, "Total ")[:1])
+        facts.extend(_trend_facts(_series(table, list(table.rows), time, index), metric, "Total ")[:1])
     else:
-        facts.append(_latest_leader_fact(table, index, noun))
+        facts.append(_latest_leader_fact(table, time, index, noun))
     facts.extend(_mover_facts(series, metric))
     return facts
 
 
-def _latest_leader_fact(table: _Table, index: int, noun: str) -> InsightFact | None:
+def _latest_leader_fact(table: _Table, time: int, index: int, noun: str) -> InsightFact | None:
     """Ratios cannot be summed over periods, so compare the dimension values in the latest period."""
-    dated = [(period_sort_key(row[table.time]), row) for row in table.rows if row[table.time] is not None]
+    dated = [(period_sort_key(row[time]), row) for row in table.rows if row[time] is not None]
     if not dated:
         return None
     last_key = max(key for key, _ in dated)
     latest = tuple(row for key, row in dated if key == last_key)
-    prefix = f"In {format_value(latest[0][table.time], 'date')}, "
+    prefix = f"In {format_value(latest[0][time], 'date')}, "
     return _leader_fact(_points(latest, table.dims, index), table.infos[index], noun, prefix)
 
 
