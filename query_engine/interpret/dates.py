@@ -102,7 +102,8 @@ class _Resolver:
         days = {"week": 7, "month": 30, "quarter": 90, "year": 365}[unit] * n
         if unit in ("month", "quarter", "year") and n > 1:
             start = add_months(as_of, -n * {"month": 1, "quarter": 3, "year": 12}[unit]) + dt.timedelta(days=1)
-            rolling = DateOption(DateRange(start, as_of, f"last {n} {unit}s, rolling"), f"rolling {n} {unit}s to the as-of date")
+            rolling = DateOption(DateRange(start, as_of, f"last {n} {unit}s, rolling"),
+                                 f"rolling {n} {unit}s to the as-of date")
         else:
             rolling = DateOption(trailing(as_of, days, f"last {days} days"), f"trailing {days} days to the as-of date")
         whole = self._complete_units(n, unit)
@@ -129,7 +130,8 @@ class _Resolver:
         unit = {"wtd": "week", "mtd": "month", "qtd": "quarter", "ytd": "year"}.get(unit, unit)
         as_of = self.as_of
         starts = {"week": as_of - dt.timedelta(days=as_of.weekday()), "month": as_of.replace(day=1),
-                  "quarter": dt.date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1), "year": as_of.replace(month=1, day=1)}
+                  "quarter": dt.date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1),
+                  "year": as_of.replace(month=1, day=1)}
         label = {"week": "week", "month": "month", "quarter": "quarter", "year": "year"}[unit] + " to date"
         return (DateOption(DateRange(starts[unit], as_of, label)),)
 
@@ -155,7 +157,8 @@ class _Resolver:
         text = m.group(0)
         h = 1 if text.startswith(("h1", "first")) else 2
         found = re.search(r"(?:19|20)\d\d", text)
-        year = int(found.group(0)) if found else (self.as_of.year if h == 1 or self.as_of.month > 6 else self.as_of.year - 1)
+        latest = self.as_of.year if h == 1 or self.as_of.month > 6 else self.as_of.year - 1
+        year = int(found.group(0)) if found else latest
         start = dt.date(year, 1 if h == 1 else 7, 1)
         return (DateOption(DateRange(start, add_months(start, 6) - dt.timedelta(days=1), f"H{h} {year}")),)
 
@@ -224,8 +227,9 @@ class _Resolver:
         return (DateOption(year_window(int(m.group(1)))),)
 
     def shopping_day(self, m: re.Match) -> tuple[DateOption, ...]:
-        year = int(m.group(2)) if m.group(2) else (self.as_of.year if self.as_of.month == 12 or
-                                                   (self.as_of.month == 11 and self.as_of.day >= 28) else self.as_of.year - 1)
+        as_of = self.as_of
+        latest = as_of.year if as_of.month == 12 or (as_of.month == 11 and as_of.day >= 28) else as_of.year - 1
+        year = int(m.group(2)) if m.group(2) else latest
         thursdays = [d for d in range(1, 31) if dt.date(year, 11, d).weekday() == 3]
         friday = dt.date(year, 11, thursdays[3] + 1)
         monday = friday + dt.timedelta(days=3)
@@ -327,9 +331,11 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     (rf"(black friday|cyber monday|bfcm|black friday weekend)(?: {YEAR})?", "shopping_day"),
     (r"yesterday", "yesterday"),
     (r"today|latest day|most recent day", "today"),
-    (rf"(q[1-4])(?: (?:of )?{YEAR})?|{YEAR} (q[1-4])|(?:the )?(first|second|third|fourth) quarter(?: (?:of )?{YEAR})?", "quarter"),
+    (rf"(q[1-4])(?: (?:of )?{YEAR})?|{YEAR} (q[1-4])|"
+     rf"(?:the )?(first|second|third|fourth) quarter(?: (?:of )?{YEAR})?", "quarter"),
     (rf"(h1|h2|first|second) half(?: (?:of )?{YEAR})?|(h1|h2)(?: {YEAR})?", "half"),
-    (rf"(?:from |between )?{MONTH} (\d{{1,2}})(?: {YEAR})? (?:to|and|through|thru|until|till) (?:{MONTH} )?(\d{{1,2}})(?!\d)(?: {YEAR})?", "day_range"),
+    (rf"(?:from |between )?{MONTH} (\d{{1,2}})(?: {YEAR})? (?:to|and|through|thru|until|till) "
+     rf"(?:{MONTH} )?(\d{{1,2}})(?!\d)(?: {YEAR})?", "day_range"),
     (rf"(?:from|between) {MONTH}(?: {YEAR})? (?:to|and|through|thru|until|till) {MONTH}(?: {YEAR})?|"
      rf"{MONTH}(?: {YEAR})? (?:to|through|thru|until|till) {MONTH}(?: {YEAR})?", "month_range"),
     (rf"{MONTH} (\d{{1,2}})(?!\d)(?: {YEAR})?|(\d{{1,2}}) {MONTH}(?: {YEAR})?", "month_day"),
@@ -341,10 +347,12 @@ PATTERNS: tuple[tuple[str, str], ...] = (
 FUTURE = re.compile(r"\b(next|upcoming|coming|forecast|forecasts|forecasted|forecasting|predict|predicted|prediction|"
                     r"projected|projection|projections|will we|will it|will our|going to|outlook|on track|on pace|"
                     r"run rate)\b")
+_DATE_PREPOSITIONS = ("in", "during", "for", "of", "since", "from", "until", "through", "to", "and")
 _COMPILED = tuple((re.compile(rf"(?<![\w])(?:{p})(?![\w])"), name) for p, name in PATTERNS)
 
 
-def find_date_phrases(tokens: list[Token], as_of: dt.date, skip: set[int] | frozenset[int] = frozenset()) -> list[DatePhrase]:
+def find_date_phrases(tokens: list[Token], as_of: dt.date,
+                      skip: set[int] | frozenset[int] = frozenset()) -> list[DatePhrase]:
     """Every date phrase in the question, left to right, resolved against `as_of`; tokens in `skip` (a campaign
     called "Black Friday Retargeting 2024") are names, not dates."""
     keys = [t.key for t in tokens]
@@ -382,7 +390,7 @@ def _month_word_ok(m: re.Match, name: str, text: str) -> bool:
     if name != "month" or m.group(1) not in ("may", "march", "mar", "jan", "dec", "sept"):
         return True
     before = text[:m.start()].split()[-1:] or [""]
-    return bool(m.group(2)) or before[0] in ("in", "during", "for", "of", "since", "from", "until", "through", "to", "and")
+    return bool(m.group(2)) or before[0] in _DATE_PREPOSITIONS
 
 
 def _is_amount(m: re.Match, name: str, text: str) -> bool:
@@ -390,7 +398,7 @@ def _is_amount(m: re.Match, name: str, text: str) -> bool:
     if name != "year":
         return False
     before = text[:m.start()].split()[-2:]
-    if not before or before[-1] in ("in", "during", "for", "of", "since", "from", "until", "through", "to", "and"):
+    if not before or before[-1] in _DATE_PREPOSITIONS:
         return False
     if before[-1] in ("least", "most"):  # "at least 2000" is an amount; "the most in 2024" is a year
         return before[:1] == ["at"]

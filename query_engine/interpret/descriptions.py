@@ -18,7 +18,8 @@ def describe_spec(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -
 
 def _what(spec: QuerySpec, model: SemanticModel) -> str:
     if not spec.metrics:
-        names = [plural_label(model.dimensions[d].label.lower()) if d in model.dimensions else d for d in spec.dimensions]
+        names = [plural_label(model.dimensions[d].label.lower()) if d in model.dimensions else d
+                 for d in spec.dimensions]
         return f"List of {', '.join(names) or 'rows'}"
     first = model.metric(spec.metrics[0])
     definition = first.description.rstrip(".")

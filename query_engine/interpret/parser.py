@@ -16,7 +16,7 @@ from query_engine.interpret.question_text import (
 from query_engine.interpret.vocabulary import Match, Vocabulary
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.numbers import SCALE_WORDS, scale_of
-from query_engine.spec.query import Threshold
+from query_engine.spec.query import FilterOp, Threshold, ThresholdOp
 
 BEST_WORDS = {"best", "top", "high", "highest", "strongest", "winner", "winning", "successful", "great", "good",
               "outperforming", "better", "leading", "star", "most effective", "well"}
@@ -46,18 +46,18 @@ RANK_CUES = {"best", "worst", "top", "highest", "lowest", "biggest", "strongest"
 COMPARE_WORDS = {"vs", "versus", "compare", "compared", "comparison", "against"}
 FILLER = {"campaign", "generated", "generate", "drive", "driven", "drove", "bring", "brought", "produce", "produced",
           "received", "earn", "happened", "happen", "sort", "sorted", "order", "ordered", "rank", "ranked", "ranking",
-          "chart", "plot", "graph", "table", "break", "down", "group", "grouped", "individual", "specific", "separately",
-          "together", "combined", "along", "including", "included", "only", "just", "average", "avg", "mean",
-          "usd", "dollar", "dollars", "eur", "euro", "euros", "money", "ad", "ads", "advertising", "marketing",
+          "chart", "plot", "graph", "table", "break", "down", "group", "grouped", "individual", "specific",
+          "separately", "together", "combined", "along", "including", "included", "only", "just", "average", "avg",
+          "mean", "usd", "dollar", "dollars", "eur", "euro", "euros", "money", "ad", "ads", "advertising", "marketing",
           "paid", "media", "our", "we", "us", "overview", "summary", "summarize", "summarise", "kpi", "how", "doing",
           "spent", "actually", "currently", "recently", "so", "far", "running", "ran", "run", "live", "make", "made",
           "changed", "change", "growth", "grow", "grew", "went", "go", "trend", "trending", "look", "looked", "looks",
-          "work", "working", "worked", "effective", "successful", "great", "good", "bad", "well", "poorly",
-          "winner", "winning", "loser", "losing", "star", "struggling", "lagging", "laggard", "leading", "efficient",
+          "work", "working", "worked", "effective", "successful", "great", "good", "bad", "well", "poorly", "winner",
+          "winning", "loser", "losing", "star", "struggling", "lagging", "laggard", "leading", "efficient",
           "efficiency", "engagement", "engaging", "result", "outcome", "return", "returns", "yield", "per", "vs",
-          "versus", "compare", "compared", "comparison", "against", "underperforming", "outperforming", "ever",
-          "i", "me", "give", "show", "tell", "list", "all", "any", "total", "overall", "number", "count", "day",
-          "share", "percent", "percentage", "proportion", "fraction", "contribution", "mix", "split", "when"}
+          "versus", "compare", "compared", "comparison", "against", "underperforming", "outperforming", "ever", "i",
+          "me", "give", "show", "tell", "list", "all", "any", "total", "overall", "number", "count", "day", "share",
+          "percent", "percentage", "proportion", "fraction", "contribution", "mix", "split", "when"}
 
 
 @dataclass
@@ -70,7 +70,7 @@ class ParsedQuestion:
     weak_metrics: list[str] = field(default_factory=list)
     dimensions: list[str] = field(default_factory=list)
     total_dimensions: list[str] = field(default_factory=list)
-    filters: dict[str, tuple[list[str], str]] = field(default_factory=dict)
+    filters: dict[str, tuple[list[str], FilterOp]] = field(default_factory=dict)
     date_phrases: list[DatePhrase] = field(default_factory=list)
     date_field: str | None = None
     grain: str | None = None
@@ -233,9 +233,9 @@ def _read_entity_fragments(parsed: ParsedQuestion, vocabulary: Vocabulary, taken
             span = range(i, i + size)
             if any(j in taken for j in span) or (size == 1 and (keys[i] in STOPWORDS or keys[i] in FILLER)):
                 continue
-            values = vocabulary.fragment_values(tuple(keys[i:i + size]))
-            if values:
-                hit = (size, values)
+            fragment_values = vocabulary.fragment_values(tuple(keys[i:i + size]))
+            if fragment_values:
+                hit = (size, fragment_values)
                 break
         if not hit:
             i += 1
@@ -248,10 +248,11 @@ def _read_entity_fragments(parsed: ParsedQuestion, vocabulary: Vocabulary, taken
         i += hit[0]
 
 
-_COMPARATORS = {"above": ">", "over": ">", "greater than": ">", "more than": ">", "higher than": ">",
-                "exceeding": ">", "exceeds": ">", "at least": ">=", "minimum of": ">=", "below": "<", "under": "<",
-                "less than": "<", "lower than": "<", "fewer than": "<", "at most": "<=", "maximum of": "<=",
-                ">": ">", ">=": ">=", "<": "<", "<=": "<="}
+_COMPARATORS: dict[str, ThresholdOp] = {
+    "above": ">", "over": ">", "greater than": ">", "more than": ">", "higher than": ">", "exceeding": ">",
+    "exceeds": ">", "at least": ">=", "minimum of": ">=", "below": "<", "under": "<", "less than": "<",
+    "lower than": "<", "fewer than": "<", "at most": "<=", "maximum of": "<=", ">": ">", ">=": ">=", "<": "<",
+    "<=": "<="}
 _THRESHOLD = re.compile(r"(?<!\S)(" + "|".join(sorted(map(re.escape, _COMPARATORS), key=len, reverse=True))
                         + r") (?:\$ )?(\d[\d,]*(?:\.\d+)?)(%?)(?: (x|percent|pct|" + SCALE_WORDS + r"))?(?!\S)")
 _UNIT_WORDS = {"day", "week", "month", "quarter", "year", "days", "weeks", "months", "quarters", "years"}
@@ -263,7 +264,7 @@ def _read_thresholds(parsed: ParsedQuestion) -> set[int]:
     text = " ".join(keys)
     starts = [sum(len(k) + 1 for k in keys[:i]) for i in range(len(keys))]
     used: set[int] = set()
-    for start, end, name in parsed.metric_spans:  # "campaigns with no conversions", "zero clicks"
+    for start, _end, name in parsed.metric_spans:  # "campaigns with no conversions", "zero clicks"
         if start > 0 and keys[start - 1] in ("zero", "no", "without", "0"):
             parsed.thresholds.append(Threshold(name, "<=", 0.0))
             used.update(range(start - 1, start))
@@ -278,7 +279,8 @@ def _read_thresholds(parsed: ParsedQuestion) -> set[int]:
         value = float(m.group(2).replace(",", ""))
         scale = scale_of(m.group(4))
         percent = m.group(3) == "%" or m.group(4) in ("percent", "pct")
-        parsed.thresholds.append(Threshold(metric, _COMPARATORS[m.group(1)], value / 100 if percent else value * scale))  # type: ignore[arg-type]
+        amount = value / 100 if percent else value * scale
+        parsed.thresholds.append(Threshold(metric, _COMPARATORS[m.group(1)], amount))
         used.update(range(first, last))
     return used
 
@@ -286,13 +288,15 @@ def _read_thresholds(parsed: ParsedQuestion) -> set[int]:
 def _threshold_metric(parsed: ParsedQuestion, first: int, last: int) -> str | None:
     after = [name for start, _, name in parsed.metric_spans if last <= start <= last + 1]
     before = [name for _, end, name in parsed.metric_spans if first - 3 <= end <= first]
-    return (after or before[-1:] or [None])[0]
+    if after:
+        return after[0]
+    return before[-1] if before else None
 
 
 def _read_words(parsed: ParsedQuestion, taken: set[int]) -> None:
     text = " " + " ".join(t.key for t in parsed.tokens) + " "
     keys = [t.key for t in parsed.tokens]
-    for i, token in enumerate(parsed.tokens):
+    for i, _token in enumerate(parsed.tokens):
         if i in taken:
             continue
         _read_word(parsed, i, keys)

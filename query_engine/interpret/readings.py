@@ -162,7 +162,8 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
         weight = certainty
         for option in combo:
             weight *= option.weight
-        distinction = "; ".join(o.distinction for o, axis in zip(combo, axes, strict=False) if o.distinction and len(axis) > 1)
+        distinction = "; ".join(o.distinction for o, axis in zip(combo, axes, strict=False)
+                                if o.distinction and len(axis) > 1)
         choices = tuple((key, o.distinction) for o, key, axis in zip(combo, keys, axes, strict=False) if len(axis) > 1)
         try:
             sql = compile_spec(spec, model).sql
@@ -194,7 +195,7 @@ def _share_of_whole(parsed: ParsedQuestion, model: SemanticModel) -> None:
     """'What percent of revenue came from mobile': a share needs the whole, so the filter becomes a split."""
     if not parsed.share or not parsed.metrics:
         return
-    for name, (values, op) in list(parsed.filters.items()):
+    for name, (_values, op) in list(parsed.filters.items()):
         if op == "in" and not model.dimensions[name].entity:
             del parsed.filters[name]
             if name not in parsed.dimensions:
@@ -283,14 +284,16 @@ def _grain_options(parsed: ParsedQuestion) -> list[Option]:
     if separating:
         return [Option(1.0, (("dimensions", (separating,)),))]
     if parsed.when and not parsed.dimensions:  # "when did we spend the most?": which period
-        return [Option(w, (("dimensions", (g,)),), f"which {g}") for w, g in ((0.5, "month"), (0.3, "week"), (0.2, "day"))]
+        return [Option(w, (("dimensions", (g,)),), f"which {g}")
+                for w, g in ((0.5, "month"), (0.3, "week"), (0.2, "day"))]
     if not parsed.auto_grain:
         return [Option(1.0, ())]
     days = _window_days(parsed)
     window = next((p.options[0].window for p in parsed.date_phrases if p.options and p.options[0].window), None)
     month_aligned = window is not None and window.start.day == 1 and (window.end + dt.timedelta(days=1)).day == 1
     order = ["month", "week", "day"] if month_aligned and 45 < days <= 366 else \
-        ["day", "week", "month"] if days <= 45 else ["week", "month", "day"] if days <= 200 else ["month", "week", "quarter"]
+        ["day", "week", "month"] if days <= 45 else \
+        ["week", "month", "day"] if days <= 200 else ["month", "week", "quarter"]
     return [Option(w, (("dimensions", (g,)),), f"{g}ly points" if g != "day" else "daily points")
             for w, g in zip((0.7, 0.2, 0.1), order, strict=False)]
 
@@ -344,8 +347,8 @@ def _metric_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
         return [Option(w, _ranking(parsed, model, m, best_words=True), f"performance = {model.metric(m).label}")
                 for w, m in zip(RANK_WEIGHTS, names, strict=False)]
     if group:
-        names = tuple(dict.fromkeys(("spend", *model.performance_metrics.get(group, ())))) 
-        return [Option(1.0, (("metrics", tuple(m for m in names if m in model.metrics)),))]
+        overview_names = tuple(dict.fromkeys(("spend", *model.performance_metrics.get(group, ()))))
+        return [Option(1.0, (("metrics", tuple(m for m in overview_names if m in model.metrics)),))]
     overview = (("metrics", model.default_metrics),)
     if (parsed.dimensions or parsed.qualifier_dimensions) and not parsed.grain and not parsed.auto_grain:
         return [Option(0.6, (("metrics", ()),), "a list, no figures"), Option(0.4, overview, "key figures for each")]
@@ -361,7 +364,8 @@ def _explicit_metric_options(parsed: ParsedQuestion, model: SemanticModel) -> li
                        f"{model.metric(names[0]).label.lower()} = {_metric_source(model.metric(alt))}")
                 for w, alt in zip(weights, choices, strict=False)]
     first = model.metric(names[0])
-    if parsed.polarity == "best" and first.direction == "lower" and parsed.extreme is None and "top" in [t.key for t in parsed.tokens]:
+    top_named = "top" in [t.key for t in parsed.tokens]
+    if parsed.polarity == "best" and first.direction == "lower" and parsed.extreme is None and top_named:
         return [Option(0.6, _ranking(parsed, model, names[0], True, names), f"top = lowest {first.label} (best)"),
                 Option(0.4, _ranking(parsed, model, names[0], False, names), f"top = highest {first.label}")]
     return [Option(1.0, _ranking(parsed, model, names[0], parsed.extreme is None, names))]
@@ -378,7 +382,8 @@ def _ranking(parsed: ParsedQuestion, model: SemanticModel, metric: str, best_wor
     metrics = _with_parts(names or [metric], model)
     changes: list[tuple[str, Any]] = [("metrics", metrics)]
     descending = _descending(parsed, model.metric(metric).direction, best_words)
-    ranked_periods = bool((parsed.grain or parsed.when) and (parsed.polarity or parsed.extreme) and not parsed.dimensions)
+    ranked_periods = bool((parsed.grain or parsed.when) and (parsed.polarity or parsed.extreme)
+                          and not parsed.dimensions)
     grouped = parsed.dimensions or parsed.total_dimensions or parsed.qualifier_dimensions or ranked_periods
     if descending is not None and grouped:
         changes.append(("order_by", (OrderBy(metric, descending),)))

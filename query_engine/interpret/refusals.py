@@ -7,8 +7,8 @@ from query_engine.interpret.question_text import MAX_QUESTION_CHARS, code_shape
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import Refusal
 
-_POLITE = r"^(?:(?:please|pls|kindly|hey|ok|okay|now|then|also|just|go ahead and|can you|could you|would you|will you|" \
-          r"i want to|i'd like to|i would like to|i need to|help me|let's|lets|we should|we need to)\s+)*"
+_POLITE = r"^(?:(?:please|pls|kindly|hey|ok|okay|now|then|also|just|go ahead and|can you|could you|would you|" \
+          r"will you|i want to|i'd like to|i would like to|i need to|help me|let's|lets|we should|we need to)\s+)*"
 _ALWAYS_WRITE = r"(?:drop|delete|remove|truncate|update|insert|alter|modify|wipe|erase|overwrite|rename|grant|revoke|" \
                 r"purge|destroy|deactivate|archive|unpause|upsert|merge into|replace)"
 _WRITE_WITH_OBJECT = r"(?:set|change|increase|decrease|raise|lower|cut|reduce|pause|resume|stop|start|launch|add|" \
@@ -26,10 +26,11 @@ SECRET = re.compile(
     r"card numbers?|admin|administrator|logins?|private keys?|access keys?|connection strings?|env(?:ironment)? vars?|"
     r"/etc/|system files?|root access|\.env)\b", re.IGNORECASE)
 PERSONAL = re.compile(
-    r"\b(?:customers?|clients?|users?|people|persons?|individuals?|employees?|staff|salar(?:y|ies)|email address(?:es)?|"
-    r"emails? of|(?:customer|user|client|contact) emails?|phone(?: numbers?)?|addresses|home address|birthdays?|"
-    r"ages?|genders?|demographics?|ethnicity|religion|ip address(?:es)?|cookies?|device ids?|names? of (?:the )?"
-    r"(?:customers?|users?|buyers?)|buyers?|shoppers?|visitors?|subscribers?|followers?|leads? list|contacts?)\b",
+    r"\b(?:customers?|clients?|users?|people|persons?|individuals?|employees?|staff|salar(?:y|ies)|"
+    r"email address(?:es)?|emails? of|(?:customer|user|client|contact) emails?|phone(?: numbers?)?|addresses|"
+    r"home address|birthdays?|ages?|genders?|demographics?|ethnicity|religion|ip address(?:es)?|cookies?|"
+    r"device ids?|names? of (?:the )?(?:customers?|users?|buyers?)|buyers?|shoppers?|visitors?|subscribers?|"
+    r"followers?|leads? list|contacts?)\b",
     re.IGNORECASE)
 OFF_TOPIC = re.compile(
     r"\b(?:weather|temperature|rain|stock price|stock market|share price|bitcoin|crypto|news|"
@@ -71,7 +72,8 @@ def unknown_subject(words: list[str], model: SemanticModel, grouping: bool) -> R
                        "quarter or year.", suggestions(model))
     return Refusal(f"I couldn't find {shown} in the campaign data. It holds "
                    + ", ".join(m.label for m in list(model.metrics.values())[:8])
-                   + f" by {', '.join(d.label.lower() for d in model.dimensions.values())} and date.", suggestions(model))
+                   + f" by {', '.join(d.label.lower() for d in model.dimensions.values())} and date.",
+                   suggestions(model))
 
 
 def future_refusal(as_of_text: str, model: SemanticModel) -> Refusal:

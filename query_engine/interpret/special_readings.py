@@ -15,6 +15,7 @@ from query_engine.spec.query import (
     DateRange,
     Filter,
     Forecast,
+    ForecastMethod,
     Interpretation,
     QuerySpec,
 )
@@ -23,8 +24,9 @@ WHY = re.compile(r"^\s*(why|how come|what caused|what drove|what explains|what i
                  r"reasons? for|root cause|what happened to|diagnose)\b", re.IGNORECASE)
 _TARGET = re.compile(r"\b(?:hit|reach|exceed|make|get to|achieve|cross|pass|beat|top|surpass|above|over)\s+"
                      r"(?:\$ )?(\d[\d,]*(?:\.\d+)?)(?: (" + SCALE_WORDS + r"))?\b")
-METHODS = (("trend", 0.6, "trend extrapolation: a statistical model (ETS) chosen by backtest"),
-           ("last_year", 0.4, "same period last year, scaled by the recent year-over-year change"))
+METHODS: tuple[tuple[ForecastMethod, float, str], ...] = (
+    ("trend", 0.6, "trend extrapolation: a statistical model (ETS) chosen by backtest"),
+    ("last_year", 0.4, "same period last year, scaled by the recent year-over-year change"))
 
 
 def is_why_question(text: str) -> bool:
@@ -47,7 +49,7 @@ def forecast_readings(parsed: ParsedQuestion, model: SemanticModel, profile: Dat
     readings = []
     for rank, (method, weight, how) in enumerate(METHODS, start=1):
         spec = QuerySpec(metrics=(metric,), dimensions=dims, filters=_filters(parsed), date_range=history,
-                         forecast=Forecast(horizon.start, horizon.end, method, target))  # type: ignore[arg-type]
+                         forecast=Forecast(horizon.start, horizon.end, method, target))
         label = model.metric(metric).label
         text = (f"Forecast of {label} ({model.metric(metric).description.rstrip('.')}) by {grain} for "
                 f"{horizon.describe()}, from {history.describe()}, by {how}")
@@ -65,7 +67,8 @@ def why_readings(parsed: ParsedQuestion, model: SemanticModel, profile: DataProf
     period = _why_period(parsed.date_phrases, as_of)
     baseline, grain = _baseline(period)
     window = DateRange(baseline.start, period.end, f"{baseline.label} and {period.label}")
-    parts = tuple(dict.fromkeys((metric, *(m.name for m in model.measures_of(metric) if model.metric(metric).is_derived))))
+    measures = model.measures_of(metric) if model.metric(metric).is_derived else ()
+    parts = tuple(dict.fromkeys((metric, *(m.name for m in measures))))
     # Lifecycle-like groupings (status) explain little about a change between periods: try them last.
     candidates = sorted((d for d, dim in model.dimensions.items() if not dim.entity), key=lambda d: d == "status")
     splits = [None, *candidates][:5]
@@ -88,7 +91,7 @@ def _metric(parsed: ParsedQuestion, model: SemanticModel, fallback_group: str = 
 
 
 def _filters(parsed: ParsedQuestion) -> tuple[Filter, ...]:
-    return tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items())  # type: ignore[arg-type]
+    return tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items())
 
 
 def _horizon(phrases: list[DatePhrase], as_of: dt.date) -> DateRange:
@@ -134,7 +137,8 @@ def _baseline(period: DateRange) -> tuple[DateRange, str]:
         months = round(length / 30.4)
         start = add_months(period.start, -max(1, months))
         grain = "month" if months <= 1 else "quarter" if months == 3 else "year" if months == 12 else "month"
-        return DateRange(start, period.start - dt.timedelta(days=1), f"{start:%B %Y}" if months <= 1 else "the period before"), grain
+        label = f"{start:%B %Y}" if months <= 1 else "the period before"
+        return DateRange(start, period.start - dt.timedelta(days=1), label), grain
     start = period.start - dt.timedelta(days=length)
     grain = "week" if length % 7 == 0 and period.start.weekday() == 0 else "day"
     return DateRange(start, period.start - dt.timedelta(days=1), "the period before"), grain

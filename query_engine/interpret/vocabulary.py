@@ -12,8 +12,9 @@ from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
 from query_engine.spec.calendar import MONTH_NAMES
 
-DATE_WORDS = tuple(name.lower() for name in MONTH_NAMES) + ("yesterday", "today", "quarter", "month", "week", "year", "weekly", "monthly",
-                            "daily", "quarterly", "yearly", "previous", "trailing", "between")
+DATE_WORDS = tuple(name.lower() for name in MONTH_NAMES) + ("yesterday", "today", "quarter", "month", "week", "year",
+                                                            "weekly", "monthly", "daily", "quarterly", "yearly",
+                                                            "previous", "trailing", "between")
 MAX_PHRASE_TOKENS = 6
 GENERIC_VALUES = frozenset({"total", "all", "other", "none", "unknown", "na", "n", "a", "misc", "overall", "sum"})
 # Short forms too short for edit distance to find safely.
