@@ -117,7 +117,7 @@ def _prompt(question: str, model: SemanticModel, profile: DataProfile, offline: 
 def _plan_from(text: str, question: str, model: SemanticModel, offline: InvestigationPlan,
                writer: str) -> InvestigationPlan:
     reply = PlanReply.model_validate_json(_json_part(text))
-    notes = ()
+    notes: tuple[str, ...] = ()
     calls = reply.calls
     if len(calls) > MAX_STEPS:
         notes = (f"The model proposed {len(calls)} steps; only the first {MAX_STEPS} are kept.",)

@@ -45,7 +45,8 @@ class RunState:
         ran = self.run(QuerySpec(metrics=names, dimensions=dims, filters=filters, date_range=window))
         self.sql.append(ran.sql)
         width = len(dims)
-        return {tuple(str(v) for v in row[:width]): {n: float(v or 0.0) for n, v in zip(names, row[width:], strict=False)}
+        return {tuple(str(v) for v in row[:width]):
+                {n: float(v or 0.0) for n, v in zip(names, row[width:], strict=False)}
                 for row in ran.result.rows}
 
     def contributions(self, dims: tuple[str, ...]) -> list[Contribution]:
@@ -163,9 +164,10 @@ def _mix_rate(state: RunState, step: PlanStep) -> StepOutcome:
     rate = sum(c.rate or 0.0 for c in found)
     mix = sum(c.mix or 0.0 for c in found)
     state.mix_rate = (rate, mix)
+    denominator = state.model.metric(state.metric.denominator or "").label.lower()
     summary = (f"By {' x '.join(dims)}: rate effects (segments' own {state.metric.label} moving) account for "
-               f"{state.delta(rate)} and mix effects (the {state.model.metric(state.metric.denominator or '').label.lower()}"
-               f" share moving between segments) for {state.delta(mix)}.")
+               f"{state.delta(rate)} and mix effects (the {denominator} share moving between segments) "
+               f"for {state.delta(mix)}.")
     return StepOutcome(step, summary, (_contribution_table(state, found, "Mix and rate by segment", mix_rate=True),),
                        state.new_sql(mark))
 
@@ -174,8 +176,8 @@ def _run_query(state: RunState, step: PlanStep) -> StepOutcome:
     spec = spec_from_dict(dict(step.params.get("spec") or {}))
     if step.params.get("filter_top") and state.top:
         top = state.top[0]
-        spec = spec.with_changes(filters=(*spec.filters, *(Filter(d, (v,)) for d, v in zip(top.dimensions,
-                                                                                            top.segment, strict=False))))
+        top_filters = (Filter(d, (v,)) for d, v in zip(top.dimensions, top.segment, strict=False))
+        spec = spec.with_changes(filters=(*spec.filters, *top_filters))
     ran = state.run(spec)
     state.sql.append(ran.sql)
     where = f" for {state.top[0].label}" if step.params.get("filter_top") and state.top else ""

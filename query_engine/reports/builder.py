@@ -21,7 +21,7 @@ from query_engine.llm.number_check import (
     extract_numbers,
 )
 from query_engine.pipeline import Answer
-from query_engine.spec.query import Interpretation
+from query_engine.spec.query import ColumnInfo, Interpretation, QueryResult
 from query_engine.spec.safe_text import code_fence, escape_html, escape_markdown
 from query_engine.spec.value_format import format_table
 from router import TaskType
@@ -100,8 +100,10 @@ def executive_summary(items: Sequence[ReportItem], llm: LLMAccess | None) -> Exe
         reply = call_model(llm, TaskType.REPORT_GENERATION, summary_prompt(answered), system=REPORT_SYSTEM)
     except LLMCallFailed as exc:
         fallback = templated_summary(items)
-        return ExecutiveSummary(fallback.statements, (), f"templated from the insights (the report model failed: {exc})")
-    candidates = [v for i in answered for v in candidate_values(i.answer.result)]
+        return ExecutiveSummary(fallback.statements, (),
+                                f"templated from the insights (the report model failed: {exc})")
+    tables = [i.answer.result for i in answered if i.answer.result is not None]
+    candidates = [v for table in tables for v in candidate_values(table)]
     candidates += [m.value for i in answered for m in extract_numbers(i.question)]
     kept, flagged = [], []
     for line in _statements(reply.text)[:MAX_SUMMARY_LINES]:
@@ -124,6 +126,8 @@ def summary_prompt(items: Sequence[ReportItem]) -> str:
     blocks = []
     for number, item in enumerate(items, start=1):
         result = item.answer.result
+        if result is None:
+            raise ValueError(f"answer {number} has no table to summarise")
         rows = [json.dumps([_plain(v) for v in row], default=str) for row in result.rows[:MAX_PROMPT_ROWS]]
         reading = item.reading.description if item.reading else (item.answer.sql_source or "")
         blocks.append(f"answer {number}\nquestion: {json.dumps(item.question)}\nreading: {json.dumps(reading)}\n"
@@ -168,19 +172,19 @@ def _item_html(number: int, item: ReportItem, *, include_plotlyjs: bool) -> tupl
         parts.append(figure.to_html(full_html=False, include_plotlyjs=include_plotlyjs, div_id=f"chart-{number}",
                                     config={"displaylogo": False, "responsive": True}))
     if answer.result is not None:
-        parts.append(_table_html(answer))
+        parts.append(_table_html(answer.result, answer.columns))
     parts.append(f"<h3>SQL</h3><p class='why'>{_e(answer.sql_source)}</p><pre><code>{_e(answer.sql)}</code></pre>")
     return "\n".join(parts) + "</section>", figure is not None
 
 
-def _table_html(answer: Answer) -> str:
-    rows = format_table(answer.result, answer.columns)
-    labels = {c.name: c.label for c in answer.columns}
-    numeric = {c.name for c in answer.columns if c.role == "metric"}
-    head = "".join(f"<th>{_e(labels.get(n, n))}</th>" for n in answer.result.columns)
+def _table_html(result: QueryResult, columns: tuple[ColumnInfo, ...]) -> str:
+    rows = format_table(result, columns)
+    labels = {c.name: c.label for c in columns}
+    numeric = {c.name for c in columns if c.role == "metric"}
+    head = "".join(f"<th>{_e(labels.get(n, n))}</th>" for n in result.columns)
     body = "".join("<tr>" + "".join(f"<td{' class=num' if k in numeric else ''}>{_e(v)}</td>" for k, v in row.items())
                    + "</tr>" for row in rows)
-    note = "<p class='note'>The row cap cut this table.</p>" if answer.result.truncated else ""
+    note = "<p class='note'>The row cap cut this table.</p>" if result.truncated else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
 
 
@@ -203,15 +207,15 @@ def report_markdown(report: Report) -> str:
         if item.answer.insights:
             lines += ["### Insights", "", *(f"- {_md(s)}" for s in item.answer.insights), ""]
         if item.answer.result is not None:
-            lines += [*_table_markdown(item.answer), ""]
+            lines += [*_table_markdown(item.answer.result, item.answer.columns), ""]
         lines += ["### SQL", "", f"_{_md(item.answer.sql_source)}_", "", *code_fence(item.answer.sql, "sql"), ""]
     return "\n".join(lines)
 
 
-def _table_markdown(answer: Answer) -> list[str]:
-    labels = {c.name: c.label for c in answer.columns}
-    head = [_md(labels.get(n, n)) for n in answer.result.columns]
-    rows = [[_md(v) for v in row.values()] for row in format_table(answer.result, answer.columns)]
+def _table_markdown(result: QueryResult, columns: tuple[ColumnInfo, ...]) -> list[str]:
+    labels = {c.name: c.label for c in columns}
+    head = [_md(labels.get(n, n)) for n in result.columns]
+    rows = [[_md(v) for v in row.values()] for row in format_table(result, columns)]
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head), *("| " + " | ".join(r) + " |" for r in rows)]
 
 

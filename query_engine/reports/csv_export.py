@@ -43,6 +43,7 @@ def _frame_csv(frame: pd.DataFrame) -> str:
     out = frame.copy()
     for position, dtype in enumerate(out.dtypes):
         if dtype.kind not in "biufcmM":  # text, mixed and categorical columns; numbers and dates stay as they are
-            out.isetitem(position, out.iloc[:, position].astype(object).map(neutralise_cell))
+            neutralised = out.iloc[:, position].astype(object).map(neutralise_cell)
+            out.isetitem(position, neutralised)  # type: ignore[arg-type]  # pandas-stubs omit Series; pandas takes it
     out.columns = [neutralise_cell(str(name)) for name in out.columns]
     return out.to_csv(index=False, lineterminator="\r\n")
