@@ -1,4 +1,7 @@
-"""Daily and monthly USD budgets, enforced from the usage ledger before each call (litellm's does not stop chat calls)."""
+"""Daily and monthly USD budgets, enforced from the usage ledger before each call.
+
+(litellm's own budget checks do not stop chat calls.)
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,7 @@
-"""The only module that imports litellm, and only inside functions: it costs seconds and the offline path never needs it."""
+"""The only module that imports litellm, and only inside functions.
+
+Importing litellm costs seconds, and the offline path never needs it.
+"""
 from __future__ import annotations
 
 import os

@@ -122,15 +122,16 @@ def _route_from(task: TaskType, entry: Any, base: Route | None, source: str) -> 
     model = str(entry.get("model") or (base.model if base else "")).strip()
     if not model:
         raise RouteConfigError(f"The {source} route for {task.value} has no model.")
-    changed = base is None or model != base.model
-    params = entry.get("params", {} if changed else base.params)
+    unchanged = base if base is not None and model == base.model else None  # the same model as before
+    changed = unchanged is None
+    params = entry.get("params", {} if unchanged is None else unchanged.params)
     # A new model without its own fallbacks keeps the old chain, with the model it replaced tried first.
     inherited = ((base.model,) if changed and base else ()) + (base.fallbacks if base else ())
     fallbacks = entry.get("fallbacks", inherited)
     if not isinstance(params, Mapping) or isinstance(fallbacks, str) or not all(isinstance(f, str) for f in fallbacks):
         raise RouteConfigError(f"The {source} route for {task.value} needs params as a mapping and fallbacks "
                                f"as a list of model strings.")
-    reason = str(entry.get("reason") or (f"Chosen in the {source}." if changed else base.reason))
+    reason = str(entry.get("reason") or (f"Chosen in the {source}." if unchanged is None else unchanged.reason))
     chain = tuple(dict.fromkeys(f.strip() for f in fallbacks if f.strip() and f.strip() != model))
     return Route(task, model, reason, dict(params), chain, source)
 

@@ -1,10 +1,10 @@
 """The ten tasks Clarify can send to a model, named as they appear in routes and in the usage ledger."""
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class TaskType(str, Enum):
+class TaskType(StrEnum):
     """A kind of work a model does for Clarify; its value is the key in routes.yaml and the ledger."""
 
     QUERY_INTERPRETATION = "query_interpretation"
@@ -22,9 +22,6 @@ class TaskType(str, Enum):
     def label(self) -> str:
         """The task in the analyst's words, e.g. 'query interpretation'."""
         return self.value.replace("_", " ")
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def as_task(task: TaskType | str) -> TaskType:

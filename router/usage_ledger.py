@@ -213,7 +213,8 @@ class UsageLedger:
 
     def applied_migrations(self) -> list[tuple[int, str]]:
         """The (number, name) of every applied migration, in order."""
-        return self._use(lambda con: [tuple(r) for r in con.execute("SELECT number, name FROM migrations ORDER BY number")])
+        sql = "SELECT number, name FROM migrations ORDER BY number"
+        return self._use(lambda con: [tuple(r) for r in con.execute(sql)])
 
     def record(self, row: LedgerRow) -> LedgerRow:
         """Append one row (stamping `ts` if empty) and return it as stored."""
@@ -228,10 +229,12 @@ class UsageLedger:
 
     def rows(self, since: datetime | None = None) -> list[dict[str, Any]]:
         """Every row (or those at or after `since`) as dicts, oldest first."""
-        query, params = f"SELECT {', '.join(COLUMNS)} FROM calls", ()
+        query = f"SELECT {', '.join(COLUMNS)} FROM calls"
+        params: tuple[str, ...] = ()
         if since is not None:
             query, params = query + " WHERE ts >= ?", (utc_iso(since),)
-        return self._use(lambda con: [dict(zip(COLUMNS, r, strict=False)) for r in con.execute(query + " ORDER BY id", params)])
+        sql = query + " ORDER BY id"
+        return self._use(lambda con: [dict(zip(COLUMNS, r, strict=False)) for r in con.execute(sql, params)])
 
     def rows_frame(self, since: datetime | None = None):
         """The rows as a pandas DataFrame (pandas is imported only here), for the Cost & usage page."""
