@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypedDict
 
 import duckdb
 import numpy as np
@@ -47,11 +48,32 @@ DEFAULT_START = date(2024, 1, 1)
 DEFAULT_END = date(2025, 11, 15)
 CAMPAIGNS_PER_SCALE = 120
 
-PLANTED_DROP = {"channel": "Meta", "region": "Europe", "from": date(2025, 10, 1), "conversion_rate_factor": 0.55}
-SPEND_SPIKE = {"campaign_name": "Always-on Brand Search - North America", "date": date(2025, 3, 12),
+# The planted facts' shapes. PlantedDrop uses the functional form because "from" is a keyword.
+PlantedDrop = TypedDict("PlantedDrop", {"channel": str, "region": str, "from": date, "conversion_rate_factor": float})
+
+
+class SpendSpike(TypedDict):
+    campaign_name: str
+    date: date
+    spend_factor: float
+
+
+class TrackingOutage(TypedDict):
+    channel: str
+    date: date
+
+
+class AbsurdCpa(TypedDict):
+    campaign_name: str
+    conversion_rate_factor: float
+
+
+PLANTED_DROP: PlantedDrop = {"channel": "Meta", "region": "Europe", "from": date(2025, 10, 1),
+                             "conversion_rate_factor": 0.55}
+SPEND_SPIKE: SpendSpike = {"campaign_name": "Always-on Brand Search - North America", "date": date(2025, 3, 12),
                "spend_factor": 10.0}
-TRACKING_OUTAGE = {"channel": "Google Search", "date": date(2025, 5, 14)}
-ABSURD_CPA = {"campaign_name": "Display Prospecting - LATAM", "conversion_rate_factor": 0.01}
+TRACKING_OUTAGE: TrackingOutage = {"channel": "Google Search", "date": date(2025, 5, 14)}
+ABSURD_CPA: AbsurdCpa = {"campaign_name": "Display Prospecting - LATAM", "conversion_rate_factor": 0.01}
 
 # Multipliers indexed like REGIONS, DEVICES and OBJECTIVES.
 REGION_CPM = np.array([1.0, 0.82, 0.62, 0.42])
@@ -271,6 +293,12 @@ def generate_database(out: str | Path, scale: float = 1.0, seed: int = 7, start:
     return target
 
 
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """The number of rows in `table` (count(*) always returns exactly one row)."""
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row is not None else 0
+
+
 def main(argv: list[str] | None = None, default_out: Path | None = None) -> int:
     """Command line: build the demo database, printing progress and a summary line."""
     parser = argparse.ArgumentParser(prog="python -m data.generate", description=__doc__.splitlines()[0])
@@ -288,8 +316,7 @@ def main(argv: list[str] | None = None, default_out: Path | None = None) -> int:
         return 2
     con = duckdb.connect(str(path), read_only=True)
     try:
-        campaigns = con.execute("SELECT count(*) FROM campaigns").fetchone()[0]
-        rows = con.execute("SELECT count(*) FROM campaign_daily").fetchone()[0]
+        campaigns, rows = _count(con, "campaigns"), _count(con, "campaign_daily")
     finally:
         con.close()
     print(f"Wrote {path}: {campaigns} campaigns, {rows:,} daily rows in {time.perf_counter() - began:.1f} s")
