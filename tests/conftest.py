@@ -46,6 +46,22 @@ def build_tiny_database(path: Path) -> Path:
     return path
 
 
+SLOW_MODULES = ("test_app_", "test_secrets_never_leak", "test_rendering_escapes")
+SLOW_TESTS = ("thousand_columns", "wide_batches")
+
+
+def pytest_collection_modifyitems(items):
+    """Markers for `make test-fast`: browser tests, PostgreSQL tests, and whole-app or large-upload tests."""
+    for item in items:
+        path = Path(str(item.fspath))
+        if "browser" in path.parts:
+            item.add_marker(pytest.mark.browser)
+        if {"postgres_url", "pg_demo"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+        if path.name.startswith(SLOW_MODULES) or any(word in item.name for word in SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch):
     """Refuse every socket connection that is not to loopback."""
