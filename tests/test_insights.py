@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from query_engine.answer.insight_statements import InsightFact
 from query_engine.answer.insights import (
     MAX_ANALYSED_ROWS,
-    InsightFact,
     insight_facts,
     insights,
 )
