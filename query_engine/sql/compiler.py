@@ -215,7 +215,8 @@ def _window_condition(window: DateRange, scope: _Scope) -> exp.Expr:
     # A campaign-level question with a window means the campaigns live during it.
     began = exp.LTE(this=scope.column(table, life[0]), expression=end)
     end_col = scope.column(table, life[1])
-    still_on = exp.Or(this=exp.Is(this=end_col, expression=exp.Null()), expression=exp.GTE(this=end_col.copy(), expression=start))
+    still_on = exp.Or(this=exp.Is(this=end_col, expression=exp.Null()),
+                      expression=exp.GTE(this=end_col.copy(), expression=start))
     return exp.And(this=began, expression=exp.Paren(this=still_on))
 
 
@@ -250,7 +251,7 @@ def _order_and_limit(select: exp.Select, spec: QuerySpec, scope: _Scope) -> exp.
     return select.limit(spec.limit) if spec.limit else select
 
 
-def _top_per_group(select: exp.Select, spec: QuerySpec, scope: _Scope, names: list[str]) -> exp.Expr:
+def _top_per_group(select: exp.Select, spec: QuerySpec, scope: _Scope, names: list[str]) -> exp.Select:
     """Top N within each group, as a ranked subquery (portable, unlike QUALIFY, to every dialect we transpile to)."""
     first = spec.order_by[0]
     key = scope.metric(first.field) if first.field in scope.model.metrics else scope.dimension(first.field)

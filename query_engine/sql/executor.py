@@ -28,8 +28,8 @@ MAX_RESULT_COLUMNS = 1_000
 MAX_RESULT_CELLS = 1_000_000  # rows x columns: 10,000 rows of 100 columns; more takes the server seconds to show
 
 
-def open_connection(database: str | Path, *, memory_limit: str = DEFAULTS["memory_limit"], threads: int = DEFAULTS["threads"],
-                    temp_dir: Path | None = None,
+def open_connection(database: str | Path, *, memory_limit: str = DEFAULTS["memory_limit"],
+                    threads: int = DEFAULTS["threads"], temp_dir: Path | None = None,
                     max_temp_size: str = "1GB") -> duckdb.DuckDBPyConnection:
     """Open the database read-only with files, network and extensions off and settings locked."""
     path = Path(database)
@@ -70,7 +70,8 @@ def execute(con: duckdb.DuckDBPyConnection, guarded: GuardedSql | str, *,
     return result_from_arrow(table, truncated=truncated, elapsed_ms=elapsed_ms)
 
 
-def run_statement(con: duckdb.DuckDBPyConnection, guarded: GuardedSql | str, *, time_limit_s: float = DEFAULTS["time_limit_s"],
+def run_statement(con: duckdb.DuckDBPyConnection, guarded: GuardedSql | str, *,
+                  time_limit_s: float = DEFAULTS["time_limit_s"],
                   row_cap: int = DEFAULTS["row_cap"]) -> tuple[pa.Table, bool, float]:
     """Execute exactly one statement on its own cursor; (at most row_cap rows as Arrow, truncated, ms)."""
     sql = guarded.sql if isinstance(guarded, GuardedSql) else guarded
@@ -132,6 +133,8 @@ def _fetch_arrow(cursor: duckdb.DuckDBPyConnection, limit: int, most_rows: int) 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "an extra copy of the rows": at most the row cap + 1
         reader = cursor.to_arrow_reader(min(limit, 10_000))
+    if reader is None:  # DuckDB raises instead ("No open result set"); only its stubs allow None
+        raise QueryFailed("The database gave no result for this query.", hint="Send a single SELECT query.")
     batches, rows = [], 0
     for batch in reader:
         batches.append(batch)

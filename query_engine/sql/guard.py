@@ -144,7 +144,7 @@ class _References:
     concatenations: int = 0
 
 
-def _parse_single(sql: str, policy: GuardPolicy) -> exp.Expr:
+def _parse_single(sql: str, policy: GuardPolicy) -> exp.Query:
     if len(sql) > MAX_SQL_CHARS:
         raise _refused(f"this statement is {len(sql):,} characters long; the limit is "
                        f"{MAX_SQL_CHARS:,}", policy, hint="Write a shorter query.")
@@ -197,7 +197,7 @@ def _too_deep(policy: GuardPolicy) -> SqlRefused:
                     hint="Use a WITH clause to split the query into named steps.")
 
 
-def _unwrap_root(tree: exp.Expr, policy: GuardPolicy) -> exp.Expr:
+def _unwrap_root(tree: exp.Expr, policy: GuardPolicy) -> exp.Query:
     while isinstance(tree, exp.Subquery) and set(tree.args) - {"this"} == set():
         tree = tree.this
     if isinstance(tree, (exp.Select, exp.SetOperation)):
@@ -226,14 +226,14 @@ def _check_node(node: exp.Expr, refs: _References, policy: GuardPolicy) -> None:
         _refuse_node(node, policy)
     elif kind in _NAME_CHECKS:
         _NAME_CHECKS[kind](node, policy)
-    elif kind is exp.Table:
+    elif type(node) is exp.Table:
         _collect_table(node, refs, policy)
     elif kind is exp.Select and not node.expressions:
         raise _refused("this SELECT names nothing to return", policy,
                        hint="List the columns or measures to return after SELECT.")
     elif kind in CONCATENATIONS:
         _count_concatenation(node, refs, policy)
-    elif kind is exp.Column:
+    elif type(node) is exp.Column:
         refs.columns.append(node)
     elif kind in (exp.Subquery, exp.Lateral):
         _collect_derived(node, refs, policy)
@@ -244,7 +244,7 @@ def _check_node(node: exp.Expr, refs: _References, policy: GuardPolicy) -> None:
         refs.using.extend(ident.name.lower() for ident in node.args.get("using") or ())
     elif kind is exp.Alias:
         refs.output_names.add(node.alias.lower())
-    elif kind is exp.TableAlias:
+    elif type(node) is exp.TableAlias:
         refs.output_names.update(col.name.lower() for col in node.columns)
     elif kind is exp.With and node.args.get("recursive"):
         raise _refused("this statement uses WITH RECURSIVE, which can run without end", policy,
@@ -431,7 +431,7 @@ def _column_hint(refs: _References, policy: GuardPolicy) -> str:
     return f"Use only these columns - {listing}."
 
 
-def _cap_rows(tree: exp.Expr, row_cap: int) -> exp.Expr:
+def _cap_rows(tree: exp.Query, row_cap: int) -> exp.Query:
     cap = row_cap + 1
     limit = tree.args.get("limit")
     if limit is None:

@@ -97,8 +97,8 @@ class _Rollback(Exception):
     """Leaves the transaction block by rolling back: a read-only query has nothing to commit."""
 
 
-def run_guarded(con: psycopg.Connection, sql: str, policy: GuardPolicy, *, time_limit_s: float = DEFAULTS["time_limit_s"],
-                row_cap: int = DEFAULTS["row_cap"]) -> QueryResult:
+def run_guarded(con: psycopg.Connection, sql: str, policy: GuardPolicy, *,
+                time_limit_s: float = DEFAULTS["time_limit_s"], row_cap: int = DEFAULTS["row_cap"]) -> QueryResult:
     """Guard (DuckDB dialect, the model's policy), transpile and run; SqlRefused comes before anything runs."""
     return execute(con, guard_sql(sql, policy), time_limit_s=time_limit_s, row_cap=row_cap)
 
@@ -106,7 +106,9 @@ def run_guarded(con: psycopg.Connection, sql: str, policy: GuardPolicy, *, time_
 def plain_value(value: Any) -> Any:
     """A PostgreSQL value as the DuckDB path gives it: whole decimals as int, others float, datetimes naive."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+        exponent = value.as_tuple().exponent  # 'n', 'N' or 'F' for NaN and infinities
+        whole = value == value.to_integral_value() and isinstance(exponent, int) and exponent >= 0
+        return int(value) if whole else float(value)
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)
     return value

@@ -263,7 +263,8 @@ class IsolatedPostgres:
         """The warm workers these queries run in."""
         return shared_pool(parse_size(self.worker_memory), self.workers)
 
-    def __call__(self, guarded: GuardedSql, *, time_limit_s: float = DEFAULTS["time_limit_s"], row_cap: int = DEFAULTS["row_cap"]) -> QueryResult:
+    def __call__(self, guarded: GuardedSql, *, time_limit_s: float = DEFAULTS["time_limit_s"],
+                 row_cap: int = DEFAULTS["row_cap"]) -> QueryResult:
         """Transpile, check and run one guarded statement in a worker."""
         from query_engine.sql.postgres import to_postgres
 
