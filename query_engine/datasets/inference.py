@@ -111,12 +111,12 @@ def column_facts(con: duckdb.DuckDBPyConnection, table: str, kinds: Mapping[str,
         ranged = dtype not in ("VARCHAR", "BOOLEAN") and not dtype.startswith(("ENUM", "STRUCT", "MAP"))
         parts += [f"count({q})", f"approx_count_distinct({q})",
                   f"min({q})" if ranged else "NULL", f"max({q})" if ranged else "NULL"]
-    stats = con.execute(f'SELECT {", ".join(parts)} FROM "{table}"').fetchone()
+    [stats] = con.execute(f'SELECT {", ".join(parts)} FROM "{table}"').fetchall()  # an aggregate: one row
     facts = []
     for i, (name, dtype) in enumerate(cols):
         non_null, distinct, low, high = stats[1 + 4 * i: 5 + 4 * i]
         q = '"' + name.replace('"', '""') + '"'
-        values = ()
+        values: tuple[str, ...] = ()
         if dtype == "VARCHAR" or dtype.startswith("ENUM"):
             values = tuple(str(r[0]) for r in con.execute(
                 f'SELECT DISTINCT {q} FROM "{table}" WHERE {q} IS NOT NULL LIMIT {MAX_SAMPLE_VALUES}').fetchall())
@@ -326,7 +326,7 @@ class _ModelBuilder:
         if not metrics:
             raise_no_measures(self.title)
         _deconflict(metrics, self.dimensions, ambiguities)
-        defaults = [m for m in ("spend", "conversions", "revenue", "roas", "cpa") if m in metrics] or \
+        defaults: list[str] = [m for m in ("spend", "conversions", "revenue", "roas", "cpa") if m in metrics] or \
             [m for m, v in metrics.items() if "ratio" not in v][:4]
         raw: dict[str, Any] = {
             "name": self.title, "description": f"Uploaded data: {self.rows:,} rows in table {self.table}.",

@@ -122,7 +122,8 @@ def _load_into(loading: Path, source: Path, kind: str, table: str, scratch: Path
                memory_limit: str | None) -> IngestReport:
     # DuckDB turns each `x IN (17 missing markers)` into a join of its own; with one per column that made
     # the plan of a wide file cost seconds per batch, and checking a short list row by row costs no more.
-    config: dict[str, str | int] = {"threads": 2, "temp_directory": str(scratch), "disabled_optimizers": "in_clause"}
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "threads": 2, "temp_directory": str(scratch), "disabled_optimizers": "in_clause"}
     if memory_limit:
         config["memory_limit"] = memory_limit
     con = duckdb.connect(str(loading), config=config)
@@ -157,7 +158,7 @@ def _load(con: duckdb.DuckDBPyConnection, source: Path, kind: str, table: str, s
     for statement in ENUM_TYPES:
         con.execute(statement)
     raw = read_raw(con, source, kind, scratch)
-    rows = con.execute("SELECT count(*) FROM _raw").fetchone()[0]
+    [(rows,)] = con.execute("SELECT count(*) FROM _raw").fetchall()
     if rows == 0:
         what = "a header row but no data rows" if kind in ("csv", "excel") else "no records"
         raise IngestError(f"{source.name} has {what}.", hint="Export the report again with at least one row of data.")
@@ -170,7 +171,7 @@ def _load(con: duckdb.DuckDBPyConnection, source: Path, kind: str, table: str, s
     con.execute("BEGIN")
     con.execute(f'CREATE TABLE "{table}" AS SELECT {select} FROM {" POSITIONAL JOIN ".join(tables)}')
     con.execute("COMMIT")
-    loaded = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+    [(loaded,)] = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()
     out_types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?",
                                  [table]).fetchall())
     columns = tuple(ColumnLoad(raw.headers[i], n, out_types[n], chosen[i].kind, chosen[i].note)
@@ -207,9 +208,9 @@ def _convert_batch(con: duckdb.DuckDBPyConnection, name: str, batch: Sequence[in
     chosen = {i: candidates[i][0] for i in batch}
     if not checked:
         return chosen
-    row = con.execute("SELECT " + ", ".join(
+    [row] = con.execute("SELECT " + ", ".join(
         f"min(_row) FILTER (WHERE NOT ({MISSING_SQL.format(c=f'c{i}')}) AND v{i} IS NULL)" for i in checked)
-        + f" FROM {name}").fetchone()
+        + f" FROM {name}").fetchall()  # an aggregate: one row
     failed = [i for i, line in zip(checked, row, strict=False) if line is not None]
     if failed:
         chosen.update({i: _fallback(con, name, i, candidates[i]) for i in failed})
@@ -290,11 +291,11 @@ def _drop_empty_unnamed(con: duckdb.DuckDBPyConnection, headers: list[str]) -> t
     unnamed = [i for i, h in enumerate(headers) if not h.strip() or re.fullmatch(r"Unnamed: \d+", h)]
     empty: set[int] = set()
     for batch in batches(unnamed):
-        counts = con.execute("SELECT " + ", ".join(
+        [counts] = con.execute("SELECT " + ", ".join(
             f"count(*) FILTER (WHERE NOT ({MISSING_SQL.format(c=f'CAST(c{i} AS VARCHAR)')}))" for i in batch)
-            + " FROM _raw").fetchone()
+            + " FROM _raw").fetchall()  # an aggregate: one row
         empty |= {i for i, n in zip(batch, counts, strict=False) if n == 0}
-    for i, header in enumerate(headers):
+    for i, _header in enumerate(headers):
         if i in empty:
             dropped.append(f"column {i + 1} (no header, no values)")
         else:

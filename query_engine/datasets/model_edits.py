@@ -140,7 +140,7 @@ def _drop_dangling(raw: dict[str, Any]) -> None:
             kept.append({**ambiguity, "metrics": names,
                          "columns": [metrics[m]["column"] for m in names if "column" in metrics[m]]})
     raw["ambiguities"] = kept
-    for name, metric in metrics.items():
+    for _name, metric in metrics.items():
         if "alternatives" in metric:
             metric["alternatives"] = [a for a in metric["alternatives"] if a in metrics]
             if not metric["alternatives"]:

@@ -71,8 +71,8 @@ def _check_value_lengths(con: duckdb.DuckDBPyConnection, raw: RawTable, name: st
     # Text, and everything that becomes text later (lists, structs, maps, blobs), is measured as text.
     text = [i for i in range(len(raw.headers)) if str(types.get(f"c{i}", "")).split("(")[0] not in _SCALAR_TYPES]
     for batch in batches(text):
-        row = con.execute("SELECT " + ", ".join(f"max(strlen(c{i}::VARCHAR)), arg_max(_row, strlen(c{i}::VARCHAR))"
-                                                for i in batch) + " FROM _raw").fetchone()
+        [row] = con.execute("SELECT " + ", ".join(f"max(strlen(c{i}::VARCHAR)), arg_max(_row, strlen(c{i}::VARCHAR))"
+                                                  for i in batch) + " FROM _raw").fetchall()  # an aggregate: one row
         for i, size, line in zip(batch, row[0::2], row[1::2], strict=False):
             if size is not None and size > MAX_VALUE_BYTES:
                 raise value_too_long(name, raw.headers[i], int(line) if raw.kind in ("csv", "excel") else None,

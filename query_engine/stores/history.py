@@ -54,7 +54,8 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
     """),
     (2, "index questions by time", "CREATE INDEX IF NOT EXISTS questions_asked_at ON questions (asked_at);"),
-    (3, "record the dataset asked about", "ALTER TABLE questions ADD COLUMN IF NOT EXISTS dataset VARCHAR DEFAULT 'demo';"),
+    (3, "record the dataset asked about",
+     "ALTER TABLE questions ADD COLUMN IF NOT EXISTS dataset VARCHAR DEFAULT 'demo';"),
 )
 
 
@@ -106,7 +107,7 @@ class QuestionHistory:
         names = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         sql = f"INSERT INTO questions ({names}) VALUES ({marks}) RETURNING id"
-        return self._with_connection(lambda con: int(con.execute(sql, list(values.values())).fetchone()[0]))
+        return self._with_connection(lambda con: _single_int(con, sql, list(values.values())))
 
     def list(self, limit: int = 100) -> list[HistoryEntry]:
         """The newest `limit` entries, newest first."""
@@ -126,7 +127,7 @@ class QuestionHistory:
 
     def count(self) -> int:
         """How many entries are stored."""
-        return self._with_connection(lambda con: int(con.execute("SELECT count(*) FROM questions").fetchone()[0]))
+        return self._with_connection(lambda con: _single_int(con, "SELECT count(*) FROM questions"))
 
     def schema_version(self) -> int:
         """The number of the last migration applied to the file."""
@@ -268,6 +269,12 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply every migration not yet recorded in the file; returns the resulting version."""
     apply_migrations(con, MIGRATIONS, begin="BEGIN TRANSACTION", number_column="id")
     return _applied_version(con)
+
+
+def _single_int(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
+    """The one value of a statement that returns exactly one row (a count, or the id RETURNING gives)."""
+    [(value,)] = con.execute(sql, params).fetchall()
+    return int(value)
 
 
 def _applied_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -263,7 +263,8 @@ def _store_error(path: Path, exc: BaseException) -> PreferenceStoreError:
     if "disk is full" in lowered or "no space left" in lowered or getattr(exc, "errno", None) == errno.ENOSPC:
         return PreferenceStoreError(f"The disk holding the learned preferences ({path.parent}) is full ({text}).",
                                     hint="Free some space there, or set CLARIFY_HOME to a folder on another disk.")
-    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered or isinstance(exc, PermissionError):
+    if ("readonly" in lowered or "read-only" in lowered or "unable to open" in lowered
+            or isinstance(exc, PermissionError)):
         return PreferenceStoreError(f"Clarify cannot write its learned preferences in {path.parent} ({text}).",
                                     hint="Set CLARIFY_HOME to a writable folder, or make this one writable.")
     return PreferenceStoreError(f"The learned preferences at {path} could not be used ({text}).",
