@@ -117,7 +117,10 @@ class Pipeline:
         model = semantic_model_from_dict(postgres_backend.introspect(con))
         profile = postgres_backend.profile(con, model)
         runner = IsolatedPostgres(url, worker_memory=settings.worker_memory, workers=settings.workers)
-        return cls(con, model, settings, Path(postgres_backend.display_url(url)), llm, profile=profile, runner=runner)
+        # `con` is typed for the DuckDB pipelines the Data page reads tables through; a PostgreSQL pipeline
+        # brings its profile and runner, so its psycopg connection is only ever closed.
+        return cls(con, model, settings, Path(postgres_backend.display_url(url)), llm,  # type: ignore[arg-type]
+                   profile=profile, runner=runner)
 
     def close(self) -> None:
         """Release the connection."""
@@ -149,8 +152,8 @@ class Pipeline:
             return self._asked.remember(offline_note(offline, exc))
         if not found.readings:
             self.llm.record_fallback(TaskType.QUERY_INTERPRETATION, offline.question_id, "NoValidReading")
-            reason = ValueError("none of its readings fit the data" + (f": {found.dropped[0]}" if found.dropped else ""))
-            return self._asked.remember(replace(offline_note(offline, reason), cost_usd=found.cost_usd))
+            unfit = ValueError("none of its readings fit the data" + (f": {found.dropped[0]}" if found.dropped else ""))
+            return self._asked.remember(replace(offline_note(offline, unfit), cost_usd=found.cost_usd))
         return self._asked.remember(merge_readings(offline, found, self.policy, self.model))
 
     def _settled(self, offline: Understanding) -> bool:
@@ -190,9 +193,9 @@ class Pipeline:
         try:
             with _timed(timings, "writing SQL", progress):
                 compiled = compile_spec(spec, self.model)
-                wants_sql = self._ready(TaskType.SQL_GENERATION) and not self.settings.economy
-                written = model_sql(self.llm, spec, compiled.sql, tuple(c.name for c in compiled.columns), self.model,
-                                    self.policy, question_id) if wants_sql else None
+                llm = self.llm if self._ready(TaskType.SQL_GENERATION) and not self.settings.economy else None
+                written = model_sql(llm, spec, compiled.sql, tuple(c.name for c in compiled.columns), self.model,
+                                    self.policy, question_id) if llm is not None else None
         except ClarifyError as exc:
             return Answer("", error=str(exc), timings_ms=timings, spec=spec, question_id=question_id)
         answer = self._run(compiled.sql, compiled.columns, timings, progress, spec=spec)

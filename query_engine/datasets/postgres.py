@@ -35,7 +35,7 @@ def display_url(url: str) -> str:
 def profile(con: psycopg.Connection, model: SemanticModel) -> DataProfile:
     """The data profile (date span, dimension values, row counts) read over a PostgreSQL connection."""
     try:
-        return profile_database(con, model)  # type: ignore[arg-type]  (psycopg offers the same cursor calls)
+        return profile_database(con, model)  # psycopg offers the same cursor calls as DuckDB
     except psycopg.Error as exc:
         raise QueryFailed(f"PostgreSQL could not profile the data: {first_line(exc)}",
                           hint="Check that the model's tables and columns exist in the database.") from None
@@ -78,7 +78,7 @@ def _table_facts(con: psycopg.Connection, schema: str, table: str,
                  cols: list[tuple[str, str]]) -> list[ColumnFacts]:
     source = pgsql.SQL("(SELECT * FROM {}.{} LIMIT {}) AS s").format(
         pgsql.Identifier(schema), pgsql.Identifier(table), pgsql.Literal(SAMPLE_ROWS))
-    parts = [pgsql.SQL("count(*)")]
+    parts: list[pgsql.Composable] = [pgsql.SQL("count(*)")]
     for name, dtype in cols:
         col = pgsql.Identifier(name)
         ranged = dtype not in ("VARCHAR", "BOOLEAN")
@@ -87,7 +87,7 @@ def _table_facts(con: psycopg.Connection, schema: str, table: str,
                   pgsql.SQL("max({})").format(col) if ranged else pgsql.SQL("NULL")]
     with con.transaction(), con.cursor() as cur:
         cur.execute(pgsql.SQL("SELECT {} FROM {}").format(pgsql.SQL(", ").join(parts), source))
-        stats = cur.fetchone()
+        [stats] = cur.fetchall()  # an aggregate: one row
         facts = []
         for i, (name, dtype) in enumerate(cols):
             non_null, distinct, low, high = stats[1 + 4 * i: 5 + 4 * i]

@@ -43,7 +43,8 @@ def model_insights(llm: LLMAccess, question: str, description: str, result: Quer
         return ModelInsights((), (), f"offline (model unavailable: {str(exc)[:120]})", 0.0,
                              exc.error_class or "LLMCallFailed")
     candidates = candidate_values(result)
-    kept, dropped = [], []
+    kept: list[str] = []
+    dropped: list[str] = []
     for line in split_statements(reply.text)[:MAX_STATEMENTS * 2]:
         checked = check_statement(line, candidates)
         if _INSTRUCTION.search(line):

@@ -1,4 +1,5 @@
-"""Check every number in a model's text against a result: cells, or sums, shares, differences, ratios and changes of them."""
+"""Check every number in a model's text against a result: cells, or sums, shares, differences, ratios and
+changes of them."""
 from __future__ import annotations
 
 import datetime as dt
@@ -92,7 +93,7 @@ def _column_figures(numbers: list[float]) -> list[float]:
 
 
 def _pair_figures(numbers: list[float]) -> list[float]:
-    figures = []
+    figures: list[float] = []
     for i, a in enumerate(numbers):
         for b in numbers[i + 1:]:
             figures.extend((a - b, b - a, a + b))

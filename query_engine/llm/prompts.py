@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import sqlglot
@@ -94,7 +95,7 @@ def _filter_values(name: str, readings: tuple[Interpretation, ...]) -> set[str]:
     return {v for r in readings for f in r.spec.filters if f.dimension == name for v in f.values}
 
 
-def mentioned_values(question: str, values: Iterable[str], also: set[str] = frozenset()) -> tuple[str, ...]:
+def mentioned_values(question: str, values: Iterable[str], also: AbstractSet[str] = frozenset()) -> tuple[str, ...]:
     """Values the question names (whole text or every word of 3+ letters), plus `also`, at most a few."""
     words = set(re.findall(r"[a-z0-9]+", question.lower()))
     text = question.lower()

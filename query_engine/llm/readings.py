@@ -42,7 +42,8 @@ class _Strict(BaseModel):
 
 def _without_titles(node: Any) -> Any:
     if isinstance(node, dict):
-        return {k: _without_titles(v) for k, v in node.items() if not (k in ("title", "description") and isinstance(v, str))}
+        return {k: _without_titles(v) for k, v in node.items()
+                if not (k in ("title", "description") and isinstance(v, str))}
     if isinstance(node, list):
         return [_without_titles(v) for v in node]
     return node

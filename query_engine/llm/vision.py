@@ -54,11 +54,12 @@ def validate_image(data: bytes, max_bytes: int = MAX_IMAGE_BYTES) -> ChartImage:
     if not data:
         raise ImageRejected("The file is empty.", hint="Upload a PNG or JPEG screenshot.")
     if len(data) > max_bytes:
-        raise ImageRejected(f"The image is {len(data) / 1024 / 1024:.1f} MB; the limit is {max_bytes / 1024 / 1024:.0f} "
-                            "MB.", hint="Crop the screenshot or save it as JPEG.")
+        raise ImageRejected(f"The image is {len(data) / 1024 / 1024:.1f} MB; the limit is "
+                            f"{max_bytes / 1024 / 1024:.0f} MB.", hint="Crop the screenshot or save it as JPEG.")
     mime = next((m for signature, m in _SIGNATURES if data.startswith(signature)), None)
     if mime is None:
-        raise ImageRejected("The file is not a PNG or JPEG image.", hint="Take a screenshot and upload it as PNG or JPEG.")
+        raise ImageRejected("The file is not a PNG or JPEG image.",
+                            hint="Take a screenshot and upload it as PNG or JPEG.")
     width, height = _dimensions(data)
     if not (MIN_SIDE_PX <= width <= MAX_SIDE_PX and MIN_SIDE_PX <= height <= MAX_SIDE_PX):
         raise ImageRejected(f"The image is {width} x {height} pixels; each side must be {MIN_SIDE_PX} to "

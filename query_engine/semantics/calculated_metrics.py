@@ -1,4 +1,5 @@
-"""Calculated metrics the analyst defines ("profit = revenue - spend"): parsed, checked, saved and added to the model."""
+"""Calculated metrics the analyst defines ("profit = revenue - spend"): parsed, checked, saved and added to the
+model."""
 from __future__ import annotations
 
 import re
@@ -147,7 +148,8 @@ def load_definitions(home: Path, model: SemanticModel) -> tuple[CalculatedMetric
     found = []
     for item in raw.get("metrics") or ():
         try:
-            definition = CalculatedMetric(**{k: tuple(v) if k == "synonyms" else v for k, v in item.items()})
+            saved: dict[str, Any] = {k: tuple(v) if k == "synonyms" else v for k, v in item.items()}
+            definition = CalculatedMetric(**saved)
             formula_measures(definition.formula, model.base_measures())
         except (TypeError, FormulaError):
             continue

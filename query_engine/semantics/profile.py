@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-import duckdb
 from sqlglot import exp
 
 from query_engine.semantics.model import SemanticModel
@@ -29,7 +29,25 @@ class DataProfile:
         return f"{self.first_date.isoformat()} to {self.as_of.isoformat()}"
 
 
-def profile_database(con: duckdb.DuckDBPyConnection, model: SemanticModel) -> DataProfile:
+class _Rows(Protocol):
+    def fetchone(self) -> tuple[Any, ...] | None: ...
+
+    def fetchall(self) -> list[tuple[Any, ...]]: ...
+
+
+class _Cursor(Protocol):
+    def execute(self, query: str) -> _Rows: ...
+
+    def close(self) -> None: ...
+
+
+class CursorSource(Protocol):
+    """What profiling needs of a connection: a cursor that runs SQL text and fetches rows (DuckDB and psycopg)."""
+
+    def cursor(self) -> _Cursor: ...
+
+
+def profile_database(con: CursorSource, model: SemanticModel) -> DataProfile:
     """Read the date span, row counts and distinct dimension values with a few small queries."""
     cur = con.cursor()
     try:
@@ -41,7 +59,7 @@ def profile_database(con: duckdb.DuckDBPyConnection, model: SemanticModel) -> Da
     return DataProfile(first, last, {k: v for k, v in values.items() if v}, counts)
 
 
-def _date_span(cur: duckdb.DuckDBPyConnection, model: SemanticModel) -> tuple[dt.date | None, dt.date | None]:
+def _date_span(cur: _Cursor, model: SemanticModel) -> tuple[dt.date | None, dt.date | None]:
     column = model.time_column
     if not column:
         return None, None
@@ -57,7 +75,7 @@ def _as_date(value: object) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def _distinct_values(cur: duckdb.DuckDBPyConnection, model: SemanticModel, name: str) -> tuple[str, ...]:
+def _distinct_values(cur: _Cursor, model: SemanticModel, name: str) -> tuple[str, ...]:
     dim = model.dimensions[name]
     col = exp.column(dim.column)
     short = exp.LTE(this=exp.Length(this=exp.cast(col, "VARCHAR")), expression=exp.Literal.number(MAX_VALUE_CHARS))
@@ -70,6 +88,6 @@ def _distinct_values(cur: duckdb.DuckDBPyConnection, model: SemanticModel, name:
     return tuple(sorted(str(r[0]) for r in rows))
 
 
-def _count(cur: duckdb.DuckDBPyConnection, table: str) -> int:
+def _count(cur: _Cursor, table: str) -> int:
     row = cur.execute(exp.select(exp.Count(this=exp.Star())).from_(table).sql("duckdb")).fetchone()
     return int(row[0]) if row else 0
