@@ -11,7 +11,7 @@ from query_engine.datasets.catalogue import Dataset
 from query_engine.interpret.descriptions import describe_spec
 from query_engine.pipeline import Answer, Pipeline
 from query_engine.spec.codec import spec_from_dict, spec_to_dict
-from query_engine.spec.query import Interpretation, QuerySpec, Understanding
+from query_engine.spec.query import Interpretation, QuerySpec, Refusal, Understanding
 from query_engine.spec.safe_text import code_span, escape_markdown
 from query_engine.spec.value_format import format_value
 from ui.adjust_controls import adjust_form, spec_changes
@@ -52,7 +52,7 @@ def render_ask_page(state: AskState, scope_slot: DeltaGenerator) -> None:
         return
     understanding, interpreting_ms = understand(pipeline, state.question, state.as_of)
     if understanding.refusal is not None:
-        _show_refusal(understanding, state)
+        _show_refusal(understanding, understanding.refusal, state)
         return
     if not understanding.interpretations:
         st.info("Clarify found nothing to measure in that question. Try naming a metric, such as spend or ROAS.")
@@ -115,9 +115,9 @@ def _show_scope(pipeline: Pipeline, state: AskState, dataset: Dataset) -> None:
             st.rerun()
 
 
-def _show_refusal(understanding: Understanding, state: AskState) -> None:
-    refusal = understanding.refusal
-    st.warning(f"**Clarify can't answer this.** {escape_markdown(refusal.reason)}", icon=":material/do_not_disturb_on:")
+def _show_refusal(understanding: Understanding, refusal: Refusal, state: AskState) -> None:
+    st.warning(f"**Clarify can't answer this.** {escape_markdown(refusal.reason)}",
+               icon=":material/do_not_disturb_on:")
     if refusal.suggestions:
         st.markdown("Questions it can answer:")
         for number, suggestion in enumerate(refusal.suggestions):

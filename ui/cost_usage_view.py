@@ -1,4 +1,5 @@
-"""Cost & usage: spend, calls and tokens from the usage ledger, routes, budgets, an estimate calculator and CSV export."""
+"""Cost & usage: spend, calls and tokens from the usage ledger, routes, budgets, an estimate calculator and
+CSV export."""
 from __future__ import annotations
 
 import pandas as pd

@@ -132,10 +132,13 @@ def show_accuracy(settings: Settings) -> None:
         with friendly_errors("evaluating the question set"):
             cases = parse_cases(uploaded.getvalue().decode("utf-8", errors="replace").splitlines())
             bar = st.progress(0.0, text="Scoring")
+
+            def show_progress(done: int, total: int) -> None:
+                bar.progress(done / total, f"{done}/{total}")
+
             # The routed models (when keys exist) take part, so a team scores the engine it actually uses.
-            report = evaluate_question_set(get_pipeline(settings, ask_state().dataset), cases, llm=router_llm(),
-                                           progress=lambda done, total: bar.progress(done / total, f"{done}/{total}"))
-            st.session_state[REPORT_KEY] = report
+            st.session_state[REPORT_KEY] = evaluate_question_set(get_pipeline(settings, ask_state().dataset), cases,
+                                                                 llm=router_llm(), progress=show_progress)
     report: EvaluationReport | None = st.session_state.get(REPORT_KEY)
     if report is not None:
         show_report(report)

@@ -12,7 +12,7 @@ from query_engine.answer.forecast import (
     is_additive,
 )
 from query_engine.pipeline import Pipeline
-from query_engine.spec.query import DateRange, Forecast, QuerySpec
+from query_engine.spec.query import DateRange, Forecast, ForecastMethod, QuerySpec
 from query_engine.spec.safe_text import escape_markdown
 from ui.result_table import column_config, result_frame
 
@@ -46,7 +46,8 @@ def forecast_spec_from_controls(pipeline: Pipeline) -> QuerySpec | None:
                             key=PREFIX + "split")
     left, middle, right = st.columns(3)
     days = left.number_input("Days ahead", min_value=1, max_value=365, value=30, key=PREFIX + "days")
-    method = middle.radio("Method", ["trend", "last_year"], horizontal=True, key=PREFIX + "method",
+    methods: list[ForecastMethod] = ["trend", "last_year"]
+    method = middle.radio("Method", methods, horizontal=True, key=PREFIX + "method",
                           format_func=lambda m: "Trend (ETS, backtested)" if m == "trend" else "Same period last year")
     target = right.number_input("Target total (optional)", min_value=0.0, value=0.0, key=PREFIX + "target")
     if not st.button("Forecast", type="primary", key=PREFIX + "run", icon=":material/trending_up:"):
@@ -65,7 +66,8 @@ def show_forecast(outcome: ForecastOutcome, key: str = "forecast.answer") -> Non
     from query_engine.spec.value_format import format_value
 
     left.metric("Projection", format_value(outcome.total_forecast, fmt_total))
-    middle.metric("Backtested error (MAPE)", "n/a" if outcome.backtest_mape is None else f"{outcome.backtest_mape:.1f}%")
+    mape = "n/a" if outcome.backtest_mape is None else f"{outcome.backtest_mape:.1f}%"
+    middle.metric("Backtested error (MAPE)", mape)
     right.metric("Periods ahead", f"{outcome.horizon} {outcome.grain}s")
     if outcome.target_verdict:
         st.info(escape_markdown(outcome.target_verdict), icon=":material/flag:")

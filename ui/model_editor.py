@@ -90,7 +90,8 @@ def _edit_metric(catalog: DatasetCatalog, dataset: Dataset, raw: dict[str, Any])
     synonyms = st.text_area("Also called (one per line or comma-separated)", key=f"{prefix}.synonyms",
                             value="\n".join(metric.get("synonyms", ())))
     left, right = st.columns(2)
-    fmt = left.selectbox("Format", FORMATS, index=_index(FORMATS, metric.get("format", "number")), key=f"{prefix}.format")
+    fmt = left.selectbox("Format", FORMATS, index=_index(FORMATS, metric.get("format", "number")),
+                         key=f"{prefix}.format")
     direction = right.selectbox("Better when", DIRECTIONS, index=_index(DIRECTIONS, metric.get("direction", "neutral")),
                                 key=f"{prefix}.direction")
     if st.button("Save metric", key=f"{prefix}.save", type="primary"):

@@ -81,7 +81,8 @@ def render_report_actions(answer: Answer, *, question: str, reading: Interpretat
                                                                                reading=description)),
                            file_name="clarify_answer.py", mime="text/x-python", key=f"{key}.export_py",
                            icon=":material/code:", on_click="ignore")
-    sql_col.download_button("Export SQL", data=_lazy(lambda: sql_script(answer, question=question, reading=description)),
+    sql_col.download_button("Export SQL",
+                            data=_lazy(lambda: sql_script(answer, question=question, reading=description)),
                             file_name="clarify_answer.sql", mime="application/sql", key=f"{key}.export_sql",
                             icon=":material/database:", on_click="ignore")
     if llm is not None and llm.available(TaskType.CODE_GENERATION):

@@ -46,8 +46,11 @@ def ensure_database(settings: Settings) -> Path:
         return path
     with st.status("Preparing the demo database (first run only)…", expanded=True) as status:
         bar = st.progress(0.0, text="Starting")
-        ensure_demo_database(path, progress=lambda message, fraction: bar.progress(min(max(fraction, 0.0), 1.0),
-                                                                                   text=message))
+
+        def show_progress(message: str, fraction: float) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+        ensure_demo_database(path, progress=show_progress)
         status.update(label="Demo database ready", state="complete", expanded=False)
     return path
 
