@@ -6,12 +6,8 @@ import datetime as dt
 import duckdb
 import pytest
 
-from query_engine.datasets.inference import (
-    infer_model,
-    measure_meaning,
-    model_yaml,
-    normalise_name,
-)
+from query_engine.datasets.column_roles import measure_meaning, normalise_name
+from query_engine.datasets.inference import infer_model, model_yaml
 from query_engine.semantics.model import load_semantic_model
 
 

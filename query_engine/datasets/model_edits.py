@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from query_engine.datasets.inference import BASE_MEANINGS, RATIO_INPUTS
+from query_engine.datasets.column_roles import BASE_MEANINGS, RATIO_INPUTS
 from query_engine.errors import SemanticModelError
 from query_engine.semantics.model import DEFAULT_MODEL_PATH
 

@@ -9,7 +9,8 @@ from typing import Any
 import psycopg
 from psycopg import sql as pgsql
 
-from query_engine.datasets.inference import ColumnFacts, model_from_facts
+from query_engine.datasets.column_roles import ColumnFacts
+from query_engine.datasets.inference import model_from_facts
 from query_engine.errors import DatabaseMissing, QueryFailed
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import (
