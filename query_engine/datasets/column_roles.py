@@ -129,7 +129,7 @@ def _kind_of(dtype: str) -> str:
 
 
 @dataclass(frozen=True)
-class ColumnRole:
+class ClassifiedColumn:
     """A column's role in the model (and a measure's meaning, an identifier's entity), with a note for review."""
 
     facts: ColumnFacts
@@ -138,51 +138,51 @@ class ColumnRole:
     note: str = ""
 
 
-def classify_columns(facts: list[ColumnFacts], named_elsewhere: frozenset[str] = frozenset()) -> list[ColumnRole]:
+def classify_columns(facts: list[ColumnFacts], named_elsewhere: frozenset[str] = frozenset()) -> list[ClassifiedColumn]:
     """Each column's role (and a measure's meaning) from its name and values."""
     roles = [_classify(f) for f in facts]
     dated = [r for r in roles if r.role == "date"]
     if dated:
         best = max(dated, key=lambda r: (r.facts.words in TIME_COLUMN_NAMES, r.facts.distinct))
-        roles = [ColumnRole(r.facts, "time", "date", "the table's date") if r is best else r for r in roles]
+        roles = [ClassifiedColumn(r.facts, "time", "date", "the table's date") if r is best else r for r in roles]
     named = {r.meaning for r in roles if r.role == "dimension" and r.meaning} | named_elsewhere
     return [_identifier_as_dimension(r) if r.role == "identifier" and r.meaning and r.meaning not in named else r
             for r in roles]
 
 
-def _classify(f: ColumnFacts) -> ColumnRole:
+def _classify(f: ColumnFacts) -> ClassifiedColumn:
     words = f.words
     if f.non_null == 0:
-        return ColumnRole(f, "ignored", note="no values")
+        return ClassifiedColumn(f, "ignored", note="no values")
     if f.kind in ("date", "timestamp"):
-        return ColumnRole(f, "date")
+        return ClassifiedColumn(f, "date")
     if f.kind in ("month", "weekday"):
-        return ColumnRole(f, "dimension", note=f"time part: {f.kind} names, in calendar order")
+        return ClassifiedColumn(f, "dimension", note=f"time part: {f.kind} names, in calendar order")
     entity = _entity_of(words)
     if re.search(r"(^| )id$|^id( |$)|(^| )(ids|key|number|no)$", words) and not _meaning_ok(f):
-        return ColumnRole(f, "identifier", entity or "", "an identifier: never summed")
+        return ClassifiedColumn(f, "identifier", entity or "", "an identifier: never summed")
     if f.numeric:
         return _numeric_role(f, words)
     if entity:
-        return ColumnRole(f, "dimension", entity, "names the rows' " + entity.replace("_", " "))
-    return ColumnRole(f, "dimension", note=f"{f.distinct} distinct values")
+        return ClassifiedColumn(f, "dimension", entity, "names the rows' " + entity.replace("_", " "))
+    return ClassifiedColumn(f, "dimension", note=f"{f.distinct} distinct values")
 
 
 def _meaning_ok(f: ColumnFacts) -> bool:
     return f.numeric and measure_meaning(f.source) in BASE_MEANINGS and not f.words.endswith(" id")
 
 
-def _numeric_role(f: ColumnFacts, words: str) -> ColumnRole:
+def _numeric_role(f: ColumnFacts, words: str) -> ClassifiedColumn:
     for part, pattern, low, high in TIME_PARTS:
         if re.fullmatch(pattern, words) and f.kind == "integer" and f.low is not None \
                 and low <= f.low and f.high <= high:
-            return ColumnRole(f, "dimension", part, f"time part: {part.replace('_', ' ')}")
+            return ClassifiedColumn(f, "dimension", part, f"time part: {part.replace('_', ' ')}")
     meaning = measure_meaning(f.source)
     if meaning is None and f.kind == "integer" and f.distinct >= 0.95 * f.non_null > 50 and (f.low or 0) >= 100_000:
-        return ColumnRole(f, "identifier", "", "distinct large whole numbers: an identifier, never summed")
+        return ClassifiedColumn(f, "identifier", "", "distinct large whole numbers: an identifier, never summed")
     if f.kind == "percent" and meaning not in RATIO_INPUTS and meaning != "rate":
         meaning = "rate"
-    return ColumnRole(f, "measure", meaning or "", "")
+    return ClassifiedColumn(f, "measure", meaning or "", "")
 
 
 def _entity_of(words: str) -> str | None:
@@ -190,5 +190,5 @@ def _entity_of(words: str) -> str | None:
     return next((name for name, pattern in ENTITIES if re.search(pattern, base)), None)
 
 
-def _identifier_as_dimension(role: ColumnRole) -> ColumnRole:
-    return ColumnRole(role.facts, "dimension", role.meaning, "an identifier used as the entity (no name column)")
+def _identifier_as_dimension(role: ClassifiedColumn) -> ClassifiedColumn:
+    return ClassifiedColumn(role.facts, "dimension", role.meaning, "an identifier used as the entity (no name column)")

@@ -17,8 +17,8 @@ from query_engine.datasets.column_roles import (
     BASE_MEANINGS,
     ENTITIES,
     RATIO_INPUTS,
+    ClassifiedColumn,
     ColumnFacts,
-    ColumnRole,
     classify_columns,
     column_facts,
 )
@@ -81,7 +81,7 @@ class _ModelBuilder:
         self.entity_column: tuple[str, str, str] | None = None
         self.lookups: dict[str, tuple[str, ...]] = {}
 
-    def add(self, role: ColumnRole) -> None:
+    def add(self, role: ClassifiedColumn) -> None:
         """Place one classified column in the model."""
         f = role.facts
         self.columns[f.name] = {"source": f.source, "type": f.type, "role": role.role,
@@ -111,7 +111,7 @@ class _ModelBuilder:
                     "table": table, "column": role.facts.name, "label": role.facts.source,
                     "synonyms": [role.facts.words]})
 
-    def _dimension(self, role: ColumnRole, table: str | None = None) -> None:
+    def _dimension(self, role: ClassifiedColumn, table: str | None = None) -> None:
         f = role.facts
         table = table or self.table
         name = role.meaning if role.meaning and role.meaning not in self.dimensions else _key(f.name)
@@ -134,7 +134,7 @@ class _ModelBuilder:
         if dim.get("entity") and self.entity_column is None:
             self.entity_column = (name, f.name, table)
 
-    def _measure(self, role: ColumnRole) -> None:
+    def _measure(self, role: ClassifiedColumn) -> None:
         f = role.facts
         meaning = role.meaning
         if meaning in BASE_MEANINGS:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Container
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -163,9 +164,9 @@ def spec_from_reading(raw: ReadingOut, model: SemanticModel, profile: DataProfil
     return QuerySpec(metrics, dimensions, filters, window, order, raw.limit if dimensions else None, thresholds)
 
 
-def _known(name: str, known: object, kind: str) -> str:
+def _known(name: str, known: Container[str], kind: str) -> str:
     key = str(name).strip().lower()
-    if key not in known:  # type: ignore[operator]
+    if key not in known:
         raise ValueError(f"unknown {kind} {str(name)[:40]!r}")
     return key
 

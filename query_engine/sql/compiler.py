@@ -8,7 +8,7 @@ from sqlglot import exp
 from query_engine.errors import SpecError
 from query_engine.semantics.formula import expand_formula
 from query_engine.semantics.model import Metric, SemanticModel
-from query_engine.spec.query import ColumnInfo, DateRange, QuerySpec, Threshold
+from query_engine.spec.query import ColumnInfo, ColumnRole, DateRange, QuerySpec, Threshold
 
 GRAIN_FORMAT = {"day": "date", "week": "week", "month": "month", "quarter": "quarter", "year": "integer",
                 "day_of_week": "text"}
@@ -52,13 +52,19 @@ def compile_spec(spec: QuerySpec, model: SemanticModel, dialect: str = "duckdb")
         select = _top_per_group(select, spec, scope, names)
     else:
         select = _order_and_limit(select, spec, scope)
+    columns = _aggregate_columns(spec, model, share)
+    return CompiledQuery(select.sql(dialect), columns)
+
+
+def _aggregate_columns(spec: QuerySpec, model: SemanticModel, share: str | None) -> tuple[ColumnInfo, ...]:
+    """What each output column of an aggregate query means, the year's start date and the share included."""
     columns = _columns(spec, model)
     if "year" in spec.dimensions:
         at = len(spec.dimensions)
         columns = columns[:at] + (ColumnInfo("year_start", "detail", "Year start", "date"),) + columns[at:]
     if share:
         columns += (ColumnInfo(f"{share}_share", "metric", f"Share of {model.metric(share).label.lower()}", "percent"),)
-    return CompiledQuery(select.sql(dialect), columns)
+    return columns
 
 
 def _share_metric(spec: QuerySpec, model: SemanticModel) -> str | None:
@@ -296,9 +302,9 @@ def _columns(spec: QuerySpec, model: SemanticModel) -> tuple[ColumnInfo, ...]:
     return dims + metrics
 
 
-def _dimension_info(name: str, model: SemanticModel, role: str = "dimension") -> ColumnInfo:
+def _dimension_info(name: str, model: SemanticModel, role: ColumnRole = "dimension") -> ColumnInfo:
     if name in model.time_grains:
         return ColumnInfo(name, "time", model.time_grains[name].label, GRAIN_FORMAT.get(name, "date"))
     if name in model.date_fields:
         return ColumnInfo(name, "detail" if role == "detail" else "time", model.date_fields[name].label, "date")
-    return ColumnInfo(name, role, model.dimensions[name].label, "text")  # type: ignore[arg-type]
+    return ColumnInfo(name, role, model.dimensions[name].label, "text")
