@@ -30,7 +30,8 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _column(rows: Sequence[Sequence[Any]], index: int) -> list[Any]:
-    return sorted((normalise(r[index]) for r in rows), key=lambda v: (v is None, str(type(v)), v if v is not None else 0))
+    return sorted((normalise(r[index]) for r in rows),
+                  key=lambda v: (v is None, str(type(v)), v if v is not None else 0))
 
 
 def rows_match(reference: Sequence[Sequence[Any]], answer: Sequence[Sequence[Any]]) -> bool:
@@ -40,7 +41,8 @@ def rows_match(reference: Sequence[Sequence[Any]], answer: Sequence[Sequence[Any
     if not reference:
         return True
     width = len(answer[0])
-    candidates = [[k for k in range(width) if all(_equal(a, b) for a, b in zip(_column(reference, j), _column(answer, k), strict=False))]
+    candidates = [[k for k in range(width)
+                   if all(_equal(a, b) for a, b in zip(_column(reference, j), _column(answer, k), strict=False))]
                   for j in range(len(reference[0]))]
     ref = sorted((tuple(normalise(v) for v in r) for r in reference), key=repr)
     for choice in itertools.product(*candidates):
@@ -58,4 +60,5 @@ def ranking_matches(reference: Sequence[Sequence[Any]], answer: Sequence[Sequenc
     if n == 0 or len(answer) < n:
         return False
     want = [normalise(r[0]) for r in reference[:n]]
-    return any(all(_equal(w, normalise(r[c])) for w, r in zip(want, answer[:n], strict=False)) for c in range(len(answer[0])))
+    return any(all(_equal(w, normalise(r[c])) for w, r in zip(want, answer[:n], strict=False))
+               for c in range(len(answer[0])))

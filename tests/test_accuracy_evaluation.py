@@ -181,7 +181,8 @@ def write_set(tmp_path: Path, *items: dict[str, Any]) -> Path:
 
 
 def test_main_json_summary_holds_top1_accuracy(tiny_db, tmp_path, clarify_home, capsys):
-    path = write_set(tmp_path, {"id": "ok", "q": "Total spend by channel", "kind": "clear", "expected_rows": TINY_SPEND},
+    path = write_set(tmp_path,
+                     {"id": "ok", "q": "Total spend by channel", "kind": "clear", "expected_rows": TINY_SPEND},
                      {"id": "no", "q": "Total spend by channel", "kind": "clear", "expected_rows": [["x", 1]]})
     code = main([str(path), "--db", str(tiny_db), "--json"], settings=Settings(home=clarify_home))
     payload = json.loads(capsys.readouterr().out)
@@ -192,7 +193,8 @@ def test_main_json_summary_holds_top1_accuracy(tiny_db, tmp_path, clarify_home, 
 
 
 def test_main_text_prints_failures_then_metrics(tiny_db, tmp_path, clarify_home, capsys):
-    path = write_set(tmp_path, {"id": "no", "q": "Total spend by channel", "kind": "clear", "expected_rows": [["x", 1]]})
+    path = write_set(tmp_path,
+                     {"id": "no", "q": "Total spend by channel", "kind": "clear", "expected_rows": [["x", 1]]})
     assert main([str(path), "--db", str(tiny_db)], settings=Settings(home=clarify_home)) == 0
     out = capsys.readouterr().out
     assert out.index("problem: the intended reading was not offered") < out.index("top1 accuracy: 0.0%")

@@ -119,9 +119,11 @@ def test_history_lists_refusals_without_rerun(app_env, clarify_home):
 
 @pytest.mark.parametrize("change, words", [
     ({"field": "metrics", "from": ["spend"], "to": ["clicks", "impressions"]}, "metric spend → clicks"),
-    ({"field": "filters", "from": [], "to": [{"dimension": "channel", "values": ["Meta", "Google Search"], "op": "in"}]},
+    ({"field": "filters", "from": [],
+      "to": [{"dimension": "channel", "values": ["Meta", "Google Search"], "op": "in"}]},
      "only channel Meta, Google Search"),
-    ({"field": "date_range", "from": None, "to": {"start": "2025-09-01", "end": "2025-10-31", "label": "", "field": "date"}},
+    ({"field": "date_range", "from": None,
+      "to": {"start": "2025-09-01", "end": "2025-10-31", "label": "", "field": "date"}},
      "dates 2025-09-01 to 2025-10-31"),
     ({"field": "limit", "from": None, "to": 3}, "top 3"),
     ({"field": "sql", "from": "compiled", "to": "edited by the analyst"}, "SQL edited by the analyst"),

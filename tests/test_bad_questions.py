@@ -46,8 +46,9 @@ def test_bad_question_refusals_for_empty_and_huge(pipeline):
 @pytest.mark.parametrize("question", ["", "x" * 10_000, "\x00\x01binary", "🚀📈💸", "ما هو الإنفاق"])
 def test_bad_question_cli_prints_json_without_traceback(tiny_db, clarify_home, question):
     env = {"PATH": "/usr/bin:/bin", "LITELLM_OFFLINE_MODE": "true", "CLARIFY_HOME": str(clarify_home)}
-    proc = subprocess.run([sys.executable, "-m", "query_engine", "ask", question.replace("\x00", ""), "--db", str(tiny_db),
-                           "--json"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, env=env)
+    command = [sys.executable, "-m", "query_engine", "ask", question.replace("\x00", ""),
+               "--db", str(tiny_db), "--json"]
+    proc = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
     out = json.loads(proc.stdout)
     assert out["refusal"] or out["interpretations"]

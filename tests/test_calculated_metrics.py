@@ -1,4 +1,5 @@
-"""Calculated metrics: parsing and refusals, formats, persistence, values on the tiny db and the interpreter finding them."""
+"""Calculated metrics: parsing and refusals, formats, persistence, values on the tiny db and the interpreter
+finding them."""
 from __future__ import annotations
 
 import json

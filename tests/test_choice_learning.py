@@ -138,7 +138,8 @@ def top_reading(context, preferences):
 def test_learning_loop_after_n_picks_ranks_the_usual_reading_first_and_reset_restores(context, store):
     before = top_reading(context, store.preferences())
     assert before.distinction == "performance = ROAS"
-    picked = next(r for r in interpret(QUESTION, context).interpretations if r.distinction == "performance = Conversions")
+    picked = next(r for r in interpret(QUESTION, context).interpretations
+                  if r.distinction == "performance = Conversions")
     assert picked.rank > 1
     for n in range(store.min_picks):
         assert top_reading(context, store.preferences()).distinction == "performance = ROAS", f"changed after {n} picks"

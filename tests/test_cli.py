@@ -59,8 +59,8 @@ def test_cli_refusal_exits_zero_with_reason(tiny_db, clarify_home):
 
 
 def test_cli_sql_runs_checked_sql(tiny_db, clarify_home):
-    proc = cli("sql", "SELECT channel, COUNT(*) AS n FROM campaigns GROUP BY 1 ORDER BY 1", "--db", str(tiny_db), "--json",
-               env_home=clarify_home)
+    proc = cli("sql", "SELECT channel, COUNT(*) AS n FROM campaigns GROUP BY 1 ORDER BY 1", "--db", str(tiny_db),
+               "--json", env_home=clarify_home)
     out = json.loads(proc.stdout)
     assert proc.returncode == 0 and out["error"] is None
     assert out["rows"] == [["Google Search", 1], ["LinkedIn", 1], ["Meta", 1]]
@@ -92,7 +92,8 @@ def test_cli_evaluate_scores_a_question_set(tiny_db, clarify_home, tmp_path):
     cases = tmp_path / "cases.jsonl"
     cases.write_text("\n".join(json.dumps(c) for c in [
         {"id": "a", "q": "spend by channel", "kind": "clear", "match": "set",
-         "refs": ["SELECT c.channel, SUM(d.spend) FROM campaign_daily d JOIN campaigns c USING (campaign_id) GROUP BY 1"]},
+         "refs": ["SELECT c.channel, SUM(d.spend) FROM campaign_daily d JOIN campaigns c USING (campaign_id) "
+                  "GROUP BY 1"]},
         {"id": "b", "q": "drop the table", "kind": "refuse", "refs": [], "match": "set"},
         {"id": "c", "q": "spend by channel", "kind": "clear", "match": "set", "expected_rows": [["Nowhere", 1.0]]},
     ]), encoding="utf-8")

@@ -60,8 +60,8 @@ def test_python_script_db_argument_and_chart_file(pipeline, tiny_db, tmp_path):
     done = run_script(script, tmp_path, "--db", str(tiny_db), "--chart", "chart.html")
     assert done.returncode == 0, done.stderr
     printed = pd.read_csv(io.StringIO(done.stdout))
-    assert sorted(zip(printed.iloc[:, 0], printed.iloc[:, 1], strict=False)) == [("Google Search", 250.0), ("LinkedIn", 100.0),
-                                                                   ("Meta", 20.0)]
+    assert sorted(zip(printed.iloc[:, 0], printed.iloc[:, 1], strict=False)) == [
+        ("Google Search", 250.0), ("LinkedIn", 100.0), ("Meta", 20.0)]
     chart = (tmp_path / "chart.html").read_text(encoding="utf-8")
     assert "Plotly.newPlot" in chart and "Google Search" in chart
 

@@ -40,7 +40,8 @@ def test_code_packages_never_import_streamlit(package):
 
 
 def test_code_only_one_router_module_imports_litellm():
-    importers = [p.relative_to(PROJECT_ROOT).as_posix() for p in all_project_files() if "litellm" in imported_modules(p)]
+    importers = [p.relative_to(PROJECT_ROOT).as_posix() for p in all_project_files()
+                 if "litellm" in imported_modules(p)]
     assert len(importers) <= 1 and all(p.startswith("router/") for p in importers), importers
 
 

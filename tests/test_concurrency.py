@@ -10,7 +10,8 @@ from query_engine.settings import Settings
 
 QUESTIONS = [
     "revenue by channel in 2024", "spend by region last month", "CTR by device", "top 5 campaigns by conversions",
-    "monthly ROAS for Meta", "CPA by objective in Q2 2025", "Which device had the lowest CPC?", "daily spend last 14 days",
+    "monthly ROAS for Meta", "CPA by objective in Q2 2025", "Which device had the lowest CPC?",
+    "daily spend last 14 days",
 ]
 
 

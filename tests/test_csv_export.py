@@ -67,8 +67,8 @@ def test_csv_answer_download_is_neutralised_and_rounded():
 
     frame = pd.DataFrame({"campaign": ["=HYPERLINK(\"http://attacker.example\")", "-2+3", "Brand"],
                           "spend": [-12.499999, 3.333333, 10.0], "roas": [-1.23456789, 2.0, 0.5]})
-    columns = (ColumnInfo("campaign", "dimension", "Campaign", "text"), ColumnInfo("spend", "metric", "Spend", "currency"),
-               ColumnInfo("roas", "metric", "ROAS", "ratio"))
+    columns = (ColumnInfo("campaign", "dimension", "Campaign", "text"),
+               ColumnInfo("spend", "metric", "Spend", "currency"), ColumnInfo("roas", "metric", "ROAS", "ratio"))
     rows = parsed(csv_bytes(frame, columns).decode("utf-8"))
     assert rows == [["campaign", "spend", "roas"], ["'=HYPERLINK(\"http://attacker.example\")", "-12.5", "-1.23457"],
                     ["'-2+3", "3.33", "2.0"], ["Brand", "10.0", "0.5"]]

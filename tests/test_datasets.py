@@ -156,7 +156,8 @@ def test_ambiguous_revenue_columns_are_both_offered(catalog, tmp_path):
 
 
 def test_excel_and_parquet_uploads_answer_questions(catalog, tmp_path):
-    frame = pd.DataFrame({"Campaign": ["A", "B", "A"], "Date": pd.to_datetime(["2025-03-01", "2025-03-01", "2025-03-02"]),
+    frame = pd.DataFrame({"Campaign": ["A", "B", "A"],
+                          "Date": pd.to_datetime(["2025-03-01", "2025-03-01", "2025-03-02"]),
                           "Cost": [1.5, 2.0, 3.0], "Clicks": [3, 4, 5]})
     frame.to_excel(tmp_path / "google.xlsx", index=False, engine="openpyxl")
     duckdb.connect().execute(f"COPY (SELECT * FROM frame) TO '{tmp_path / 'tiktok.parquet'}' (FORMAT parquet)")

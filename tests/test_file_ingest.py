@@ -53,9 +53,12 @@ def test_ingest_converts_number_cells(tmp_path, cells, delimiter, expected, kind
 
 
 @pytest.mark.parametrize("cells, delimiter, expected", [
-    (["31/12/2025", "01/02/2025", "15/06/2025"], ",", [dt.date(2025, 12, 31), dt.date(2025, 2, 1), dt.date(2025, 6, 15)]),
-    (["12/31/2025", "01/02/2025", "06/15/2025"], ",", [dt.date(2025, 12, 31), dt.date(2025, 1, 2), dt.date(2025, 6, 15)]),
-    (["Jan 5, 2025", "Feb 10, 2025", "Dec 31, 2025"], ";", [dt.date(2025, 1, 5), dt.date(2025, 2, 10), dt.date(2025, 12, 31)]),
+    (["31/12/2025", "01/02/2025", "15/06/2025"], ",",
+     [dt.date(2025, 12, 31), dt.date(2025, 2, 1), dt.date(2025, 6, 15)]),
+    (["12/31/2025", "01/02/2025", "06/15/2025"], ",",
+     [dt.date(2025, 12, 31), dt.date(2025, 1, 2), dt.date(2025, 6, 15)]),
+    (["Jan 5, 2025", "Feb 10, 2025", "Dec 31, 2025"], ";",
+     [dt.date(2025, 1, 5), dt.date(2025, 2, 10), dt.date(2025, 12, 31)]),
     (["2025-01-05 00:00:00", "2025-01-06 00:00:00", "2025-01-07 00:00:00"], ",",
      [dt.date(2025, 1, 5), dt.date(2025, 1, 6), dt.date(2025, 1, 7)]),
     (["2025-01-05", "Jan 6, 2025", "2025-01-07"], ";", [dt.date(2025, 1, 5), dt.date(2025, 1, 6), dt.date(2025, 1, 7)]),
@@ -229,7 +232,8 @@ def test_ingest_total_row_in_a_later_column_is_dropped_and_amounts_parse(tmp_pat
     report = ingest_file(path, tmp_path / "out.duckdb")
     assert report.rows == 2 and report.dropped_rows == ("line 4: 'Total' (a report total, not data)",)
     con = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)
-    assert con.execute("SELECT round(SUM(Amount_spent_EUR), 2), SUM(Impressions) FROM meta_totals").fetchone() == (1986.74, 61935)
+    totals = con.execute("SELECT round(SUM(Amount_spent_EUR), 2), SUM(Impressions) FROM meta_totals").fetchone()
+    assert totals == (1986.74, 61935)
     con.close()
 
 

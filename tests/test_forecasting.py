@@ -1,4 +1,5 @@
-"""Forecasts: shape, interval coverage on a synthetic series with known trend and weekly seasonality, last year, targets."""
+"""Forecasts: shape, interval coverage on a synthetic series with known trend and weekly seasonality, last year,
+targets."""
 from __future__ import annotations
 
 import datetime as dt
@@ -97,7 +98,8 @@ def test_forecast_last_year_needs_a_year_of_history():
                                                               method="last_year"), as_of)
 
 
-@pytest.mark.parametrize("target, word, low_chance", [(20_000.0, "on track", False), (500_000.0, "likely to miss", True)])
+@pytest.mark.parametrize("target, word, low_chance",
+                         [(20_000.0, "on track", False), (500_000.0, "likely to miss", True)])
 def test_forecast_target_verdict(target, word, low_chance):
     as_of = dt.date(2025, 7, 28)
     values = synthetic((as_of - START).days + 1)
@@ -117,7 +119,8 @@ def test_forecast_per_dimension_caps_series_at_ten():
         rows.extend((START + dt.timedelta(days=i), f"ch{n}", float(v)) for i, v in enumerate(values))
     history = QueryResult(("day", "channel", "spend"), tuple(rows), 1.0)
     as_of = START + dt.timedelta(days=59)
-    outcome = forecast(history, (DAY, CHANNEL, SPEND), Forecast(as_of + dt.timedelta(1), as_of + dt.timedelta(7)), as_of)
+    outcome = forecast(history, (DAY, CHANNEL, SPEND), Forecast(as_of + dt.timedelta(1), as_of + dt.timedelta(7)),
+                       as_of)
     series = {r[1] for r in outcome.result.rows}
     assert len(series) == 10 and "ch0" not in series and "ch11" in series  # the 10 largest
     assert len(forecast_rows(outcome)) == 70

@@ -110,7 +110,7 @@ def test_injection_corpus_changes_nothing_on_duckdb(tiny_db):
     runner = IsolatedDuckDB(tiny_db)
     con = open_connection(tiny_db)
     try:
-        for position, sql in CORPUS:
+        for _position, sql in CORPUS:
             with pytest.raises(SqlRefused):
                 run_guarded(con, sql, POLICY, time_limit_s=2, row_cap=10)
             with pytest.raises(SqlRefused):
@@ -134,7 +134,7 @@ def test_injection_corpus_changes_nothing_on_postgres(pg_demo):
     before = tables_and_rows()
     con = pg.connect(pg_demo)
     try:
-        for position, sql in CORPUS:
+        for _position, sql in CORPUS:
             with pytest.raises(SqlRefused):
                 pg.run_guarded(con, sql, POLICY, time_limit_s=2, row_cap=10)
         assert pg.run_guarded(con, "SELECT COUNT(*) FROM campaigns", POLICY).rows[0][0] > 0

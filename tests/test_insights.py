@@ -322,7 +322,8 @@ def test_insights_no_multiple_of_a_value_that_shows_as_zero():
 
 def test_insights_no_wins_over_groups_of_one():
     result = QueryResult(("channel", "region", "roas"),
-                         (("Google Search", "Europe", 3.0), ("Google Search", "APAC", 2.0), ("Google Search", "LATAM", 1.5)),
+                         (("Google Search", "Europe", 3.0), ("Google Search", "APAC", 2.0),
+                          ("Google Search", "LATAM", 1.5)),
                          1.0)
     columns = (ColumnInfo("channel", "dimension", "Channel"), ColumnInfo("region", "dimension", "Region"),
                ColumnInfo("roas", "metric", "ROAS", "ratio", True))

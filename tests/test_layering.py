@@ -35,7 +35,8 @@ def imports_of(source: str, module: str) -> Iterable[tuple[str, int]]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
             if base == "query_engine":
                 yield from ((f"query_engine.{alias.name}", node.lineno) for alias in node.names)
             else:

@@ -55,7 +55,8 @@ def test_number_check_statement(text, ok):
 
 def test_number_check_accepts_date_parts():
     result = QueryResult(("month", "spend"), ((dt.date(2025, 3, 1), 10.0), (dt.date(2025, 4, 1), 30.0)), 1.0)
-    checked = check_statement("Spend tripled from March 2025 to April (200% up), reaching $30.", candidate_values(result))
+    checked = check_statement("Spend tripled from March 2025 to April (200% up), reaching $30.",
+                              candidate_values(result))
     assert checked.verified, checked.unverified
 
 

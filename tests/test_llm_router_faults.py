@@ -1,4 +1,5 @@
-"""Fault injection through the real router (litellm mock_response): every fault ends in the offline answer, on the ledger."""
+"""Fault injection through the real router (litellm mock_response): every fault ends in the offline answer, on the
+ledger."""
 from __future__ import annotations
 
 import json
@@ -119,7 +120,8 @@ def test_llm_offline_pipeline_never_imports_litellm(tiny_db):
 def test_llm_offline_cli_never_imports_litellm(tiny_db):
     code = ("import sys, io, contextlib; from query_engine.cli import main; buf = io.StringIO(); "
             "with_ = contextlib.redirect_stdout(buf); with_.__enter__(); "
-            f"rc = main(['ask', 'spend by channel', '--db', {str(tiny_db)!r}, '--json']); with_.__exit__(None, None, None); "
+            f"rc = main(['ask', 'spend by channel', '--db', {str(tiny_db)!r}, '--json']); "
+            "with_.__exit__(None, None, None); "
             "import json; out = json.loads(buf.getvalue()); "
             "print(rc, out['engine'], len(out['interpretations'][0]['rows']), 'litellm' in sys.modules)")
     assert _run_offline(code) == "0 offline 3 False"

@@ -8,7 +8,8 @@ import pytest
 
 from router import applied_version, apply_migrations
 
-STEPS = [(1, "first", "CREATE TABLE a (x INTEGER)"), (2, "second", "CREATE TABLE b (y INTEGER); CREATE TABLE c (z INTEGER)")]
+STEPS = [(1, "first", "CREATE TABLE a (x INTEGER)"),
+         (2, "second", "CREATE TABLE b (y INTEGER); CREATE TABLE c (z INTEGER)")]
 
 
 def _sqlite():
@@ -37,7 +38,8 @@ def test_a_failing_migration_leaves_nothing_half_done(connect, begin):
 
 def test_a_history_file_from_before_the_shared_runner_keeps_its_table():
     con = duckdb.connect()
-    con.execute("CREATE TABLE migrations (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    con.execute("CREATE TABLE migrations (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+                "applied_at TIMESTAMP NOT NULL)")
     con.execute("INSERT INTO migrations VALUES (1, 'first', now()::TIMESTAMP)")
     con.execute("CREATE TABLE a (x INTEGER)")
     assert apply_migrations(con, STEPS, begin="BEGIN TRANSACTION", number_column="id") == [2]

@@ -63,7 +63,8 @@ def test_postgres_answers_match_duckdb_for_the_question_cases(pg_con, demo_db):
 
 
 @pytest.mark.parametrize("sql", [
-    "SELECT DAYNAME(d.date) AS dow, SUM(d.clicks) AS clicks FROM campaign_daily d GROUP BY 1 ORDER BY MIN(ISODOW(d.date))",
+    "SELECT DAYNAME(d.date) AS dow, SUM(d.clicks) AS clicks FROM campaign_daily d GROUP BY 1 "
+    "ORDER BY MIN(ISODOW(d.date))",
     "SELECT YEAR(d.date) AS y, SUM(d.revenue) / NULLIF(SUM(d.spend), 0) AS roas FROM campaign_daily d GROUP BY 1",
     "SELECT c.channel, COUNT(DISTINCT c.campaign_id) AS n FROM campaigns c WHERE c.end_date IS NULL GROUP BY 1",
 ])

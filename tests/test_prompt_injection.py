@@ -1,4 +1,5 @@
-"""Prompt injection through data (issue 5 §5): hostile campaign names reach a model that obeys them; nothing obeys it."""
+"""Prompt injection through data (issue 5 §5): hostile campaign names reach a model that obeys them; nothing
+obeys it."""
 from __future__ import annotations
 
 import hashlib

@@ -19,7 +19,8 @@ def test_public_api_names_are_the_real_classes():
     assert (query_engine.Pipeline, query_engine.Answer, query_engine.Settings) == (Pipeline, Answer, Settings)
     assert (query_engine.QuerySpec, query_engine.Interpretation) == (QuerySpec, Interpretation)
     assert query_engine.SqlRefused is SqlRefused and issubclass(query_engine.SqlRefused, ClarifyError)
-    assert {"Pipeline", "Answer", "QuerySpec", "Interpretation", "Settings", "ClarifyError"} <= set(query_engine.__all__)
+    expected = {"Pipeline", "Answer", "QuerySpec", "Interpretation", "Settings", "ClarifyError"}
+    assert expected <= set(query_engine.__all__)
     for name in query_engine.__all__:
         assert getattr(query_engine, name) is not None
 

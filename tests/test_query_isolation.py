@@ -30,8 +30,10 @@ def doubling_chain(steps: int) -> str:
     (doubling_chain(7), "reads its tables"),
     ("SELECT damerau_levenshtein(strftime(start_date, repeat('%Y', 999)), channel) FROM campaigns",
      "damerau_levenshtein"),
-    ("SELECT damerau_levenshtein(campaign_name || campaign_name || campaign_name, channel || campaign_name) FROM campaigns", "damerau_levenshtein"),
-    ("SELECT levenshtein(campaign_name || campaign_name, campaign_name || campaign_name) FROM campaigns", "levenshtein"),
+    ("SELECT damerau_levenshtein(campaign_name || campaign_name || campaign_name, channel || campaign_name) "
+     "FROM campaigns", "damerau_levenshtein"),
+    ("SELECT levenshtein(campaign_name || campaign_name, campaign_name || campaign_name) FROM campaigns",
+     "levenshtein"),
     ("SELECT jaro_winkler_similarity(campaign_name, channel) FROM campaigns", "compares text character by character"),
     ("SELECT length(repeat('x', 5000000)) FROM campaigns", "repeat"),
     ("SELECT lpad(campaign_name, 100000000, 'x') FROM campaigns", "function pad"),

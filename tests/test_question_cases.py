@@ -10,8 +10,8 @@ from query_engine.pipeline import Pipeline
 from query_engine.settings import Settings
 from tests.result_matching import ranking_matches, rows_match
 
-CASES = [json.loads(line) for line in (Path(__file__).parent / "fixtures" / "question_cases.jsonl").read_text().splitlines()
-         if line.strip()]
+CASES_PATH = Path(__file__).parent / "fixtures" / "question_cases.jsonl"
+CASES = [json.loads(line) for line in CASES_PATH.read_text().splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")

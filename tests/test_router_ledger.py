@@ -1,4 +1,5 @@
-"""UsageLedger: append-only SQLite rows that survive a new process, lose none under 8 writer threads, and migrate once."""
+"""UsageLedger: append-only SQLite rows that survive a new process, lose none under 8 writer threads, and
+migrate once."""
 from __future__ import annotations
 
 import io

@@ -22,7 +22,8 @@ def test_semantic_model_has_the_contract_dimensions_and_metrics(model):
 
 @pytest.mark.parametrize("metric, numerator, denominator, multiplier", [
     ("ctr", "clicks", "impressions", 1), ("cpc", "spend", "clicks", 1), ("cpm", "spend", "impressions", 1000),
-    ("conversion_rate", "conversions", "clicks", 1), ("cpa", "spend", "conversions", 1), ("roas", "revenue", "spend", 1),
+    ("conversion_rate", "conversions", "clicks", 1), ("cpa", "spend", "conversions", 1),
+    ("roas", "revenue", "spend", 1),
 ])
 def test_semantic_model_ratios_are_ratios_of_sums(model, metric, numerator, denominator, multiplier):
     m = model.metric(metric)
@@ -31,7 +32,8 @@ def test_semantic_model_ratios_are_ratios_of_sums(model, metric, numerator, deno
 
 
 @pytest.mark.parametrize("metric, direction, fmt", [
-    ("roas", "higher", "ratio"), ("cpa", "lower", "currency"), ("ctr", "higher", "percent"), ("spend", "neutral", "currency"),
+    ("roas", "higher", "ratio"), ("cpa", "lower", "currency"), ("ctr", "higher", "percent"),
+    ("spend", "neutral", "currency"),
 ])
 def test_semantic_model_direction_and_format(model, metric, direction, fmt):
     assert (model.metric(metric).direction, model.metric(metric).format) == (direction, fmt)

@@ -48,7 +48,8 @@ def test_why_question_compares_the_period_with_the_one_before(pipeline):
     assert understanding.intent == "investigate"
     readings = understanding.interpretations
     assert readings[0].spec.metrics[0] == "roas"
-    assert readings[0].spec.date_range.start == dt.date(2025, 9, 1) and readings[0].spec.date_range.end == dt.date(2025, 10, 31)
+    assert readings[0].spec.date_range.start == dt.date(2025, 9, 1)
+    assert readings[0].spec.date_range.end == dt.date(2025, 10, 31)
     splits = [r.spec.dimensions[1:] for r in readings]
     assert splits[0] == () and ("channel",) in splits and ("region",) in splits
     by_region = next(r for r in readings if r.spec.dimensions[1:] == ("region",))

@@ -71,7 +71,8 @@ def test_compile_campaign_count_over_a_window_counts_those_that_delivered(tiny_d
 
 
 def test_compile_listing_by_end_date(tiny_db):
-    spec = QuerySpec(dimensions=("campaign",), date_range=DateRange(dt.date(2024, 1, 1), dt.date(2024, 12, 31), field="end_date"))
+    spec = QuerySpec(dimensions=("campaign",),
+                     date_range=DateRange(dt.date(2024, 1, 1), dt.date(2024, 12, 31), field="end_date"))
     rows = run(tiny_db, spec)
     assert [r[0] for r in rows] == ["Meta Prospecting"]
 
