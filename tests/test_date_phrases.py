@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from query_engine.interpret.dates import find_date_phrases
+from query_engine.interpret.date_phrases import find_date_phrases
 from query_engine.interpret.question_text import tokenize
 
 AS_OF = dt.date(2025, 11, 15)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from query_engine.interpret.dates import period_end
+from query_engine.interpret.date_windows import period_end
 from query_engine.spec.query import QueryResult, QuerySpec
 from query_engine.spec.value_format import format_value
 

@@ -5,7 +5,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from query_engine.interpret.dates import DatePhrase, find_date_phrases
+from query_engine.interpret.date_phrases import DatePhrase, find_date_phrases
 from query_engine.interpret.question_text import (
     STOPWORDS,
     Token,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from query_engine.errors import ClarifyError
-from query_engine.interpret.dates import mentions_future
+from query_engine.interpret.date_phrases import mentions_future
 from query_engine.interpret.descriptions import describe_spec
 from query_engine.interpret.parser import ParsedQuestion, parse_question
 from query_engine.interpret.question_text import clean_question

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from query_engine.interpret.dates import DatePhrase, period_end
+from query_engine.interpret.date_phrases import DatePhrase
+from query_engine.interpret.date_windows import period_end
 from query_engine.interpret.descriptions import describe_spec
 from query_engine.interpret.parser import ParsedQuestion
 from query_engine.semantics.model import SemanticModel

@@ -1,0 +1,139 @@
+"""Date phrases in a question, resolved against the data's as-of date into explicit windows."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from query_engine.interpret.date_windows import DateOption
+from query_engine.interpret.explicit_dates import ExplicitDates
+from query_engine.interpret.question_text import NUMBER_WORDS, Token
+from query_engine.interpret.relative_periods import RelativePeriods
+from query_engine.spec.calendar import MONTH_WORDS
+
+UNIT = r"(day|week|month|quarter|year)s?"
+NUM = r"(\d{1,3}|" + "|".join(w for w in NUMBER_WORDS if w not in ("a", "an", "single", "couple")) + ")"
+YEAR = r"((?:19|20)\d\d)"
+MONTH = "(" + MONTH_WORDS + ")"
+ISO = r"(\d{4}-\d{2}-\d{2})"
+
+
+@dataclass(frozen=True)
+class DatePhrase:
+    """A date phrase found in a question, its token span and its readings (the first is preferred)."""
+
+    start: int
+    end: int
+    options: tuple[DateOption, ...]
+    future: bool = False
+    years: tuple[int, ...] = ()
+
+
+PATTERNS: tuple[tuple[str, str], ...] = (
+    (rf"(?:the )?(?:next|coming|upcoming|following) {NUM} {UNIT}", "next_n"),
+    (rf"(?:the )?(?:next|coming|upcoming|following) {UNIT}", "next_unit"),
+    (rf"(?:the )?(?:rest|remainder|balance|end) of (?:the |this )?{UNIT}", "rest_of"),
+    (rf"(?:between|from) {ISO} (?:and|to|until|till|through) {ISO}", "iso_range"),
+    (rf"since {ISO}|since {MONTH}(?: {YEAR})?|since {YEAR}", "since"),
+    (rf"{ISO}", "iso_day"),
+    (rf"(last|past|previous|prior|trailing|recent|over the last|in the last|over the past|in the past|for the last|"
+     rf"for the past|during the last|within the last|over|within|for|during) {NUM} {UNIT}", "last_n"),
+    (rf"(?:the )?(first|last) (quarter|month|week) of {YEAR}", "edge_of_year"),
+    (rf"(last|past|previous|prior) {UNIT}", "last_unit"),
+    (rf"(?:so far )?(?:this|current) {UNIT}(?: so far| to date)?|{UNIT} to date|(wtd|mtd|qtd|ytd)", "to_date"),
+    (rf"(black friday|cyber monday|bfcm|black friday weekend)(?: {YEAR})?", "shopping_day"),
+    (r"yesterday", "yesterday"),
+    (r"today|latest day|most recent day", "today"),
+    (rf"(q[1-4])(?: (?:of )?{YEAR})?|{YEAR} (q[1-4])|"
+     rf"(?:the )?(first|second|third|fourth) quarter(?: (?:of )?{YEAR})?", "quarter"),
+    (rf"(h1|h2|first|second) half(?: (?:of )?{YEAR})?|(h1|h2)(?: {YEAR})?", "half"),
+    (rf"(?:from |between )?{MONTH} (\d{{1,2}})(?: {YEAR})? (?:to|and|through|thru|until|till) "
+     rf"(?:{MONTH} )?(\d{{1,2}})(?!\d)(?: {YEAR})?", "day_range"),
+    (rf"(?:from|between) {MONTH}(?: {YEAR})? (?:to|and|through|thru|until|till) {MONTH}(?: {YEAR})?|"
+     rf"{MONTH}(?: {YEAR})? (?:to|through|thru|until|till) {MONTH}(?: {YEAR})?", "month_range"),
+    (rf"{MONTH} (\d{{1,2}})(?!\d)(?: {YEAR})?|(\d{{1,2}}) {MONTH}(?: {YEAR})?", "month_day"),
+    (rf"(?<!\w){MONTH}(?: (?:of )?{YEAR})?(?!\w)", "month"),
+    (rf"(?:from|between) {YEAR} (?:to|and|through|until) {YEAR}", "year_range"),
+    (rf"(?<![\w-]){YEAR}(?![\w-])", "year"),
+    (r"all time|ever|lifetime|since launch|since the beginning|since inception|to date", "all_time"),
+)
+FUTURE = re.compile(r"\b(next|upcoming|coming|forecast|forecasts|forecasted|forecasting|predict|predicted|prediction|"
+                    r"projected|projection|projections|will we|will it|will our|going to|outlook|on track|on pace|"
+                    r"run rate)\b")
+_DATE_PREPOSITIONS = ("in", "during", "for", "of", "since", "from", "until", "through", "to", "and")
+_COMPILED = tuple((re.compile(rf"(?<![\w])(?:{p})(?![\w])"), name) for p, name in PATTERNS)
+
+
+def find_date_phrases(tokens: list[Token], as_of: dt.date,
+                      skip: set[int] | frozenset[int] = frozenset()) -> list[DatePhrase]:
+    """Every date phrase in the question, left to right, resolved against `as_of`; tokens in `skip` (a campaign
+    called "Black Friday Retargeting 2024") are names, not dates."""
+    keys = [t.key for t in tokens]
+    text, starts = _joined(keys)
+    resolvers, taken = _resolvers(as_of), [False] * len(text)
+    for index in skip:
+        taken[starts[index]:starts[index] + len(keys[index])] = [True] * len(keys[index])
+    phrases: list[DatePhrase] = []
+    for pattern, name in _COMPILED:
+        for m in pattern.finditer(text):
+            if any(taken[m.start():m.end()]) or not _month_word_ok(m, name, text) or _is_amount(m, name, text):
+                continue
+            options = resolvers[name](m)
+            if not options:
+                continue
+            taken[m.start():m.end()] = [True] * (m.end() - m.start())
+            first, last = _token_span(starts, m.start(), m.end())
+            years = tuple(int(y) for y in re.findall(r"(?:19|20)\d\d", m.group(0)))
+            phrases.append(DatePhrase(first, last, options, years=years))
+    phrases.sort(key=lambda p: p.start)
+    return [DatePhrase(p.start, p.end, p.options, _is_future(p, as_of), p.years) for p in phrases]
+
+
+def _resolvers(as_of: dt.date) -> dict[str, Callable[[re.Match], tuple[DateOption, ...]]]:
+    """The method that reads each pattern's matches into readings, by the pattern's name."""
+    relative, explicit = RelativePeriods(as_of), ExplicitDates(as_of)
+    return {name: getattr(relative, name, None) or getattr(explicit, name) for _, name in PATTERNS}
+
+
+def _is_future(phrase: DatePhrase, as_of: dt.date) -> bool:
+    return any(o.window is not None and o.window.start > as_of for o in phrase.options)
+
+
+def mentions_future(tokens: list[Token]) -> bool:
+    """True when the question asks about what will happen (forecast, next month, will we hit ...)."""
+    return bool(FUTURE.search(" ".join(t.key for t in tokens)))
+
+
+def _month_word_ok(m: re.Match, name: str, text: str) -> bool:
+    """'may' and 'march' are words too: only read them as months with a year or a preposition before."""
+    if name != "month" or m.group(1) not in ("may", "march", "mar", "jan", "dec", "sept"):
+        return True
+    before = text[:m.start()].split()[-1:] or [""]
+    return bool(m.group(2)) or before[0] in _DATE_PREPOSITIONS
+
+
+def _is_amount(m: re.Match, name: str, text: str) -> bool:
+    """'more than 2000 conversions': a number after a comparison is an amount, not a year."""
+    if name != "year":
+        return False
+    before = text[:m.start()].split()[-2:]
+    if not before or before[-1] in _DATE_PREPOSITIONS:
+        return False
+    if before[-1] in ("least", "most"):  # "at least 2000" is an amount; "the most in 2024" is a year
+        return before[:1] == ["at"]
+    return before[-1] in {"than", "above", "over", "under", "below", "$", ">", "<", "exceeding", "exceeds"}
+
+
+def _joined(keys: list[str]) -> tuple[str, list[int]]:
+    starts, pos = [], 0
+    for key in keys:
+        starts.append(pos)
+        pos += len(key) + 1
+    return " ".join(keys), starts
+
+
+def _token_span(starts: list[int], begin: int, end: int) -> tuple[int, int]:
+    first = max(i for i, s in enumerate(starts) if s <= begin)
+    last = max(i for i, s in enumerate(starts) if s < end)
+    return first, last + 1

@@ -1,0 +1,131 @@
+"""Dates and ranges a question names, resolved into windows.
+
+ISO days and ranges, months, quarters, halves, years, day and month ranges, 'since ...' and Black Friday /
+Cyber Monday; a month or quarter named without a year is its latest occurrence up to the as-of date.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from query_engine.interpret.date_windows import DateOption, month_window, quarter_window, year_window
+from query_engine.spec.calendar import MONTH_NAMES, add_months, month_label, month_number
+from query_engine.spec.query import DateRange
+
+ORDINALS = {"first": 1, "1": 1, "second": 2, "2": 2, "third": 3, "3": 3, "fourth": 4, "4": 4, "last": 4}
+
+
+class ExplicitDates:
+    """Turns each matched named date or range into readings; one method per kind of phrase."""
+
+    def __init__(self, as_of: dt.date) -> None:
+        self.as_of = as_of
+
+    def iso_range(self, m: re.Match) -> tuple[DateOption, ...]:
+        a, b = sorted((dt.date.fromisoformat(m.group(1)), dt.date.fromisoformat(m.group(2))))
+        return (DateOption(DateRange(a, b, f"{a} to {b}")),)
+
+    def iso_day(self, m: re.Match) -> tuple[DateOption, ...]:
+        day = dt.date.fromisoformat(m.group(1))
+        return (DateOption(DateRange(day, day, day.isoformat())),)
+
+    def quarter(self, m: re.Match) -> tuple[DateOption, ...]:
+        text = m.group(0)
+        which = re.search(r"q([1-4])|(first|second|third|fourth)", text)
+        q = int(which.group(1)) if which and which.group(1) else ORDINALS[which.group(2)] if which else 1
+        year = re.search(r"(?:19|20)\d\d", text)
+        if year:
+            return (DateOption(quarter_window(int(year.group(0)), q)),)
+        latest = self.as_of.year if dt.date(self.as_of.year, 3 * q - 2, 1) <= self.as_of else self.as_of.year - 1
+        return (DateOption(quarter_window(latest, q)),)
+
+    def half(self, m: re.Match) -> tuple[DateOption, ...]:
+        text = m.group(0)
+        h = 1 if text.startswith(("h1", "first")) else 2
+        found = re.search(r"(?:19|20)\d\d", text)
+        latest = self.as_of.year if h == 1 or self.as_of.month > 6 else self.as_of.year - 1
+        year = int(found.group(0)) if found else latest
+        start = dt.date(year, 1 if h == 1 else 7, 1)
+        return (DateOption(DateRange(start, add_months(start, 6) - dt.timedelta(days=1), f"H{h} {year}")),)
+
+    def day_range(self, m: re.Match) -> tuple[DateOption, ...]:
+        m1, d1, y1 = month_number(m.group(1)), int(m.group(2)), m.group(3)
+        m2 = month_number(m.group(4)) if m.group(4) else m1
+        d2, y2 = int(m.group(5)), m.group(6)
+        end_year = int(y2 or y1 or _latest_year_for(self.as_of, m2))
+        start_year = int(y1) if y1 else (end_year if (m1, d1) <= (m2, d2) else end_year - 1)
+        try:
+            start, end = dt.date(start_year, m1, d1), dt.date(end_year, m2, d2)
+        except ValueError:
+            return ()
+        return (DateOption(DateRange(start, end, f"{start.isoformat()} to {end.isoformat()}")),)
+
+    def edge_of_year(self, m: re.Match) -> tuple[DateOption, ...]:
+        which, unit, year = m.group(1), m.group(2), int(m.group(3))
+        if unit == "quarter":
+            return (DateOption(quarter_window(year, 1 if which == "first" else 4)),)
+        if unit == "month":
+            return (DateOption(month_window(year, 1 if which == "first" else 12)),)
+        start = dt.date(year, 1, 1) if which == "first" else dt.date(year, 12, 25)
+        return (DateOption(DateRange(start, start + dt.timedelta(days=6), f"{which} week of {year}")),)
+
+    def month_range(self, m: re.Match) -> tuple[DateOption, ...]:
+        groups = [g for g in m.groups()]
+        if groups[0] is None:  # the second alternative: no "from"/"between"
+            groups = groups[4:]
+        m1, y1, m2, y2 = month_number(groups[0]), groups[1], month_number(groups[2]), groups[3]
+        end_year = int(y2 or y1 or _latest_year_for(self.as_of, m2))
+        start_year = int(y1) if y1 else (end_year if m1 <= m2 else end_year - 1)
+        start, end = month_window(start_year, m1).start, month_window(end_year, m2).end
+        return (DateOption(DateRange(start, end, f"{MONTH_NAMES[m1 - 1]} to {month_label(end_year, m2)}")),)
+
+    def since(self, m: re.Match) -> tuple[DateOption, ...]:
+        if m.group(1):
+            start = dt.date.fromisoformat(m.group(1))
+        elif m.group(2):
+            month = month_number(m.group(2))
+            start = dt.date(int(m.group(3)) if m.group(3) else _latest_year_for(self.as_of, month), month, 1)
+        else:
+            start = dt.date(int(m.group(4)), 1, 1)
+        return (DateOption(DateRange(start, self.as_of, f"since {start.isoformat()}")),)
+
+    def month_day(self, m: re.Match) -> tuple[DateOption, ...]:
+        month = month_number(m.group(1) or m.group(5))
+        day = int(m.group(2) or m.group(4))
+        year_text = m.group(3) or m.group(6)
+        year = int(year_text) if year_text else _latest_year_for(self.as_of, month)
+        try:
+            date = dt.date(year, month, day)
+        except ValueError:
+            return ()
+        return (DateOption(DateRange(date, date, date.isoformat())),)
+
+    def month(self, m: re.Match) -> tuple[DateOption, ...]:
+        month = month_number(m.group(1))
+        year = int(m.group(2)) if m.group(2) else _latest_year_for(self.as_of, month)
+        return (DateOption(month_window(year, month)),)
+
+    def year_range(self, m: re.Match) -> tuple[DateOption, ...]:
+        a, b = sorted((int(m.group(1)), int(m.group(2))))
+        return (DateOption(DateRange(dt.date(a, 1, 1), dt.date(b, 12, 31), f"{a} to {b}")),)
+
+    def year(self, m: re.Match) -> tuple[DateOption, ...]:
+        return (DateOption(year_window(int(m.group(1)))),)
+
+    def shopping_day(self, m: re.Match) -> tuple[DateOption, ...]:
+        as_of = self.as_of
+        latest = as_of.year if as_of.month == 12 or (as_of.month == 11 and as_of.day >= 28) else as_of.year - 1
+        year = int(m.group(2)) if m.group(2) else latest
+        thursdays = [d for d in range(1, 31) if dt.date(year, 11, d).weekday() == 3]
+        friday = dt.date(year, 11, thursdays[3] + 1)
+        monday = friday + dt.timedelta(days=3)
+        kind = m.group(1)
+        if kind == "black friday":
+            return (DateOption(DateRange(friday, friday, f"Black Friday {year}")),)
+        if kind == "cyber monday":
+            return (DateOption(DateRange(monday, monday, f"Cyber Monday {year}")),)
+        return (DateOption(DateRange(friday, monday, f"Black Friday to Cyber Monday {year}")),)
+
+
+def _latest_year_for(as_of: dt.date, month: int) -> int:
+    return as_of.year if month <= as_of.month else as_of.year - 1
