@@ -12,6 +12,7 @@ from query_engine.interpret.date_phrases import mentions_future
 from query_engine.interpret.descriptions import describe_spec
 from query_engine.interpret.parser import ParsedQuestion, parse_question
 from query_engine.interpret.question_text import clean_question
+from query_engine.interpret.reading_axes import Option, date_axis, grouping_axis, metric_axis
 from query_engine.interpret.refusals import (
     future_refusal,
     input_refusal,
@@ -27,10 +28,8 @@ from query_engine.interpret.vocabulary import Vocabulary
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
 from query_engine.spec.query import (
-    DateRange,
     Filter,
     Interpretation,
-    OrderBy,
     QuerySpec,
     Refusal,
     Understanding,
@@ -38,8 +37,9 @@ from query_engine.spec.query import (
 from query_engine.sql.compiler import compile_spec
 
 MAX_READINGS = 5
-RANK_WEIGHTS = (0.4, 0.25, 0.2, 0.15, 0.1)
 PREPOSITIONS = {"in", "for", "from", "at", "on", "about", "within", "inside"}
+# A reading before ranking: its weight, spec, what sets it apart and the (ambiguity, option) choices made.
+_Weighed = tuple[float, QuerySpec, str, tuple[tuple[str, str], ...]]
 
 
 @dataclass(frozen=True)
@@ -59,15 +59,6 @@ class DatasetContext:
 def build_context(model: SemanticModel, profile: DataProfile) -> DatasetContext:
     """Index a model and a profile's values for interpretation."""
     return DatasetContext(model, profile, Vocabulary(model, profile))
-
-
-@dataclass(frozen=True)
-class Option:
-    """One choice along an axis of ambiguity: its weight, the spec fields it sets and how to say it."""
-
-    weight: float
-    changes: tuple[tuple[str, Any], ...]
-    distinction: str = ""
 
 
 def interpret(question: str, context: DatasetContext, as_of: dt.date | None = None,
@@ -147,14 +138,25 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
     model = context.model
     _share_of_whole(parsed, model)
     _past_activity(parsed, as_of)
-    axes = [_date_axis(parsed, as_of), _grouping_axis(parsed, model), _metric_axis(parsed, model)]
+    axes = [date_axis(parsed, as_of), grouping_axis(parsed, model), metric_axis(parsed, model)]
     axes = [_prefer(axis, preferences) for axis in axes]
-    keys = [ambiguity_key(axis) for axis in axes]
     base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),
                      thresholds=tuple(parsed.thresholds), share=parsed.share)
+    readings = _weighed_combinations(base, axes, parsed, context, as_of)
+    readings.sort(key=lambda r: -r[0])
+    return [Interpretation(spec, describe_spec(spec, model, context.profile), distinction or "the most direct reading",
+                           round(min(weight, 0.99), 3), rank, choices=choices)
+            for rank, (weight, spec, distinction, choices) in enumerate(readings[:MAX_READINGS], start=1)]
+
+
+def _weighed_combinations(base: QuerySpec, axes: list[list[Option]], parsed: ParsedQuestion,
+                          context: DatasetContext, as_of: dt.date) -> list[_Weighed]:
+    """One option from each axis, for every combination that makes sense and compiles, with its weight;
+    combinations that compile to the same SQL are one reading with their weights added."""
+    keys = [ambiguity_key(axis) for axis in axes]
     certainty = _certainty(parsed)
     seen: dict[str, int] = {}
-    readings: list[tuple[float, QuerySpec, str, tuple[tuple[str, str], ...]]] = []
+    readings: list[_Weighed] = []
     for combo in itertools.product(*axes):
         spec = _finish(_apply(base, combo), parsed, context, as_of)
         if spec is None:
@@ -166,7 +168,7 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
                                 if o.distinction and len(axis) > 1)
         choices = tuple((key, o.distinction) for o, key, axis in zip(combo, keys, axes, strict=False) if len(axis) > 1)
         try:
-            sql = compile_spec(spec, model).sql
+            sql = compile_spec(spec, context.model).sql
         except ClarifyError:
             continue
         if sql in seen:
@@ -176,10 +178,7 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
             continue
         seen[sql] = len(readings)
         readings.append((weight, spec, distinction, choices))
-    readings.sort(key=lambda r: -r[0])
-    return [Interpretation(spec, describe_spec(spec, model, context.profile), distinction or "the most direct reading",
-                           round(min(weight, 0.99), 3), rank, choices=choices)
-            for rank, (weight, spec, distinction, choices) in enumerate(readings[:MAX_READINGS], start=1)]
+    return readings
 
 
 def _past_activity(parsed: ParsedQuestion, as_of: dt.date) -> None:
@@ -211,213 +210,6 @@ def _apply(base: QuerySpec, combo: tuple[Option, ...]) -> QuerySpec:
             else:
                 changes[key] = value
     return base.with_changes(**changes)
-
-
-def _date_axis(parsed: ParsedQuestion, as_of: dt.date) -> list[Option]:
-    phrases = [p for p in parsed.date_phrases if p.options]
-    if not phrases:
-        return [Option(1.0, ())]
-    field = parsed.date_field or "date"
-    if len(phrases) > 1:
-        windows = [p.options[0].window for p in phrases if p.options[0].window]
-        if not windows:
-            return [Option(1.0, ())]
-        start, end = min(w.start for w in windows), max(w.end for w in windows)
-        label = " and ".join(w.label for w in windows)
-        changes: tuple[tuple[str, Any], ...] = (("date_range", DateRange(start, end, label, field)),)
-        if _separating_grain(parsed) and not _contiguous(windows):  # only the named periods, not what lies between
-            changes += (("periods", tuple(_with_field(w, field) for w in windows)),)
-        return [Option(1.0, changes)]
-    options = phrases[0].options
-    weights = (1.0,) if len(options) == 1 else (0.65, 0.35)
-    return [Option(w, (("date_range", _with_field(o.window, field)),), o.distinction)
-            for w, o in zip(weights, options, strict=False)]
-
-
-def _contiguous(windows: list[DateRange]) -> bool:
-    ordered = sorted(windows, key=lambda w: w.start)
-    return all((b.start - a.end).days <= 1 for a, b in zip(ordered, ordered[1:], strict=False))
-
-
-def _with_field(window: DateRange | None, field: str) -> DateRange | None:
-    if window is None:
-        return None
-    return DateRange(window.start, window.end, window.label, field)
-
-
-def _grouping_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
-    dims = list(parsed.dimensions)
-    grains = _grain_options(parsed)
-    for name, (values, op) in parsed.filters.items():
-        if op == "in" and len(values) > 1 and name not in dims and not model.dimensions[name].entity:
-            if parsed.compare and not parsed.combined:
-                dims.append(name)
-            elif parsed.combined:
-                continue
-            else:
-                return [Option(g.weight * w, (("dimensions", (*_grain_dims(g), *dims, *extra)),), d)
-                        for g in grains for w, extra, d in ((0.5, (name,), f"split by {name}"), (0.5, (), "combined"))]
-    options = [Option(g.weight, (("dimensions", (*_grain_dims(g), *dims)),), g.distinction) for g in grains]
-    ranked = bool(parsed.polarity or parsed.extreme or parsed.limit or parsed.thresholds or parsed.metric_group)
-    splittable = list(parsed.total_dimensions)
-    for name in parsed.qualifier_dimensions:
-        if ranked or not (parsed.metrics or parsed.weak_metrics):
-            options = [Option(o.weight, (("dimensions", (*o.changes[0][1], name)),), o.distinction) for o in options]
-        else:
-            splittable.append(name)
-    for name in splittable:
-        label = model.dimensions[name].label.lower()
-        options = [Option(o.weight * w, (("dimensions", tuple(o.changes[0][1]) + extra),), d)
-                   for o in options for w, extra, d in ((0.6, (), f"one total across all {label}s"),
-                                                        (0.4, (name,), f"one row per {label}"))]
-    return options
-
-
-def _grain_dims(option: Option) -> tuple[str, ...]:
-    return tuple(option.changes[0][1]) if option.changes else ()
-
-
-def _grain_options(parsed: ParsedQuestion) -> list[Option]:
-    if parsed.grain:
-        return [Option(1.0, (("dimensions", (parsed.grain,)),))]
-    separating = _separating_grain(parsed)
-    if separating:
-        return [Option(1.0, (("dimensions", (separating,)),))]
-    if parsed.when and not parsed.dimensions:  # "when did we spend the most?": which period
-        return [Option(w, (("dimensions", (g,)),), f"which {g}")
-                for w, g in ((0.5, "month"), (0.3, "week"), (0.2, "day"))]
-    if not parsed.auto_grain:
-        return [Option(1.0, ())]
-    days = _window_days(parsed)
-    window = next((p.options[0].window for p in parsed.date_phrases if p.options and p.options[0].window), None)
-    month_aligned = window is not None and window.start.day == 1 and (window.end + dt.timedelta(days=1)).day == 1
-    order = ["month", "week", "day"] if month_aligned and 45 < days <= 366 else \
-        ["day", "week", "month"] if days <= 45 else \
-        ["week", "month", "day"] if days <= 200 else ["month", "week", "quarter"]
-    return [Option(w, (("dimensions", (g,)),), f"{g}ly points" if g != "day" else "daily points")
-            for w, g in zip((0.7, 0.2, 0.1), order, strict=False)]
-
-
-def _separating_grain(parsed: ParsedQuestion) -> str | None:
-    """With two or more periods named ("2025 vs 2024"), the coarsest grain that tells them apart."""
-    windows = [p.options[0].window for p in parsed.date_phrases if p.options and p.options[0].window]
-    if len(windows) < 2:
-        return None
-    shapes = {_window_shape(w) for w in windows}
-    if len(shapes) == 1 and None not in shapes:
-        return shapes.pop()
-    for grain, key in (("year", lambda d: d.year), ("quarter", lambda d: (d.year, (d.month - 1) // 3)),
-                       ("month", lambda d: (d.year, d.month)), ("week", lambda d: d.isocalendar()[:2])):
-        keys = [{key(w.start), key(w.end)} for w in windows]
-        if all(len(k) == 1 for k in keys) and len({next(iter(k)) for k in keys}) == len(keys):
-            return grain
-    return "day"
-
-
-def _window_shape(window: DateRange) -> str | None:
-    """'year', 'quarter', 'month' or 'day' when the window is exactly one such calendar period."""
-    start, end = window.start, window.end
-    if start == end:
-        return "day"
-    if start.day != 1:
-        return None
-    following = (end + dt.timedelta(days=1))
-    months = (following.year - start.year) * 12 + following.month - start.month
-    if following.day != 1:
-        return "year" if start.month == 1 and end.month == 12 and end.day == 31 else None
-    return {1: "month", 3: "quarter", 12: "year"}.get(months)
-
-
-def _window_days(parsed: ParsedQuestion) -> int:
-    for phrase in parsed.date_phrases:
-        if phrase.options and phrase.options[0].window:
-            window = phrase.options[0].window
-            return (window.end - window.start).days + 1
-    return 10_000
-
-
-def _metric_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
-    if parsed.metrics or parsed.weak_metrics:
-        return _explicit_metric_options(parsed, model)
-    group = parsed.metric_group or ("higher" if parsed.polarity else None)
-    has_grouping = bool(parsed.dimensions or parsed.total_dimensions or parsed.qualifier_dimensions
-                        or parsed.grain or parsed.auto_grain)
-    if group and has_grouping:
-        names = [m for m in model.performance_metrics.get(group, ()) if m in model.metrics]
-        return [Option(w, _ranking(parsed, model, m, best_words=True), f"performance = {model.metric(m).label}")
-                for w, m in zip(RANK_WEIGHTS, names, strict=False)]
-    if group:
-        overview_names = tuple(dict.fromkeys(("spend", *model.performance_metrics.get(group, ()))))
-        return [Option(1.0, (("metrics", tuple(m for m in overview_names if m in model.metrics)),))]
-    overview = (("metrics", model.default_metrics),)
-    if (parsed.dimensions or parsed.qualifier_dimensions) and not parsed.grain and not parsed.auto_grain:
-        return [Option(0.6, (("metrics", ()),), "a list, no figures"), Option(0.4, overview, "key figures for each")]
-    return [Option(1.0, overview)]
-
-
-def _explicit_metric_options(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
-    names = parsed.metrics or parsed.weak_metrics[:1]
-    choices = parsed.metric_choices.get(names[0], ())
-    if len(choices) > 1:
-        weights = RANK_WEIGHTS if len(choices) > 2 else (0.6, 0.4)
-        return [Option(w, _ranking(parsed, model, alt, parsed.extreme is None, [alt, *names[1:]]),
-                       f"{model.metric(names[0]).label.lower()} = {_metric_source(model.metric(alt))}")
-                for w, alt in zip(weights, choices, strict=False)]
-    first = model.metric(names[0])
-    top_named = "top" in [t.key for t in parsed.tokens]
-    if parsed.polarity == "best" and first.direction == "lower" and parsed.extreme is None and top_named:
-        return [Option(0.6, _ranking(parsed, model, names[0], True, names), f"top = lowest {first.label} (best)"),
-                Option(0.4, _ranking(parsed, model, names[0], False, names), f"top = highest {first.label}")]
-    return [Option(1.0, _ranking(parsed, model, names[0], parsed.extreme is None, names))]
-
-
-def _metric_source(metric: Any) -> str:
-    """How a metric is computed, in a few words: its column, or its description."""
-    return f"the column '{metric.column}'" if metric.column else metric.description.rstrip(".") or metric.label
-
-
-def _ranking(parsed: ParsedQuestion, model: SemanticModel, metric: str, best_words: bool,
-             names: list[str] | None = None) -> tuple[tuple[str, Any], ...]:
-    """Metrics (with a ratio's parts alongside), and the sort and limit the question's wording asks for."""
-    metrics = _with_parts(names or [metric], model)
-    changes: list[tuple[str, Any]] = [("metrics", metrics)]
-    descending = _descending(parsed, model.metric(metric).direction, best_words)
-    ranked_periods = bool((parsed.grain or parsed.when) and (parsed.polarity or parsed.extreme)
-                          and not parsed.dimensions)
-    grouped = parsed.dimensions or parsed.total_dimensions or parsed.qualifier_dimensions or ranked_periods
-    if descending is not None and grouped:
-        changes.append(("order_by", (OrderBy(metric, descending),)))
-    # One row for "which channel ...", "when did ...", and "the best campaign by ROAS" (a named metric and a
-    # singular noun); "worst performing channel" names no metric, so it stays a ranking across readings.
-    one = parsed.singular_which or parsed.when or (parsed.singular_dimension and bool(parsed.metrics) and
-                                                   (parsed.polarity is not None or parsed.extreme is not None))
-    limit = parsed.limit or (1 if one and descending is not None else None)
-    if limit and grouped:
-        changes.append(("limit", limit))
-        if parsed.per_group and descending is not None:
-            changes.append(("limit_per", parsed.per_group))
-    return tuple(changes)
-
-
-def _descending(parsed: ParsedQuestion, direction: str, best_words: bool) -> bool | None:
-    if parsed.extreme and not (best_words and parsed.polarity and direction == "lower"):
-        return parsed.extreme == "max"
-    if parsed.polarity:
-        best = parsed.polarity == "best"
-        if not best_words:
-            return best
-        return best if direction != "lower" else not best
-    return None
-
-
-def _with_parts(names: list[str], model: SemanticModel) -> tuple[str, ...]:
-    out: list[str] = []
-    for name in names:
-        out.append(name)
-    for name in names:
-        if model.metric(name).is_derived:
-            out.extend(m.name for m in model.measures_of(name) if m.name not in out)
-    return tuple(dict.fromkeys(out))
 
 
 def _finish(spec: QuerySpec, parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date) -> QuerySpec | None:
