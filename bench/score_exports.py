@@ -13,7 +13,7 @@ on tests/fixtures/exports/load_reference.py's load, never on Clarify's table.
 
 Rows are compared with tests/result_matching.py (rows_match for "set", ranking_matches for "prefix"), also
 taking a fraction and x100 as equal (a stored percent against a computed fraction) and an ISO date-time at
-midnight as its date.
+midnight as its date, and an export's '-' / '--' as NULL (as the reference load reads them).
   clear_top1     clear questions whose first reading's rows match the first ref
   clear_cov5     clear questions where any of the (up to five) readings matches the first ref
   amb_intended5  ambiguous questions where the first ref is among the readings
@@ -95,6 +95,8 @@ class Subprocess:
 
 # ---------------------------------------------------------------------------------------- comparing
 def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value.strip() in ("-", "--"):
+        return None  # an export's "none" marker: the reference load reads it as NULL
     if isinstance(value, str) and ISO_DATE.match(value.strip()):
         return dt.date.fromisoformat(value.strip()[:10])
     return value
