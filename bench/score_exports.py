@@ -108,7 +108,8 @@ def _widened(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     if not rows:
         return rows
     numeric = [k for k in range(len(rows[0]))
-               if all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in (r[k] for r in rows))
+               if all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+                      for v in (r[k] for r in rows))
                and any(v is not None for v in (r[k] for r in rows))]
     out = []
     for r in rows:
@@ -263,15 +264,17 @@ def report(stats: dict[str, dict[str, int]]) -> None:
     for file, s in stats.items():
         for k, v in s.items():
             total[k] += v
-        print(f"{file:52} {s['n']:>4} {rate(s['clear_top1'], s['n_clear']):>7} {rate(s['clear_cov5'], s['n_clear']):>7} "
-              f"{rate(s['amb_intended5'], s['n_ambiguous']):>7} {rate(s['refuse_ok'], s['n_refuse']):>7} {s['crashes']:>6}")
+        print(f"{file:52} {s['n']:>4} {rate(s['clear_top1'], s['n_clear']):>7} "
+              f"{rate(s['clear_cov5'], s['n_clear']):>7} {rate(s['amb_intended5'], s['n_ambiguous']):>7} "
+              f"{rate(s['refuse_ok'], s['n_refuse']):>7} {s['crashes']:>6}")
     t = total
     for file, why in LOAD_ERRORS.items():
         print(f"load failed (its {stats[file]['load_failed']} questions count as crashes): {file}: {why[:200]}")
-    print(f"{'overall':52} {t['n']:>4} {rate(t['clear_top1'], t['n_clear']):>7} {rate(t['clear_cov5'], t['n_clear']):>7} "
-          f"{rate(t['amb_intended5'], t['n_ambiguous']):>7} {rate(t['refuse_ok'], t['n_refuse']):>7} {t['crashes']:>6}")
-    print(f"clear {t['n_clear']}, ambiguous {t['n_ambiguous']} (recall of all refs {rate(t['amb_recall5'], t['amb_refs'])}), "
-          f"refuse {t['n_refuse']}")
+    print(f"{'overall':52} {t['n']:>4} {rate(t['clear_top1'], t['n_clear']):>7} "
+          f"{rate(t['clear_cov5'], t['n_clear']):>7} {rate(t['amb_intended5'], t['n_ambiguous']):>7} "
+          f"{rate(t['refuse_ok'], t['n_refuse']):>7} {t['crashes']:>6}")
+    print(f"clear {t['n_clear']}, ambiguous {t['n_ambiguous']} "
+          f"(recall of all refs {rate(t['amb_recall5'], t['amb_refs'])}), refuse {t['n_refuse']}")
     print(f"SCORE clear_top1={rate(t['clear_top1'], t['n_clear'])} clear_cov5={rate(t['clear_cov5'], t['n_clear'])} "
           f"amb_intended5={rate(t['amb_intended5'], t['n_ambiguous'])} refuse={rate(t['refuse_ok'], t['n_refuse'])} "
           f"crashes={t['crashes']} n={t['n']}")
