@@ -10,6 +10,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from query_engine.datasets.export_lexicon import (
+    CURRENCY_EDGE,
+    CURRENCY_MARK,
+    MISSING_TOKENS,
+    SYMBOL_CHARS,
+)
 from query_engine.spec.calendar import (
     MONTH_NAMES,
     MONTH_SPELLINGS,
@@ -17,14 +23,11 @@ from query_engine.spec.calendar import (
     WEEKDAY_SPELLINGS,
 )
 
-MISSING_TOKENS = ("", "#n/a", "n/a", "#na", "-", "--", "---", "\u2013", "\u2014", "null", "(null)", "nan",
-                  "#div/0!", "#value!", "#ref!", "#null!", "#num!")
-MISSING_SQL = "{c} IS NULL OR lower(trim({c})) IN (" + ", ".join(f"'{t}'" for t in MISSING_TOKENS) + ")"
-TOTAL_ROW = r"(?i)(grand\s+)?totals?(\s*:.*)?"
-
-_CODES = "usd|eur|gbp|cad|aud|nzd|chf|jpy|cny|inr|brl|mxn|sek|nok|dkk|pln|czk|huf|zar|sgd|hkd|krw|aed|try|ils"
-CURRENCY_STRIP = rf"^(?:[a-z]{{0,2}}\$|{_CODES})|(?:{_CODES})$|[$€£¥₹\s" + "\u00a0\u202f]"
-_CURRENCY_MARK = re.compile(rf"^(?:[a-z]{{0,2}}\$|{_CODES})|(?:{_CODES})$|[$€£¥₹]", re.IGNORECASE)
+MISSING_SQL = "{c} IS NULL OR lower(trim({c})) IN (" + ", ".join(
+    "'" + t.replace("'", "''") + "'" for t in MISSING_TOKENS) + ")"
+_SPACES = " \t\u00a0\u202f"
+CURRENCY_STRIP = rf"{CURRENCY_EDGE}|[{re.escape(SYMBOL_CHARS)}\s" + "\u00a0\u202f]"
+_CURRENCY_MARK = CURRENCY_MARK
 _STRIP = re.compile(CURRENCY_STRIP, re.IGNORECASE)
 US_NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|[-+]?\.\d+"
 EU_NUMBER = r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"
@@ -234,14 +237,14 @@ def _number_plans(column: str, values: list[str], european_hint: bool) -> list[C
 
 
 _CLEANING = ("codes", "symbols", "parens", "percent")
-_SYMBOLS = "$€£¥₹ \t\u00a0\u202f"
+_SYMBOLS = SYMBOL_CHARS + _SPACES
 _SYMBOL_SET = frozenset(_SYMBOLS)
 
 
 def _cleaning_seen(values: list[str]) -> frozenset[str]:
     steps = set()
     for v in values:
-        if re.search(rf"^(?:[a-z]{{1,2}}\$|{_CODES})|(?:{_CODES})$", v, re.IGNORECASE):
+        if re.search(CURRENCY_EDGE, v, re.IGNORECASE):
             steps.add("codes")
         steps.update(f"symbol:{ch}" for ch in set(v) & _SYMBOL_SET)
         if v.startswith("(") and v.endswith(")"):

@@ -21,13 +21,13 @@ import duckdb
 from query_engine.datasets.cell_rules import (
     ENUM_TYPES,
     MISSING_SQL,
-    TOTAL_ROW,
     ColumnPlan,
     plan_column,
     sanitize_identifier,
     unique_names,
 )
 from query_engine.datasets.readers import RawTable, batches, read_raw
+from query_engine.datasets.report_edges import drop_footer_rows, drop_total_rows
 from query_engine.errors import IngestError, ResourceLimit
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -61,6 +61,8 @@ class IngestReport:
     dropped_rows: tuple[str, ...] = ()
     dropped_columns: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    # Lines of the file that were not data, by what they were: preamble, footer, totals.
+    skipped: dict[str, int] = field(default_factory=dict)
 
     def kinds(self) -> dict[str, str]:
         """Column name -> kind (text, integer, number, currency, percent, date, timestamp, month, weekday)."""
@@ -80,7 +82,7 @@ class IngestReport:
         return cls(str(raw["table"]), str(raw["source"]), int(raw["rows"]),
                    tuple(ColumnLoad(**c) for c in raw["columns"]), dict(raw.get("renamed") or {}),
                    tuple(raw.get("dropped_rows") or ()), tuple(raw.get("dropped_columns") or ()),
-                   tuple(raw.get("notes") or ()))
+                   tuple(raw.get("notes") or ()), dict(raw.get("skipped") or {}))
 
 
 def table_name_for(path: str | Path) -> str:
@@ -162,7 +164,7 @@ def _load(con: duckdb.DuckDBPyConnection, source: Path, kind: str, table: str, s
     if rows == 0:
         what = "a header row but no data rows" if kind in ("csv", "excel") else "no records"
         raise IngestError(f"{source.name} has {what}.", hint="Export the report again with at least one row of data.")
-    dropped_rows = _drop_total_rows(con, raw)
+    dropped_rows, skipped = _drop_edges(con, raw)
     keep, dropped_cols = _drop_empty_unnamed(con, raw.headers)
     names = unique_names([raw.headers[i] for i in keep])
     chosen, tables = _convert_columns(con, keep, raw)
@@ -178,7 +180,24 @@ def _load(con: duckdb.DuckDBPyConnection, source: Path, kind: str, table: str, s
                     for i, n in zip(keep, names, strict=False))
     renamed = {raw.headers[i]: n for i, n in zip(keep, names, strict=False) if raw.headers[i] != n}
     return IngestReport(table, source.name, loaded, columns, renamed, tuple(dropped_rows),
-                        tuple(dropped_cols), tuple(raw.notes))
+                        tuple(dropped_cols), tuple(raw.notes), skipped)
+
+
+def _drop_edges(con: duckdb.DuckDBPyConnection, raw: RawTable) -> tuple[list[str], dict[str, int]]:
+    """Footer rows left in a sheet and report totals anywhere are not data: removed, described and counted."""
+    unit = "line" if raw.kind in ("csv", "excel") else "record"
+    skipped = dict(raw.skipped)
+    if raw.kind in ("csv", "excel"):
+        footer = drop_footer_rows(con, len(raw.headers))
+        if footer:
+            skipped["footer"] = skipped.get("footer", 0) + len(footer)
+            raw.notes.append(f"skipped {len(footer)} row(s) below the data (report footer, "
+                             f"e.g. '{footer[-1][1][:60]}')")
+    totals = drop_total_rows(con, len(raw.headers))
+    if totals:
+        skipped["totals"] = len(totals)
+        raw.notes.append(f"skipped {len(totals)} totals row(s), so sums are not doubled")
+    return [f"{unit} {r}: '{text}' (a report total, not data)" for r, text in totals], skipped
 
 
 def _convert_columns(con: duckdb.DuckDBPyConnection, keep: list[int],
@@ -240,7 +259,7 @@ def _candidates(con: duckdb.DuckDBPyConnection, column: str, data_type: str, raw
     values = [r[0] for r in con.execute(
         f"SELECT DISTINCT trim({column}) FROM _raw WHERE NOT ({MISSING_SQL.format(c=column)}) LIMIT {sample}"
     ).fetchall()]
-    return plan_column(column, values, european_hint=raw.delimiter == ";")
+    return plan_column(column, values, european_hint=raw.decimal_comma)
 
 
 def _typed_plan(column: str, data_type: str) -> ColumnPlan:
@@ -262,28 +281,6 @@ def _failures(con: duckdb.DuckDBPyConnection, table: str, column: str,
     row = con.execute(f"SELECT _row, {column} FROM {table} WHERE NOT ({MISSING_SQL.format(c=column)}) "
                       f"AND ({plan.sql}) IS NULL ORDER BY _row LIMIT 1").fetchone()
     return None if row is None else (int(row[0]), str(row[1]))
-
-
-def _drop_total_rows(con: duckdb.DuckDBPyConnection, raw: RawTable) -> list[str]:
-    """Report footers ('Total', 'Grand total: ...') are not data: the first filled cell of such a row says so."""
-    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() "
-                             "WHERE table_name = '_raw'").fetchall())
-    cols = [f"c{i}" for i in range(len(raw.headers))]
-    text_cols = [c for c in cols if types.get(c) == "VARCHAR"]
-    if not text_cols:
-        return []
-    blank = "({c} IS NULL OR trim(CAST({c} AS VARCHAR)) = '')"
-    conditions = []
-    for col in text_cols[:6]:
-        earlier = [blank.format(c=c) for c in cols[:cols.index(col)]]
-        conditions.append(" AND ".join([f"regexp_full_match(trim({col}), '{TOTAL_ROW}')", *earlier]))
-    where = " OR ".join(f"({c})" for c in conditions)
-    shown = ", ".join(f"nullif(trim(CAST({c} AS VARCHAR)), '')" for c in text_cols[:6])
-    found = con.execute(f"SELECT _row, coalesce({shown}) FROM _raw WHERE {where} ORDER BY _row").fetchall()
-    if found:
-        con.execute(f"DELETE FROM _raw WHERE {where}")
-    unit = "line" if raw.kind in ("csv", "excel") else "record"
-    return [f"{unit} {r}: '{text.strip()}' (a report total, not data)" for r, text in found]
 
 
 def _drop_empty_unnamed(con: duckdb.DuckDBPyConnection, headers: list[str]) -> tuple[list[int], list[str]]:

@@ -16,6 +16,7 @@ from typing import TypeVar
 import duckdb
 
 from query_engine.datasets.cell_rules import MISSING_SQL
+from query_engine.datasets.report_edges import footer_size, without_footer
 from query_engine.datasets.upload_limits import (
     MAX_LINE_BYTES,
     MAX_VALUE_BYTES,
@@ -27,6 +28,9 @@ from query_engine.datasets.upload_limits import (
 from query_engine.errors import IngestError
 
 DELIMITERS = (",", ";", "\t", "|")
+# Cells only one convention reads: '12,5', '1.234,56', '1 234,56 €' (comma) and '12.5', '1,234.56' (point).
+_DECIMAL_COMMA = re.compile(r"[-(]?[^\d\s]{0,3}\s?(?:\d{1,3}(?:[. ]\d{3})+|\d+),\d{1,2}(?!\d)\s?[^\d\s]{0,3}\)?")
+_DECIMAL_POINT = re.compile(r"[-(]?[^\d\s]{0,3}\s?(?:\d{1,3}(?:[, ]\d{3})+|\d+)\.\d{1,2}(?!\d)\s?[^\d\s]{0,3}\)?")
 SAMPLE_BYTES = 256 * 1024
 HEAD_BYTES = MAX_LINE_BYTES  # the sniffed head holds at least one whole line of the longest allowed
 DECODE_CHUNK = 4 * 1024 * 1024
@@ -44,6 +48,9 @@ class RawTable:
     kind: str
     notes: list[str] = field(default_factory=list)
     delimiter: str = ","
+    # Lines that are not data, by what they are: 'preamble' (above the header), 'footer' (below the data).
+    skipped: dict[str, int] = field(default_factory=dict)
+    decimal_comma: bool = False
 
 
 def batches(items: Sequence[T], size: int = BATCH_COLUMNS) -> Iterator[Sequence[T]]:
@@ -103,11 +110,13 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: Path, scratch: Path) -> Ra
     headers = next(csv.reader([head.splitlines()[header_index]], delimiter=delimiter))
     headers = (headers + [""] * width)[:width]
     readable = source if encoding == "utf-8" else _transcode(source, encoding, scratch)
-    raw = RawTable(headers, "csv", delimiter=delimiter)
+    raw = RawTable(headers, "csv", delimiter=delimiter, decimal_comma=decimal_comma(head, delimiter))
     if encoding != "utf-8":
         raw.notes.append(f"read as {encoding}")
     if header_index:
+        raw.skipped["preamble"] = header_index
         raw.notes.append(f"skipped {header_index} line(s) above the header")
+    readable = _cut_footer(raw, readable, readable is not source, width, scratch)
     raw.notes.append(f"columns separated by {_delimiter_word(delimiter)}")
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
     sql = (f"CREATE TEMP TABLE _raw AS SELECT row_number() OVER () + {header_index + 1} AS _row, * "
@@ -122,6 +131,29 @@ def _read_csv(con: duckdb.DuckDBPyConnection, source: Path, scratch: Path) -> Ra
         raise _csv_error(exc, source.name, width) from None
     drop_blank_rows(con, width)
     return raw
+
+
+def _cut_footer(raw: RawTable, readable: Path, own_copy: bool, width: int, scratch: Path) -> Path:
+    cut, count, first = footer_size(readable, raw.delimiter, width)
+    if not cut:
+        return readable
+    if count:
+        raw.skipped["footer"] = count
+        raw.notes.append(f"skipped {count} line(s) below the data (report footer, e.g. '{first[:60]}')")
+    return without_footer(readable, cut, scratch, own_copy)
+
+
+def decimal_comma(head: str, delimiter: str) -> bool:
+    """Whether the file writes decimals with a comma: ';' separates its columns, or its numbers say so."""
+    if delimiter == ";":
+        return True
+    comma = point = 0
+    for row in csv.reader(head.splitlines()[:200], delimiter=delimiter):
+        for cell in row:
+            text = cell.strip().replace("\u00a0", " ").replace("\u202f", " ")
+            comma += bool(_DECIMAL_COMMA.fullmatch(text))
+            point += bool(_DECIMAL_POINT.fullmatch(text))
+    return comma > point
 
 
 def _detect_encoding(source: Path) -> str:
