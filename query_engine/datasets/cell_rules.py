@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from query_engine.datasets.date_cells import compact_date_sql, date_plan_sql
 from query_engine.datasets.export_lexicon import (
     CURRENCY_EDGE,
     CURRENCY_MARK,
@@ -17,8 +18,8 @@ from query_engine.datasets.export_lexicon import (
     SYMBOL_CHARS,
 )
 from query_engine.spec.calendar import (
+    EXPORT_MONTH_SPELLINGS,
     MONTH_NAMES,
-    MONTH_SPELLINGS,
     WEEKDAY_NAMES,
     WEEKDAY_SPELLINGS,
 )
@@ -36,14 +37,6 @@ _INTEGRAL = {"us": re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)"),
              "eu": re.compile(r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)")}
 _LEADING_ZERO = re.compile(r"[-+]?0\d")
 
-DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%SZ",
-                "%Y-%m-%d %H:%M:%S.%f", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y",
-                "%d/%m/%y", "%m/%d/%y", "%d.%m.%y", "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %d %Y",
-                "%d-%b-%Y", "%d-%b-%y", "%a, %b %d, %Y", "%A, %B %d, %Y", "%d/%m/%Y %H:%M:%S",
-                "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M")
-_DAY_FIRST = {"%d/%m/%Y": "%m/%d/%Y", "%d-%m-%Y": "%m-%d-%Y", "%d/%m/%y": "%m/%d/%y",
-              "%d/%m/%Y %H:%M:%S": "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M": "%m/%d/%Y %H:%M"}
-_DATE_SHAPE = re.compile(r"[\w ,./:+-]{6,40}")
 RESERVED = frozenset("""all and any as asc between both by case cast check collate column constraint create cross
  default desc distinct do else end except false fetch for foreign from full grant group having in inner intersect
  into is join lateral leading left like limit natural not null offset on only or order outer over partition
@@ -135,43 +128,6 @@ def _ambiguous_convention(cleaned: list[str], european_hint: bool) -> str:
     return "eu" if european_hint else "us"
 
 
-def date_formats(values: list[str], european_hint: bool = False) -> tuple[str, ...]:
-    """The strptime formats that read every value (day-first or month-first decided by the values)."""
-    if not all(_DATE_SHAPE.fullmatch(v) and any(ch.isdigit() for ch in v) for v in values):
-        return ()
-    found = [f for f in DATE_FORMATS if all(_parses(v, f) for v in values)]
-    if not found:
-        found = _cover(values)
-    for day_first, month_first in _DAY_FIRST.items():
-        if day_first in found and month_first in found:
-            found.remove(month_first if european_hint else day_first)
-    return tuple(found)
-
-
-def _parses(value: str, fmt: str) -> bool:
-    try:
-        dt.datetime.strptime(value, fmt)
-    except ValueError:
-        return False
-    return True
-
-
-def _cover(values: list[str]) -> list[str]:
-    """Up to three formats that together read every value (exports that mix date styles)."""
-    chosen: list[str] = []
-    left = list(values)
-    if not any(_parses(left[0], f) for f in DATE_FORMATS):
-        return []  # every value must be covered; one no format reads ends the search at once
-    while left and len(chosen) < 3:
-        best = max(DATE_FORMATS, key=lambda f: sum(_parses(v, f) for v in left[:500]))
-        hits = [v for v in left if _parses(v, best)]
-        if not hits:
-            return []
-        chosen.append(best)
-        left = [v for v in left if v not in set(hits)]
-    return chosen if not left else []
-
-
 def plan_column(column: str, values: list[str], european_hint: bool = False) -> list[ColumnPlan]:
     """Candidate conversions for a text column, most specific first, always ending with text."""
     missing = MISSING_SQL.format(c=column)
@@ -186,28 +142,39 @@ def plan_column(column: str, values: list[str], european_hint: bool = False) -> 
 
 def _name_plans(column: str, values: list[str]) -> list[ColumnPlan]:
     for kind, names, type_name in (("month", MONTH_NAMES, "month_name"), ("weekday", WEEKDAY_NAMES, "weekday_name")):
-        numbers = MONTH_SPELLINGS if kind == "month" else WEEKDAY_SPELLINGS
+        numbers = EXPORT_MONTH_SPELLINGS if kind == "month" else WEEKDAY_SPELLINGS
         first = 1 if kind == "month" else 0
         spellings = {word: names[n - first] for word, n in numbers.items()}
-        if all(v.lower() in spellings for v in values):
+        if all(v.lower().rstrip(".") in spellings for v in values):
             cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in spellings.items())
-            return [ColumnPlan(kind, f"CAST(CASE lower(trim({column})) {cases} END AS {type_name})",
+            return [ColumnPlan(kind, f"CAST(CASE rtrim(lower(trim({column})), '.') {cases} END AS {type_name})",
                                f"{kind} names without a year, kept in calendar order")]
     return []
 
 
 def _date_plans(column: str, values: list[str], european_hint: bool) -> list[ColumnPlan]:
-    formats = date_formats(values, european_hint)
-    if not formats:
+    compact = compact_date_sql(column, values)
+    if compact:  # the integers stay the fallback should some row not be a date
+        return [ColumnPlan("date", compact, "dates written as YYYYMMDD"), *_number_plans(column, values, False)]
+    found = date_plan_sql(column, values, european_hint)
+    if found is None:
         return []
-    listing = "[" + ", ".join(f"'{f}'" for f in formats) + "]"
-    stamp = f"try_strptime(trim({column}), {listing})"
+    stamp, formats = found
     note = "dates read as " + " or ".join(formats)
-    timed = any(dt.datetime.strptime(v, f).time() != dt.time() for v in values for f in formats if _parses(v, f))
+    timed = any(dt.datetime.strptime(v, f).time() != dt.time() for v in values[:500] for f in formats
+                if _parses(v, f))
     as_date = ColumnPlan("date", f"CASE WHEN {stamp} = date_trunc('day', {stamp}) THEN CAST({stamp} AS DATE) END",
                          note)
     as_timestamp = ColumnPlan("timestamp", f"CAST({stamp} AS TIMESTAMP)", note)
     return [as_timestamp] if timed else [as_date, as_timestamp]
+
+
+def _parses(value: str, fmt: str) -> bool:
+    try:
+        dt.datetime.strptime(value, fmt)
+    except ValueError:
+        return False
+    return True
 
 
 def _number_plans(column: str, values: list[str], european_hint: bool) -> list[ColumnPlan]:

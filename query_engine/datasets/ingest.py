@@ -26,6 +26,7 @@ from query_engine.datasets.cell_rules import (
     sanitize_identifier,
     unique_names,
 )
+from query_engine.datasets.date_columns import date_from_parts
 from query_engine.datasets.readers import RawTable, batches, read_raw
 from query_engine.datasets.report_edges import drop_footer_rows, drop_total_rows
 from query_engine.errors import IngestError, ResourceLimit
@@ -168,7 +169,16 @@ def _load(con: duckdb.DuckDBPyConnection, source: Path, kind: str, table: str, s
     keep, dropped_cols = _drop_empty_unnamed(con, raw.headers)
     names = unique_names([raw.headers[i] for i in keep])
     chosen, tables = _convert_columns(con, keep, raw)
-    select = ", ".join(f'v{i} AS "{n}"' for i, n in zip(keep, names, strict=False))
+    kinds = {i: chosen[i].kind for i in keep}
+    parts = date_from_parts([(i, raw.headers[i], kinds[i]) for i in keep], source.name)
+    outputs = [(i, raw.headers[i], n, f"v{i}") for i, n in zip(keep, names, strict=False)]
+    if parts and parts.sql:
+        name = unique_names([*names, "Date" if "date" not in {n.lower() for n in names} else "Date_from_parts"])[-1]
+        outputs.append((-1, parts.source, name, parts.sql))
+        chosen[-1] = ColumnPlan("date", parts.sql, parts.note)
+    elif parts:
+        chosen.update({i: ColumnPlan(k, chosen[i].sql, chosen[i].note) for i, k in parts.kinds.items()})
+    select = ", ".join(f'{sql} AS "{n}"' for _, _, n, sql in outputs)
     # Every batch table was written from the same scan order of _raw, so rows line up by position.
     con.execute("BEGIN")
     con.execute(f'CREATE TABLE "{table}" AS SELECT {select} FROM {" POSITIONAL JOIN ".join(tables)}')
@@ -176,8 +186,7 @@ def _load(con: duckdb.DuckDBPyConnection, source: Path, kind: str, table: str, s
     [(loaded,)] = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()
     out_types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?",
                                  [table]).fetchall())
-    columns = tuple(ColumnLoad(raw.headers[i], n, out_types[n], chosen[i].kind, chosen[i].note)
-                    for i, n in zip(keep, names, strict=False))
+    columns = tuple(ColumnLoad(header, n, out_types[n], chosen[i].kind, chosen[i].note) for i, header, n, _ in outputs)
     renamed = {raw.headers[i]: n for i, n in zip(keep, names, strict=False) if raw.headers[i] != n}
     return IngestReport(table, source.name, loaded, columns, renamed, tuple(dropped_rows),
                         tuple(dropped_cols), tuple(raw.notes), skipped)

@@ -20,6 +20,29 @@ WEEKDAY_SPELLINGS: dict[str, int] = {
     **{name[:3].lower(): i for i, name in enumerate(WEEKDAY_NAMES)},
     "tues": 1, "weds": 2, "thur": 3, "thurs": 3,
 }
+# Month names other languages' exports write ("20 août 2024", "Mois: mars"), with their usual short forms.
+# Kept apart from MONTH_SPELLINGS, which reads English questions ("mar" is March there, not "mars").
+FOREIGN_MONTH_NAMES: dict[str, tuple[str, ...]] = {
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"),
+    "de": ("januar", "februar", "märz", "april", "mai", "juni", "juli", "august", "september", "oktober",
+           "november", "dezember"),
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+           "noviembre", "diciembre"),
+}
+FOREIGN_MONTH_SHORT: dict[str, int] = {
+    "janv": 1, "févr": 2, "fevr": 2, "fév": 2, "fev": 2, "avr": 4, "juil": 7, "aout": 8, "déc": 12,
+    "fevrier": 2, "decembre": 12, "jän": 1, "jänner": 1, "mär": 3, "marz": 3, "mrz": 3, "okt": 10, "dez": 12,
+    "ene": 1, "abr": 4, "ago": 8, "dic": 12, "setiembre": 9,
+}
+# Every month word an export may hold, in any of these languages (English included) -> 1-12.
+EXPORT_MONTH_SPELLINGS: dict[str, int] = {
+    **{name: i + 1 for names in FOREIGN_MONTH_NAMES.values() for i, name in enumerate(names)},
+    **FOREIGN_MONTH_SHORT,
+    **{name.lower(): i + 1 for i, name in enumerate(calendar.month_name[1:])},
+    **{name[:3].lower(): i + 1 for i, name in enumerate(calendar.month_name[1:])},
+    "sept": 9,
+}
 # Month words as a regular-expression alternation (no group of its own), longest first: "march" before "mar".
 MONTH_WORDS = "|".join(sorted(MONTH_SPELLINGS, key=len, reverse=True))
 
