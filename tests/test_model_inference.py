@@ -20,7 +20,7 @@ from query_engine.semantics.model import load_semantic_model
     ("Conv. value", "revenue"), ("Link clicks", "clicks"), ("Clicks (all)", "clicks"), ("clicks", "clicks"),
     ("CTR (all)", "ctr"), ("CPC (cost per link click)", "cpc"), ("Cost per result", "cpa"),
     ("CPM (cost per 1,000 impressions)", "cpm"), ("Conv. rate", "conversion_rate"), ("Purchase ROAS", "roas"),
-    ("Frequency", "frequency"), ("Reach", None), ("Video plays", None), ("Budget", None),
+    ("Frequency", "frequency"), ("Reach", "reach"), ("Video plays", "video_views"), ("Budget", None),
 ])
 def test_measure_meaning_from_header(header, meaning):
     assert measure_meaning(header) == meaning
@@ -59,7 +59,9 @@ def test_infer_model_roles_and_meanings():
     assert {n: metrics[n]["column"] for n in ("spend", "impressions", "clicks", "conversions", "revenue")} == {
         "spend": "Spent", "impressions": "displays", "clicks": "clicks", "conversions": "Total_Conversion",
         "revenue": "revenue"}
-    assert metrics["frequency"]["aggregation"] == "avg"
+    # frequency without reach: weighted by impressions, the plain mean the other reading
+    assert (metrics["frequency"]["aggregation"], metrics["frequency"]["weight"]) == ("weighted_avg", "displays")
+    assert metrics["frequency_mean"]["aggregation"] == "avg"
     assert "campaign_id" not in {m.get("column") for m in metrics.values()}
     assert raw["tables"]["export"]["time_column"] == "day"
 
@@ -70,7 +72,9 @@ def test_infer_model_records_ambiguities_as_distinct_metrics():
         {"meaning": "conversions", "phrase": "conversions", "metrics": ["conversions", "approved_conversions"],
          "columns": ["Total_Conversion", "approved_conversions"]},
         {"meaning": "revenue", "phrase": "revenue", "metrics": ["revenue", "post_click_sales_amount"],
-         "columns": ["revenue", "post_click_sales_amount"]}]
+         "columns": ["revenue", "post_click_sales_amount"]},
+        {"meaning": "frequency", "phrase": "frequency", "metrics": ["frequency", "frequency_mean"],
+         "columns": ["frequency", "frequency"]}]
     assert "revenue" in raw["metrics"]["post_click_sales_amount"]["synonyms"]
     assert raw["metrics"]["revenue"]["alternatives"] == ["post_click_sales_amount"]
 

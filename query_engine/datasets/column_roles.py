@@ -13,37 +13,22 @@ from typing import Any
 
 import duckdb
 
-_CURRENCY_WORDS = r"\b(usd|eur|gbp|cad|aud|chf|jpy|inr|brl|mxn|sek|nok|dkk|pln|currency)\b"
-# (meaning, pattern on the normalised name); first match wins, so rates come before their parts.
-MEANINGS: tuple[tuple[str, str], ...] = (
-    ("ctr", r"\bctr\b|click ?through rate"),
-    ("cpc", r"\bcpc\b|cost per (link )?click"),
-    ("cpm", r"\bcpm\b|cost per (1 ?000|thousand|mille)"),
-    ("cpa", r"\bcpa\b|cost per (result|conversion|purchase|acquisition|action|lead)"),
-    ("roas", r"\broas\b|return on ad spend"),
-    ("conversion_rate", r"\b(cvr|conv(ersion)? rate|conversion rate|results? rate)\b"),
-    ("rate", r"\brate\b|\bper\b|\bavg\b|\baverage\b|\bratio\b|\bshare\b|%"),
-    ("revenue", r"\brevenue\b|\bconv(ersion)?s? value|\bpurchases? (conversion )?value|\bsales? amount|"
-                r"\bsales value|\bgmv\b|\bincome\b|\bturnover\b|\bvalue\b"),
-    ("conversions", r"\bconv(ersion)?s?\b|\bpurchases?\b|\bresults?\b|\bleads?\b|\borders?\b|"
-                    r"\bacquisitions?\b|\bsign ?ups?\b|\binstalls?\b|\bsales\b"),
-    ("spend", r"\bspen[dt]\b|\bspending\b|\bcosts?\b|\bexpenses?\b|\binvestment\b"),
-    ("impressions", r"\bimpr(ession)?s?\b|\bimps\b|\bdisplays?\b|\bimpressions served\b"),
-    ("clicks", r"\bclicks?\b"),
-    ("frequency", r"\bfrequency\b"),
+from query_engine.datasets.lexicon import (
+    audience_of,
+    entity_of,
+    is_personal,
+    lexicon,
+    measure_meaning,
+    measure_rule,
+    normalise_name,
 )
+
+__all__ = ["ClassifiedColumn", "ColumnFacts", "classify_columns", "column_facts", "measure_meaning", "normalise_name"]
 BASE_MEANINGS = ("spend", "impressions", "clicks", "conversions", "revenue")
-RATIO_INPUTS = {"ctr": ("clicks", "impressions"), "cpc": ("spend", "clicks"), "cpm": ("spend", "impressions"),
-                "conversion_rate": ("conversions", "clicks"), "cpa": ("spend", "conversions"),
-                "roas": ("revenue", "spend")}
-ENTITIES = (("campaign", r"\bcampaigns?( name)?$"), ("ad_set", r"\bad ?sets?( name)?$"),
-            ("ad_group", r"\bad ?groups?( name)?$"), ("ad", r"^ads?( name)?$"), ("creative", r"\bcreatives?( name)?$"),
-            ("keyword", r"\bkeywords?( text)?$"), ("line_item", r"\bline items?( name)?$"),
-            ("insertion_order", r"\binsertion orders?( name)?$"), ("advertiser", r"\badvertisers?( name)?$"))
-TIME_PARTS = (("day_of_month", r"^(day|day of month|dom)$", 1, 31), ("week_number", r"^(week|week number|wk)$", 1, 53),
-              ("month_number", r"^(month|month number)$", 1, 12), ("year", r"^(year|yr)$", 1990, 2100),
-              ("hour", r"^(hour|hour of day)$", 0, 23))
-TIME_COLUMN_NAMES = ("day", "date", "reporting starts", "date start", "day date", "report date", "time", "period")
+TIME_PARTS = (("day_of_month", r"^(day|day of (the )?month|dom|jour)$", 1, 31),
+              ("week_number", r"^(week|week number|wk|semaine)$", 1, 53),
+              ("month_number", r"^(month|month number|month of (the )?year|mois)$", 1, 12),
+              ("year", r"^(year|yr|annee|an)$", 1990, 2100), ("hour", r"^(hour|hour of day|heure)$", 0, 23))
 MAX_SAMPLE_VALUES = 25
 
 
@@ -72,22 +57,6 @@ class ColumnFacts:
     def words(self) -> str:
         """The header in lowercase words, without currency codes: 'Amount spent (EUR)' -> 'amount spent'."""
         return normalise_name(self.source)
-
-
-def normalise_name(header: str) -> str:
-    """A header as plain lowercase words: camelCase, underscores, brackets and currency codes removed."""
-    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", header).lower()
-    text = re.sub(r"[^a-z0-9%]+", " ", text)
-    return re.sub(r"\s+", " ", re.sub(_CURRENCY_WORDS, " ", text)).strip()
-
-
-def measure_meaning(header: str) -> str | None:
-    """The standard meaning of a measure's header ('Amount spent (USD)' -> 'spend'), or None."""
-    words = normalise_name(header)
-    for meaning, pattern in MEANINGS:
-        if re.search(pattern, words):
-            return meaning
-    return None
 
 
 def column_facts(con: duckdb.DuckDBPyConnection, table: str, kinds: Mapping[str, str] | None = None,
@@ -130,65 +99,133 @@ def _kind_of(dtype: str) -> str:
 
 @dataclass(frozen=True)
 class ClassifiedColumn:
-    """A column's role in the model (and a measure's meaning, an identifier's entity), with a note for review."""
+    """A column's role in the model (a measure's meaning, a dimension's entity), a note and any doubt, for review."""
 
     facts: ColumnFacts
     role: str  # time | date | dimension | measure | identifier | ignored
     meaning: str = ""
     note: str = ""
+    doubt: str = ""  # why the analyst should confirm this reading ("" when sure)
+    personal: bool = False
+
+    def but(self, **changes: Any) -> ClassifiedColumn:
+        """A copy with some fields changed."""
+        return ClassifiedColumn(**{**self.__dict__, **changes})
 
 
 def classify_columns(facts: list[ColumnFacts], named_elsewhere: frozenset[str] = frozenset()) -> list[ClassifiedColumn]:
     """Each column's role (and a measure's meaning) from its name and values."""
-    roles = [_classify(f) for f in facts]
+    roles = _pick_reporting_date([_classify(f) for f in facts])
+    named = {r.meaning for r in roles if r.role == "dimension" and r.meaning and not r.note.startswith("the id")}
+    named |= named_elsewhere
+    return [_id_role(r, named) if r.note.startswith("the id") else
+            _id_role(r.but(role="dimension"), named) if r.role == "identifier" and r.meaning and r.meaning not in named
+            else r for r in roles]
+
+
+def _pick_reporting_date(roles: list[ClassifiedColumn]) -> list[ClassifiedColumn]:
     dated = [r for r in roles if r.role == "date"]
-    if dated:
-        best = max(dated, key=lambda r: (r.facts.words in TIME_COLUMN_NAMES, r.facts.distinct))
-        roles = [ClassifiedColumn(r.facts, "time", "date", "the table's date") if r is best else r for r in roles]
-    named = {r.meaning for r in roles if r.role == "dimension" and r.meaning} | named_elsewhere
-    return [_identifier_as_dimension(r) if r.role == "identifier" and r.meaning and r.meaning not in named else r
-            for r in roles]
+    if not dated:
+        return roles
+    best = min(dated, key=lambda r: (_date_rank(r.facts.words), -r.facts.distinct))
+    others = len(dated) > 1
+    out = []
+    for r in roles:
+        if r is best:
+            note = "the reporting date" + (" (chosen over " + ", ".join(
+                f"'{d.facts.source}'" for d in dated if d is not best) + ")" if others else "")
+            out.append(r.but(role="time", meaning="date", note=note, doubt="several date columns" if others else ""))
+        elif r.role == "date":
+            out.append(r.but(note="another date: a reading when asked by name", doubt="a second date column"))
+        else:
+            out.append(r)
+    return out
+
+
+def _date_rank(words: str) -> int:
+    preferred = lexicon().raw["reporting_dates"]
+    rank = next((i for i, p in enumerate(preferred) if re.search(p, words)), len(preferred))
+    return rank + (100 if re.search(lexicon().pattern("secondary_dates"), words) else 0)
 
 
 def _classify(f: ColumnFacts) -> ClassifiedColumn:
     words = f.words
     if f.non_null == 0:
         return ClassifiedColumn(f, "ignored", note="no values")
+    if is_personal(words):
+        return ClassifiedColumn(f, "identifier", note="a person-level identifier: never shown", personal=True)
     if f.kind in ("date", "timestamp"):
         return ClassifiedColumn(f, "date")
     if f.kind in ("month", "weekday"):
         return ClassifiedColumn(f, "dimension", note=f"time part: {f.kind} names, in calendar order")
-    entity = _entity_of(words)
-    if re.search(r"(^| )id$|^id( |$)|(^| )(ids|key|number|no)$", words) and not _meaning_ok(f):
-        return ClassifiedColumn(f, "identifier", entity or "", "an identifier: never summed")
+    part = _time_part(f, words)
+    if part:
+        return ClassifiedColumn(f, "dimension", part, f"time part: {part.replace('_', ' ')}")
+    entity, audience = entity_of(words), audience_of(words)
+    if re.search(lexicon().pattern("id_words"), words) and not _volume_named(f):
+        return _id_column(f, entity, audience)
     if f.numeric:
-        return _numeric_role(f, words)
-    if entity:
-        return ClassifiedColumn(f, "dimension", entity, "names the rows' " + entity.replace("_", " "))
+        return _numeric_role(f, words, audience)
+    if entity or audience:
+        what = entity or audience or ""
+        return ClassifiedColumn(f, "dimension", what, "names the rows' " + what.replace("_", " "))
     return ClassifiedColumn(f, "dimension", note=f"{f.distinct} distinct values")
 
 
-def _meaning_ok(f: ColumnFacts) -> bool:
-    return f.numeric and measure_meaning(f.source) in BASE_MEANINGS and not f.words.endswith(" id")
-
-
-def _numeric_role(f: ColumnFacts, words: str) -> ClassifiedColumn:
+def _time_part(f: ColumnFacts, words: str) -> str | None:
     for part, pattern, low, high in TIME_PARTS:
         if re.fullmatch(pattern, words) and f.kind == "integer" and f.low is not None \
                 and low <= f.low and f.high <= high:
-            return ClassifiedColumn(f, "dimension", part, f"time part: {part.replace('_', ' ')}")
-    meaning = measure_meaning(f.source)
-    if meaning is None and f.kind == "integer" and f.distinct >= 0.95 * f.non_null > 50 and (f.low or 0) >= 100_000:
+            return part
+    return None
+
+
+def _volume_named(f: ColumnFacts) -> bool:
+    rule = measure_rule(f.source, _money(f))
+    return f.numeric and rule is not None and rule.kind == "volume" and not re.search(r"(^| )(id|ids|key)$", f.words)
+
+
+def _money(f: ColumnFacts) -> bool:
+    return f.kind == "currency" or f.type in ("DOUBLE", "FLOAT") or f.type.startswith("DECIMAL")
+
+
+def _row_unique(f: ColumnFacts) -> bool:
+    return f.distinct >= 0.98 * f.non_null and f.non_null > 20
+
+
+def _id_column(f: ColumnFacts, entity: str | None, audience: str | None) -> ClassifiedColumn:
+    """An id, key or code column: a dimension of what it names, unless it is a row-unique key."""
+    if audience and not entity:
+        return ClassifiedColumn(f, "dimension", audience, f"{audience.replace('_', ' ')} codes: grouped, never summed",
+                                doubt="numeric codes read as a dimension" if f.numeric else "")
+    if entity and not _row_unique(f):
+        return ClassifiedColumn(f, "dimension", entity, "the id of the rows' " + entity.replace("_", " "),
+                                doubt="a numeric id read as a dimension" if f.numeric else "")
+    return ClassifiedColumn(f, "identifier", entity or "", "an identifier: never summed")
+
+
+def _id_role(role: ClassifiedColumn, named: set[str]) -> ClassifiedColumn:
+    """An entity's id: the entity itself without a name column, else a second dimension to filter by."""
+    if role.meaning in named:
+        return role.but(meaning=f"{role.meaning}_id", note=f"the {role.meaning.replace('_', ' ')}'s id: "
+                        "a second dimension, to filter or group by")
+    return role.but(note=f"the {role.meaning.replace('_', ' ')} (an id: no name column)")
+
+
+def _numeric_role(f: ColumnFacts, words: str, audience: str | None) -> ClassifiedColumn:
+    rule = measure_rule(f.source, _money(f))
+    if audience and (rule is None or f.kind == "integer" and f.distinct <= 200):
+        return ClassifiedColumn(f, "dimension", audience, f"{audience.replace('_', ' ')} codes: grouped, never summed",
+                                doubt="numeric codes read as a dimension")
+    if rule is None and f.kind == "integer" and re.search(lexicon().pattern("code_words"), words):
+        return ClassifiedColumn(f, "dimension", note="numeric codes: grouped, never summed",
+                                doubt="numeric codes read as a dimension")
+    if rule is None and re.fullmatch(r"(date|day|jour)", words) and f.kind == "integer":
+        return ClassifiedColumn(f, "dimension", note="whole numbers named like a date", doubt="dates as numbers")
+    if rule is None and f.kind == "integer" and f.distinct >= 0.95 * f.non_null > 50 and (f.low or 0) >= 100_000:
         return ClassifiedColumn(f, "identifier", "", "distinct large whole numbers: an identifier, never summed")
-    if f.kind == "percent" and meaning not in RATIO_INPUTS and meaning != "rate":
-        meaning = "rate"
-    return ClassifiedColumn(f, "measure", meaning or "", "")
-
-
-def _entity_of(words: str) -> str | None:
-    base = re.sub(r"( id| ids| key)$", "", words)
-    return next((name for name, pattern in ENTITIES if re.search(pattern, base)), None)
-
-
-def _identifier_as_dimension(role: ClassifiedColumn) -> ClassifiedColumn:
-    return ClassifiedColumn(role.facts, "dimension", role.meaning, "an identifier used as the entity (no name column)")
+    if rule is None and f.kind == "percent":
+        rule = lexicon().rule("rate")
+    if rule is None:
+        return ClassifiedColumn(f, "measure", "", "summed (no known meaning)", doubt="a number of unknown meaning")
+    return ClassifiedColumn(f, "measure", rule.key, "a stored rate: never summed" if rule.kind == "rate" else "")

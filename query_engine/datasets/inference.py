@@ -6,30 +6,18 @@ column is.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import duckdb
 import yaml
 
-from query_engine.datasets.column_roles import (
-    BASE_MEANINGS,
-    ENTITIES,
-    RATIO_INPUTS,
-    ClassifiedColumn,
-    ColumnFacts,
-    classify_columns,
-    column_facts,
-)
+from query_engine.datasets.column_roles import ClassifiedColumn, ColumnFacts, classify_columns, column_facts
+from query_engine.datasets.lexicon import MeasureRule, audience_of, entity_of, header_synonyms, lexicon
+from query_engine.datasets.rate_rules import StoredRates, derived_rates, key_of, unique, volume_metrics
 from query_engine.interpret.question_text import phrase_key
 from query_engine.semantics.model import DEFAULT_MODEL_PATH, semantic_model_from_dict
 
-_SECONDARY = r"\b(approved|pending|post view|view ?through|assisted|unique|estimated|attributed|offline)\b"
-_PRIMARY = {"spend": r"(amount )?spen[dt]|(total |media )?cost",
-            "conversions": r"(total |all )?conv(ersion)?s?|results|purchases",
-            "revenue": r"(total )?revenue|(total |purchases? )?conv(ersion)?s? value|purchase value",
-            "impressions": r"impr(ession)?s?", "clicks": r"(link )?clicks( all)?"}
 GRAIN_WORDS = ("day", "week", "month", "quarter", "year", "day_of_week", "weekday")
 
 
@@ -74,10 +62,11 @@ class _ModelBuilder:
         self.time_column: str | None = None
         self.dimensions: dict[str, dict[str, Any]] = {}
         self.date_fields: dict[str, dict[str, Any]] = {}
-        self.measures: dict[str, list[tuple[ColumnFacts, int]]] = {}
+        self.volumes: dict[str, list[tuple[ColumnFacts, int]]] = {}
+        self.rates: list[tuple[ColumnFacts, MeasureRule]] = []
         self.plain: dict[str, dict[str, Any]] = {}
-        self.reported: dict[str, ColumnFacts] = {}
         self.columns: dict[str, dict[str, Any]] = {}
+        self.personal: list[str] = []
         self.entity_column: tuple[str, str, str] | None = None
         self.lookups: dict[str, tuple[str, ...]] = {}
 
@@ -86,13 +75,16 @@ class _ModelBuilder:
         f = role.facts
         self.columns[f.name] = {"source": f.source, "type": f.type, "role": role.role,
                                 **({"meaning": role.meaning} if role.meaning else {}),
-                                **({"note": role.note} if role.note else {})}
+                                **({"note": role.note} if role.note else {}),
+                                **({"doubt": role.doubt} if role.doubt else {})}
+        if role.personal:
+            self.personal.append(f.name)
         if role.role == "time":
             self.time_column = f.name
             self.date_fields["date"] = {"table": self.table, "column": f.name, "label": f.source}
         elif role.role == "date":
-            self.date_fields[_key(f.name)] = {"table": self.table, "column": f.name, "label": f.source,
-                                             "synonyms": [f.words]}
+            self.date_fields[key_of(f.name)] = {"table": self.table, "column": f.name, "label": f.source,
+                                                "synonyms": header_synonyms(f.source)}
         elif role.role == "dimension":
             self._dimension(role)
         elif role.role == "measure":
@@ -107,59 +99,74 @@ class _ModelBuilder:
             if role.role == "dimension" or (role.role == "identifier" and role.meaning):
                 self._dimension(role, table)
             elif role.role in ("date", "time"):
-                self.date_fields.setdefault(_key(role.facts.name), {
+                self.date_fields.setdefault(key_of(role.facts.name), {
                     "table": table, "column": role.facts.name, "label": role.facts.source,
-                    "synonyms": [role.facts.words]})
+                    "synonyms": header_synonyms(role.facts.source)})
 
     def _dimension(self, role: ClassifiedColumn, table: str | None = None) -> None:
         f = role.facts
         table = table or self.table
-        name = role.meaning if role.meaning and role.meaning not in self.dimensions else _key(f.name)
+        name = role.meaning if role.meaning and role.meaning not in self.dimensions else key_of(f.name)
         if self.has_dates and name in GRAIN_WORDS:
             name = f"{name}_{'name' if f.kind in ('month', 'weekday') else 'number'}"
-        demo = self.demo["dimensions"].get(name, {})
-        entity = bool(role.meaning) and role.meaning in dict(ENTITIES)
-        dim: dict[str, Any] = {"table": table, "column": f.name,
-                               "label": name.replace("_", " ").capitalize() if entity or name != _key(f.name)
-                               else f.source,
-                               "synonyms": _unique([f.words, f"{f.words}s", name.replace("_", " ") + "s",
-                                                    *demo.get("synonyms", ())])}
+        word = name.replace("_", " ")
+        named = bool(role.meaning) and not role.note.startswith("time part")
+        label = (word.replace(" id", " ID").capitalize() if named else f.source)
+        dim: dict[str, Any] = {"table": table, "column": f.name, "label": label,
+                               "synonyms": unique([*header_synonyms(f.source), *_plurals(header_synonyms(f.source)),
+                                                   word, f"{word}s", *self._borrowed_dimension_words(name)])}
         if self.has_dates:
             dim["synonyms"] = [s for s in dim["synonyms"] if s.rstrip("s") not in GRAIN_WORDS]
+        entity = bool(role.meaning) and role.meaning in lexicon().entities
         if entity or f.distinct > 50:
             dim["entity"] = True
         if role.note.startswith("time part"):
             dim["time_part"] = (role.meaning or f.kind)
         self.dimensions[name] = dim
-        if dim.get("entity") and self.entity_column is None:
+        if entity and self.entity_column is None:
             self.entity_column = (name, f.name, table)
+
+    def _borrowed_dimension_words(self, name: str) -> list[str]:
+        """The demo's words for a dimension of the same name, where the lexicon reads them as it (or as nothing)."""
+        words = self.demo["dimensions"].get(name, {}).get("synonyms", ())
+        return [w for w in words if entity_of(w) in (None, name) and audience_of(w) in (None, name)]
 
     def _measure(self, role: ClassifiedColumn) -> None:
         f = role.facts
-        meaning = role.meaning
-        if meaning in BASE_MEANINGS:
-            rank = 0 if re.fullmatch(_PRIMARY[meaning], f.words) else 2 if re.search(_SECONDARY, f.words) else 1
-            self.measures.setdefault(meaning, []).append((f, rank))
-        elif meaning in RATIO_INPUTS or meaning == "rate":
-            self.reported[_key(f.name) if meaning == "rate" else meaning] = f
+        rule = lexicon().rule(role.meaning) if role.meaning else None
+        rule = next((r for r in lexicon().measures if r.key == role.meaning), rule)
+        if rule is None:
+            self.plain[key_of(f.name)] = _plain_metric(self.table, f)
+        elif rule.kind == "volume":
+            main = lexicon().rule(rule.meaning) or rule
+            self.volumes.setdefault(rule.meaning, []).append((f, main.rank(f.words)))
         else:
-            self.plain[_key(f.name)] = _plain_metric(self.table, f, meaning)
+            self.rates.append((f, rule))
 
     def finish(self) -> dict[str, Any]:
         """The complete model dict with derived metrics, defaults and deconflicted synonyms."""
-        metrics, ambiguities = self._base_metrics()
+        found = {m: [f for f, _ in sorted(cols, key=lambda item: item[1])] for m, cols in self.volumes.items()}
+        metrics, ambiguities = volume_metrics(self.table, found, self.demo["metrics"])
         metrics.update({k: v for k, v in self.plain.items() if k not in metrics})
-        metrics.update(self._ratios(metrics))
+        metrics.update(derived_rates(metrics, self.demo["metrics"]))
         if self.entity_column:
             name, column, table = self.entity_column
             metrics.setdefault(f"{name}_count", _count_metric(table, name, column))
-        metrics.update(self._reported_rates(metrics))
+        stored = StoredRates(self.table, metrics, found)
+        for f, rule in self.rates:
+            stored.add(f, rule)
+        for column, (note, doubt) in stored.notes.items():
+            self.columns[column].update({"note": note, **({"doubt": doubt} if doubt else {})})
+        ambiguities += stored.ambiguities
         if not metrics:
             raise_no_measures(self.title)
         _deconflict(metrics, self.dimensions, ambiguities)
+        return self._raw(metrics, ambiguities)
+
+    def _raw(self, metrics: dict[str, Any], ambiguities: list[dict[str, Any]]) -> dict[str, Any]:
         defaults: list[str] = [m for m in ("spend", "conversions", "revenue", "roas", "cpa") if m in metrics] or \
             [m for m, v in metrics.items() if "ratio" not in v][:4]
-        raw: dict[str, Any] = {
+        return {
             "name": self.title, "description": f"Uploaded data: {self.rows:,} rows in table {self.table}.",
             "tables": {self.table: {"alias": "t", "description": f"One row per line of {self.title}.",
                                     **({"time_column": self.time_column} if self.time_column else {})},
@@ -170,61 +177,20 @@ class _ModelBuilder:
             "dimensions": self.dimensions, "date_fields": self.date_fields,
             "time_grains": self.demo["time_grains"] if self.time_column else {},
             "metrics": metrics, "performance_metrics": self._performance(metrics, defaults),
-            "default_metrics": defaults, "ambiguities": ambiguities, "columns": self.columns}
-        return raw
-
-    def _base_metrics(self) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
-        metrics: dict[str, dict[str, Any]] = {}
-        ambiguities = []
-        for meaning in BASE_MEANINGS:
-            found = sorted(self.measures.get(meaning, []), key=lambda item: item[1])
-            for i, (f, _) in enumerate(found):
-                demo = self.demo["metrics"][meaning]
-                name = meaning if i == 0 else _key(f.name).lower()
-                metric = {"label": demo["label"] if i == 0 else f.source, "table": self.table,
-                          "aggregation": "sum", "column": f.name, "format": _format(f, demo["format"]),
-                          "direction": demo["direction"],
-                          "description": f"{demo['label']}: the column '{f.source}'.",
-                          "synonyms": _unique([f.words, *(demo.get("synonyms", ()) if i == 0 else (meaning,))])}
-                if i == 0 and demo.get("weak_synonyms"):
-                    metric["weak_synonyms"] = list(demo["weak_synonyms"])
-                metrics[name] = metric
-            if len(found) > 1:
-                names = [meaning, *(_key(f.name).lower() for f, _ in found[1:])]
-                ambiguities.append({"meaning": meaning, "phrase": meaning, "metrics": names,
-                                    "columns": [f.name for f, _ in found]})
-                for name in names:
-                    metrics[name]["alternatives"] = [n for n in names if n != name]
-        return metrics, ambiguities
-
-    def _ratios(self, metrics: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        out = {}
-        for name, (numerator, denominator) in RATIO_INPUTS.items():
-            if numerator in metrics and denominator in metrics:
-                demo = dict(self.demo["metrics"][name])
-                demo["description"] = demo["description"].replace(" in USD", "")
-                out[name] = demo
-        return out
-
-    def _reported_rates(self, metrics: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        out = {}
-        for name, f in self.reported.items():
-            if name in metrics:
-                self.columns[f.name]["note"] = f"a reported rate; {name.upper()} is computed from its parts instead"
-                continue
-            demo = self.demo["metrics"].get(name, {})
-            out[name] = {"label": demo.get("label", f.source) if demo else f.source, "table": self.table,
-                         "aggregation": "avg", "column": f.name, "format": _format(f, demo.get("format", "number")),
-                         "direction": demo.get("direction", "neutral"),
-                         "description": f"Average of the reported '{f.source}' per row (a rate: not summed).",
-                         "synonyms": _unique([f.words, *demo.get("synonyms", ())])}
-        return out
+            "default_metrics": defaults, "ambiguities": ambiguities, "columns": self.columns,
+            "personal_columns": self.personal,
+            "personal_words": unique([*lexicon().raw["personal_words"],
+                                      *(w for c in self.personal for w in header_synonyms(self.columns[c]["source"]))])}
 
     def _performance(self, metrics: dict[str, Any], defaults: list[str]) -> dict[str, list[str]]:
         groups = {k: [m for m in v if m in metrics] for k, v in self.demo["performance_metrics"].items()}
         if not groups["higher"]:
             groups["higher"] = defaults[:3]
         return {k: v for k, v in groups.items() if v}
+
+
+def _plurals(phrases: list[str]) -> list[str]:
+    return [p + "s" for p in phrases if not p.endswith("s")]
 
 
 def raise_no_measures(title: str) -> None:
@@ -235,12 +201,10 @@ def raise_no_measures(title: str) -> None:
                       hint="Check that the numbers loaded (see the column report) or upload a report with metrics.")
 
 
-def _plain_metric(table: str, f: ColumnFacts, meaning: str) -> dict[str, Any]:
-    averaged = meaning == "frequency"
-    return {"label": f.source, "table": table, "aggregation": "avg" if averaged else "sum", "column": f.name,
-            "format": _format(f, "number"), "direction": "neutral",
-            "description": f"{'Average' if averaged else 'Sum'} of the column '{f.source}'.",
-            "synonyms": _unique([f.words])}
+def _plain_metric(table: str, f: ColumnFacts) -> dict[str, Any]:
+    return {"label": f.source, "table": table, "aggregation": "sum", "column": f.name,
+            "format": {"currency": "currency", "integer": "integer"}.get(f.kind, "number"), "direction": "neutral",
+            "description": f"Sum of the column '{f.source}'.", "synonyms": unique(header_synonyms(f.source))}
 
 
 def _count_metric(table: str, entity: str, column: str) -> dict[str, Any]:
@@ -248,22 +212,6 @@ def _count_metric(table: str, entity: str, column: str) -> dict[str, Any]:
     return {"label": f"Number of {word}s", "table": table, "aggregation": "count_distinct", "column": column,
             "format": "integer", "direction": "neutral", "description": f"Number of distinct {word}s.",
             "synonyms": [f"number of {word}s", f"{word} count", f"count of {word}s", f"how many {word}s"]}
-
-
-def _format(f: ColumnFacts, default: str) -> str:
-    if f.kind == "percent":
-        return "percent"
-    if default in ("currency", "percent", "ratio"):
-        return default
-    return {"currency": "currency", "integer": "integer"}.get(f.kind, default)
-
-
-def _key(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower() or "column"
-
-
-def _unique(phrases: list[str]) -> list[str]:
-    return list(dict.fromkeys(p.strip().lower() for p in phrases if p and p.strip()))
 
 
 def _deconflict(metrics: dict[str, Any], dimensions: dict[str, Any], ambiguities: list[dict[str, Any]]) -> None:

@@ -12,7 +12,9 @@ from typing import Any
 
 import yaml
 
-from query_engine.datasets.column_roles import BASE_MEANINGS, RATIO_INPUTS
+from query_engine.datasets.column_roles import ColumnFacts
+from query_engine.datasets.lexicon import lexicon
+from query_engine.datasets.rate_rules import StoredRates, derived_rates, volume_metrics
 from query_engine.errors import SemanticModelError
 from query_engine.semantics.model import DEFAULT_MODEL_PATH
 
@@ -104,22 +106,28 @@ def _make_time_column(raw: dict[str, Any], column: str, source: str) -> None:
 
 
 def _add_measure(raw: dict[str, Any], column: str, source: str, meaning: str) -> None:
+    """The column as a measure of `meaning`, by the same rules as inference: volumes summed, rates never."""
     metrics, demo = raw.setdefault("metrics", {}), _demo()["metrics"]
-    name = meaning.lower() if meaning.lower() in BASE_MEANINGS and meaning.lower() not in metrics else \
-        _free_name(metrics, _key(source))
-    template = demo.get(meaning.lower(), {}) if meaning.lower() in BASE_MEANINGS else {}
-    # A reported rate (CTR, CPA, "rate") is averaged per row: summing percentages gives nonsense.
-    rate = meaning.lower() in RATIO_INPUTS or meaning.lower() == "rate"
-    metrics[name] = {"label": template.get("label", source), "table": raw["base_table"],
-                     "aggregation": "avg" if rate else "sum", "column": column,
-                     "format": template.get("format", "percent" if rate else "number"),
-                     "direction": template.get("direction", "neutral"),
-                     "description": f"{'Average' if rate else 'Sum'} of the column '{source}'.",
-                     "synonyms": parse_synonyms(",".join([source, meaning, *template.get("synonyms", ())]))}
-    for ratio, (numerator, denominator) in RATIO_INPUTS.items():
-        if ratio not in metrics and numerator in metrics and denominator in metrics:
-            metrics[ratio] = copy.deepcopy(demo[ratio])
-            metrics[ratio]["description"] = metrics[ratio].get("description", "").replace(" in USD", "")
+    rule = next((r for r in lexicon().measures if r.key == meaning.lower()), None) or lexicon().rule(meaning.lower())
+    facts = ColumnFacts(column, source, str(raw.get("columns", {}).get(column, {}).get("type", "DOUBLE")),
+                        "number", 0, 1, 1)
+    table = raw["base_table"]
+    if rule is not None and rule.kind == "rate":
+        stored = StoredRates(table, metrics, {})
+        stored.add(facts, rule)
+        raw["ambiguities"] = [*(raw.get("ambiguities") or ()), *stored.ambiguities]
+    else:
+        volume = rule if rule is not None else lexicon().rule("spend")
+        taken = volume is None or rule is None or rule.meaning in metrics
+        found = {rule.meaning if rule else "": [facts]}
+        new, _ = volume_metrics(table, found if not taken else {}, demo)
+        if taken:
+            new = {_free_name(metrics, _key(source)): {
+                "label": source, "table": table, "aggregation": "sum", "column": column, "format": "number",
+                "direction": "neutral", "description": f"Sum of the column '{source}'.",
+                "synonyms": parse_synonyms(f"{source},{meaning}")}}
+        metrics.update(new)
+    metrics.update(derived_rates(metrics, demo))
 
 
 def _drop_dangling(raw: dict[str, Any]) -> None:

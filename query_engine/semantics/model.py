@@ -12,7 +12,7 @@ from query_engine.semantics.formula import FormulaError, formula_measures
 
 Direction = Literal["higher", "lower", "neutral"]
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "data" / "semantic_model.yaml"
-AGGREGATIONS = ("sum", "count", "count_distinct", "avg", "min", "max")
+AGGREGATIONS = ("sum", "count", "count_distinct", "avg", "min", "max", "weighted_avg")
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ class Metric:
     denominator: str | None = None
     multiplier: float = 1.0
     formula: str | None = None  # calculated metrics: arithmetic over measures, e.g. "revenue - spend"
+    weight: str | None = None  # weighted_avg: the column of the same table that weighs each row's value
 
     @property
     def is_ratio(self) -> bool:
@@ -121,6 +122,8 @@ class SemanticModel:
     performance_metrics: dict[str, tuple[str, ...]] = field(default_factory=dict)
     description: str = ""
     default_metrics: tuple[str, ...] = ()
+    personal_columns: tuple[str, ...] = ()  # columns naming one person (email, user id): never shown
+    personal_words: tuple[str, ...] = ()  # phrases that ask for those person-level identifiers
 
     def metric(self, name: str) -> Metric:
         """The metric called `name`, or a SemanticModelError naming the known ones."""
@@ -176,6 +179,8 @@ class SemanticModel:
         for metric in self.metrics.values():
             if metric.column and metric.table:
                 cols[metric.table].add(metric.column)
+                if metric.weight:
+                    cols[metric.table].add(metric.weight)
         for join in self.joins:
             cols[join.table].update(join.using)
             cols[join.to].update(join.using)
@@ -223,6 +228,8 @@ def semantic_model_from_dict(raw: dict[str, Any]) -> SemanticModel:
             metrics={n: _metric(n, m) for n, m in raw["metrics"].items()},
             performance_metrics={k: tuple(v) for k, v in (raw.get("performance_metrics") or {}).items()},
             default_metrics=tuple(raw.get("default_metrics") or tuple(raw["metrics"])[:4]),
+            personal_columns=tuple(str(c) for c in raw.get("personal_columns") or ()),
+            personal_words=tuple(str(w).lower() for w in raw.get("personal_words") or ()),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SemanticModelError(f"The semantic model is incomplete or malformed: {exc!r}.") from exc
@@ -264,7 +271,8 @@ def _metric(name: str, m: dict[str, Any]) -> Metric:
         synonyms=_synonyms(m), weak_synonyms=tuple(str(w).lower() for w in m.get("weak_synonyms") or ()),
         table=m.get("table"), aggregation=m.get("aggregation"),
         column=m.get("column"), numerator=ratio.get("numerator"), denominator=ratio.get("denominator"),
-        multiplier=float(ratio.get("multiplier", 1.0)), formula=m.get("formula"),
+        multiplier=float(ratio.get("multiplier", m.get("multiplier", 1.0))), formula=m.get("formula"),
+        weight=m.get("weight"),
     )
 
 
@@ -303,4 +311,6 @@ def _metric_problems(model: SemanticModel, metric: Metric) -> list[str]:
         return [f"metric '{metric.name}' has unknown aggregation '{metric.aggregation}'"]
     if metric.table not in model.tables or not metric.column:
         return [f"metric '{metric.name}' needs a known table and a column"]
+    if (metric.aggregation == "weighted_avg") != bool(metric.weight):
+        return [f"metric '{metric.name}': a weighted_avg needs a weight column, and only it takes one"]
     return []

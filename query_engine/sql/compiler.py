@@ -105,7 +105,10 @@ class _Scope:
             return expand_formula(metric.formula, self.model.base_measures(),
                                   lambda measure: self._aggregate(self.model.metric(measure)))
         if not metric.is_ratio:
-            return self._aggregate(metric)
+            value = self._aggregate(metric)
+            if metric.multiplier != 1:  # a stored percent read as a fraction: the unit of the computed rates
+                value = exp.Mul(this=value, expression=exp.Literal.number(_number(metric.multiplier)))
+            return value
         ratio: exp.Expr = exp.Div(
             this=self._aggregate(self.model.metric(metric.numerator or "")),
             expression=exp.Nullif(this=self._aggregate(self.model.metric(metric.denominator or "")),
@@ -122,8 +125,18 @@ class _Scope:
         col = self.column(table, metric.column or "")
         if metric.aggregation == "count_distinct":
             return exp.Count(this=exp.Distinct(expressions=[col]))
+        if metric.aggregation == "weighted_avg":
+            return _weighted_mean(col, self.column(table, metric.weight or ""))
         builders = {"sum": exp.Sum, "count": exp.Count, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
         return builders[metric.aggregation or "sum"](this=col)
+
+
+def _weighted_mean(value: exp.Expr, weight: exp.Expr) -> exp.Expr:
+    """SUM(value * weight) / SUM(weight over the rows that have a value): a rate averaged by its volume."""
+    weighted = exp.Sum(this=exp.Mul(this=value, expression=weight))
+    present = exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())),
+                                   true=weight.copy())])
+    return exp.Div(this=weighted, expression=exp.Nullif(this=exp.Sum(this=present), expression=exp.Literal.number(0)))
 
 
 def _year_start(scope: _Scope) -> exp.Expr:
