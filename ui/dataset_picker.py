@@ -8,10 +8,10 @@ import streamlit as st
 
 from query_engine.datasets.catalogue import DEMO_NAME, Dataset
 from query_engine.errors import ClarifyError
+from query_engine.interpret.suggestions import example_questions as model_examples
+from query_engine.semantics.model import semantic_model_from_dict
 from ui.resources import get_catalog, load_settings
 from ui.state import AskState, use_dataset
-
-RATIO_PREFERENCE = ("roas", "ctr", "cpa", "conversion_rate", "cpc", "cpm")
 
 
 def render_dataset_picker(state: AskState, key: str) -> Dataset:
@@ -45,30 +45,9 @@ def example_questions_for(name: str) -> tuple[str, ...]:
 
 
 def example_questions(raw: Mapping[str, Any]) -> tuple[str, ...]:
-    """Up to four questions the offline reader answers over this model: a breakdown, a trend, a best-of, a total."""
-    metrics: Mapping[str, Any] = raw.get("metrics") or {}
-    dimensions = [d for d in (raw.get("dimensions") or {}).values() if not d.get("time_part")]
-    plain = [m for m in (raw.get("default_metrics") or []) if m in metrics] or \
-        [m for m, v in metrics.items() if "ratio" not in v]
-    if not plain:
+    """Up to four questions the offline reader answers over this model (built where refusals build theirs)."""
+    try:
+        model = semantic_model_from_dict(dict(raw))
+    except (ClarifyError, KeyError, TypeError, ValueError):
         return ()
-    first = _words(metrics[plain[0]], plain[0])
-    second = _words(metrics[plain[1]], plain[1]) if len(plain) > 1 else first
-    ratio = next((r for r in RATIO_PREFERENCE if r in metrics), None)
-    dim = _words(dimensions[0], "") if dimensions else ""
-    timed = bool(raw.get("date_fields"))
-    questions = []
-    if dim:
-        questions.append(f"{first.capitalize()} by {dim}")
-    if timed:
-        questions.append(f"Monthly {second} trend")
-    if dim and ratio:
-        questions.append(f"Which {dim} has the best {metrics[ratio].get('label', ratio)}?")
-    questions.append(f"Total {second} last month" if timed else f"Total {second}")
-    return tuple(dict.fromkeys(questions))[:4]
-
-
-def _words(item: Mapping[str, Any], name: str) -> str:
-    label = str(item.get("label") or name.replace("_", " "))
-    # Acronyms such as CTR keep their case; ordinary labels read as words inside a sentence.
-    return label if label.isupper() else label.lower()
+    return model_examples(model)

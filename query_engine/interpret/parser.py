@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from query_engine.interpret.date_phrases import DatePhrase, find_date_phrases
+from query_engine.interpret.lexicon import lexicon
+from query_engine.interpret.platform_names import scope_spans
 from query_engine.interpret.question_text import (
     STOPWORDS,
     Token,
@@ -13,10 +14,10 @@ from query_engine.interpret.question_text import (
     number_value,
     tokenize,
 )
+from query_engine.interpret.thresholds import read_thresholds
 from query_engine.interpret.vocabulary import Match, Vocabulary
 from query_engine.semantics.model import SemanticModel
-from query_engine.spec.numbers import SCALE_WORDS, scale_of
-from query_engine.spec.query import FilterOp, Threshold, ThresholdOp
+from query_engine.spec.query import FilterOp, Threshold
 
 BEST_WORDS = {"best", "top", "high", "highest", "strongest", "winner", "winning", "successful", "great", "good",
               "outperforming", "better", "leading", "star", "most effective", "well"}
@@ -85,6 +86,8 @@ class ParsedQuestion:
     qualifier_dimensions: list[str] = field(default_factory=list)
     metric_spans: list[tuple[int, int, str]] = field(default_factory=list)
     metric_choices: dict[str, list[str]] = field(default_factory=dict)
+    dimension_choices: dict[str, list[str]] = field(default_factory=dict)  # "channel": two columns share the word
+    scope: list[tuple[str, str]] = field(default_factory=list)  # (words, platform) that no column filters
     share: bool = False
     when: bool = False
     per_group: str | None = None  # "in each region": a grouping the limit applies within
@@ -118,7 +121,9 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
     names = _entity_names(tokens, vocabulary, model)
     parsed.date_phrases = find_date_phrases(tokens, as_of, names)
     taken = {i for p in parsed.date_phrases for i in range(p.start, p.end)}
-    matches = vocabulary.match(tokens, taken)
+    if vocabulary.platform_scope:  # before columns: "tiktok ads" is the platform, not an 'ads' grouping
+        taken |= _read_scope(parsed, taken)
+    matches = vocabulary.match(tokens, taken, _OWN_WORDS)
     _read_matches(parsed, matches, model)
     taken |= {i for m in matches for i in range(m.start, m.end)}
     _read_entity_fragments(parsed, vocabulary, taken)
@@ -127,10 +132,19 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
     return parsed
 
 
+def _read_scope(parsed: ParsedQuestion, taken: set[int]) -> set[int]:
+    """Platform names no column holds ("spend on TikTok" in a TikTok export): the file's scope, read as such."""
+    keys = [t.key for t in parsed.tokens]
+    spans = scope_spans(keys, set(range(len(keys))) - taken)
+    for start, end, platform in spans:
+        parsed.scope.append((" ".join(t.text for t in parsed.tokens[start:end]), platform))
+    return {i for start, end, _ in spans for i in range(start, end)}
+
+
 def _entity_names(tokens: list[Token], vocabulary: Vocabulary, model: SemanticModel) -> set[int]:
     """Tokens that spell out a whole entity name of two or more words; dates inside a name are not dates."""
     spans: set[int] = set()
-    for match in vocabulary.match(tokens, set()):
+    for match in vocabulary.match(tokens, set(), _OWN_WORDS):
         if match.end - match.start >= 2 and any(t.kind == "value" and model.dimensions[t.name].entity
                                                 for t in match.terms):
             spans.update(range(match.start, match.end))
@@ -165,11 +179,15 @@ def _read_matches(parsed: ParsedQuestion, matches: list[Match], model: SemanticM
         elif term.kind == "value":
             negated = bool(set(before[-2:]) & NEGATIONS)
             values, op = parsed.filters.get(term.name, ([], "not_in" if negated else "in"))
-            if term.value not in values:
-                values.append(term.value or "")
+            for value in (t.value or "" for t in match.terms if t.kind == "value" and t.name == term.name):
+                if value not in values:
+                    values.append(value)
             parsed.filters[term.name] = (values, op)
         elif term.kind == "dimension":
             _read_dimension(parsed, term.name, match, before, model, previous)
+            named = [t.name for t in match.terms if t.kind == "dimension"]
+            if len(named) > 1 and term.name in parsed.dimensions:
+                parsed.dimension_choices[term.name] = named
         previous = match
 
 
@@ -248,49 +266,11 @@ def _read_entity_fragments(parsed: ParsedQuestion, vocabulary: Vocabulary, taken
         i += hit[0]
 
 
-_COMPARATORS: dict[str, ThresholdOp] = {
-    "above": ">", "over": ">", "greater than": ">", "more than": ">", "higher than": ">", "exceeding": ">",
-    "exceeds": ">", "at least": ">=", "minimum of": ">=", "below": "<", "under": "<", "less than": "<",
-    "lower than": "<", "fewer than": "<", "at most": "<=", "maximum of": "<=", ">": ">", ">=": ">=", "<": "<",
-    "<=": "<="}
-_THRESHOLD = re.compile(r"(?<!\S)(" + "|".join(sorted(map(re.escape, _COMPARATORS), key=len, reverse=True))
-                        + r") (?:\$ )?(\d[\d,]*(?:\.\d+)?)(%?)(?: (x|percent|pct|" + SCALE_WORDS + r"))?(?!\S)")
-_UNIT_WORDS = {"day", "week", "month", "quarter", "year", "days", "weeks", "months", "quarters", "years"}
-
-
 def _read_thresholds(parsed: ParsedQuestion) -> set[int]:
     """'ROAS above 3', 'more than 100 conversions', 'CTR over 2%': filters on aggregated metrics."""
-    keys = [t.key for t in parsed.tokens]
-    text = " ".join(keys)
-    starts = [sum(len(k) + 1 for k in keys[:i]) for i in range(len(keys))]
-    used: set[int] = set()
-    for start, _end, name in parsed.metric_spans:  # "campaigns with no conversions", "zero clicks"
-        if start > 0 and keys[start - 1] in ("zero", "no", "without", "0"):
-            parsed.thresholds.append(Threshold(name, "<=", 0.0))
-            used.update(range(start - 1, start))
-    for m in _THRESHOLD.finditer(text):
-        first = starts.index(m.start()) if m.start() in starts else None
-        last = max(i for i, st in enumerate(starts) if st < m.end()) + 1
-        if first is None or (last < len(keys) and keys[last] in _UNIT_WORDS):
-            continue
-        metric = _threshold_metric(parsed, first, last)
-        if metric is None:
-            continue
-        value = float(m.group(2).replace(",", ""))
-        scale = scale_of(m.group(4))
-        percent = m.group(3) == "%" or m.group(4) in ("percent", "pct")
-        amount = value / 100 if percent else value * scale
-        parsed.thresholds.append(Threshold(metric, _COMPARATORS[m.group(1)], amount))
-        used.update(range(first, last))
+    found, used = read_thresholds([t.key for t in parsed.tokens], parsed.metric_spans)
+    parsed.thresholds.extend(found)
     return used
-
-
-def _threshold_metric(parsed: ParsedQuestion, first: int, last: int) -> str | None:
-    after = [name for start, _, name in parsed.metric_spans if last <= start <= last + 1]
-    before = [name for _, end, name in parsed.metric_spans if first - 3 <= end <= first]
-    if after:
-        return after[0]
-    return before[-1] if before else None
 
 
 def _read_words(parsed: ParsedQuestion, taken: set[int]) -> None:
@@ -356,5 +336,7 @@ def _note_unknown(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
     if known or any(word in w.split() for w in (*TREND_WORDS, *EFFICIENCY_WORDS, *ENGAGEMENT_WORDS)):
         return
     parsed.unknown.append(parsed.tokens[i].text)
-    if (i > 0 and keys[i - 1] in ("by", "per", "each", "across")) or word in FINER_THAN_DAYS:
+    audience = lexicon().audience_breakdowns  # "which age group ...": a grouping the data lacks
+    if (i > 0 and keys[i - 1] in ("by", "per", "each", "across")) or word in FINER_THAN_DAYS or \
+            (word,) in audience or tuple(keys[i:i + 2]) in audience:
         parsed.unknown_groupings.append(parsed.tokens[i].text)

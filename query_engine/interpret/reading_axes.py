@@ -83,6 +83,16 @@ def grouping_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
         options = [Option(o.weight * w, (("dimensions", tuple(o.changes[0][1]) + extra),), d)
                    for o in options for w, extra, d in ((0.6, (), f"one total across all {label}s"),
                                                         (0.4, (name,), f"one row per {label}"))]
+    return _dimension_choices(parsed, model, options)
+
+
+def _dimension_choices(parsed: ParsedQuestion, model: SemanticModel, options: list[Option]) -> list[Option]:
+    """A word two columns share ("channel": default channel group, or channel) gives one reading per column."""
+    for name, choices in parsed.dimension_choices.items():
+        weights = RANK_WEIGHTS if len(choices) > 2 else (0.6, 0.4)
+        options = [Option(o.weight * w, (("dimensions", tuple(alt if d == name else d for d in _grain_dims(o))),),
+                          "; ".join(x for x in (o.distinction, f"by {model.dimensions[alt].label}") if x))
+                   for o in options for w, alt in zip(weights, choices, strict=False)]
     return options
 
 

@@ -70,7 +70,7 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
     """
     as_of = as_of or context.as_of
     cleaned = clean_question(question)
-    refusal = input_refusal(cleaned, context.model) or refusal_for(cleaned, context.model)
+    refusal = input_refusal(cleaned, context.model) or refusal_for(cleaned, context.model, context.vocabulary)
     if refusal:
         return Understanding(cleaned, as_of, refusal=refusal)
     parsed = parse_question(cleaned, context.model, context.vocabulary, as_of)
@@ -84,7 +84,9 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
     readings = _readings(parsed, context, as_of, preferences or {})
     if not readings:
         return Understanding(cleaned, as_of, refusal=unknown_subject(parsed.unknown, context.model, False))
-    notes = tuple(f"Read '{a}' as '{b}'." for a, b in parsed.corrections)
+    notes = tuple(f"Read '{a}' as '{b}'." for a, b in parsed.corrections) + tuple(
+        f"Read '{words}' as where this data comes from ({platform}); no column of it filters by platform."
+        for words, platform in parsed.scope)
     return Understanding(cleaned, as_of, tuple(readings), notes=notes)
 
 

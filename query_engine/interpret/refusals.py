@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import re
 
+from query_engine.interpret.personal_data import person_identifier
 from query_engine.interpret.question_text import MAX_QUESTION_CHARS, code_shape
+from query_engine.interpret.suggestions import suggestions
+from query_engine.interpret.vocabulary import Vocabulary
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import Refusal
 
@@ -25,13 +28,6 @@ SECRET = re.compile(
     r"\b(?:passwords?|passwd|credentials?|api[ _-]?keys?|secret|secrets|tokens?|ssn|social security|credit cards?|"
     r"card numbers?|admin|administrator|logins?|private keys?|access keys?|connection strings?|env(?:ironment)? vars?|"
     r"/etc/|system files?|root access|\.env)\b", re.IGNORECASE)
-PERSONAL = re.compile(
-    r"\b(?:customers?|clients?|users?|people|persons?|individuals?|employees?|staff|salar(?:y|ies)|"
-    r"email address(?:es)?|emails? of|(?:customer|user|client|contact) emails?|phone(?: numbers?)?|addresses|"
-    r"home address|birthdays?|ages?|genders?|demographics?|ethnicity|religion|ip address(?:es)?|cookies?|"
-    r"device ids?|names? of (?:the )?(?:customers?|users?|buyers?)|buyers?|shoppers?|visitors?|subscribers?|"
-    r"followers?|leads? list|contacts?)\b",
-    re.IGNORECASE)
 OFF_TOPIC = re.compile(
     r"\b(?:weather|temperature|rain|stock price|stock market|share price|bitcoin|crypto|news|"
     r"recipe|sports?|football|election|president|capital of|population|translate|poem|joke|song|movie|"
@@ -40,8 +36,10 @@ OFF_TOPIC = re.compile(
     r"who is|who was|who are|who invented|stock ticker)\b", re.IGNORECASE)
 
 
-def refusal_for(question: str, model: SemanticModel) -> Refusal | None:
-    """A refusal when the question must not or cannot be answered from the data, else None."""
+def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | None = None) -> Refusal | None:
+    """A refusal when the question must not or cannot be answered from the data, else None.
+
+    With the dataset's `vocabulary`, a person-level word the dataset holds itself is no refusal."""
     text = question.strip()
     shape = code_shape(text)
     if shape:
@@ -53,9 +51,12 @@ def refusal_for(question: str, model: SemanticModel) -> Refusal | None:
     if SECRET.search(text):
         return Refusal("Clarify has no access to passwords, keys or system settings; it only answers questions "
                        "about campaign performance.", suggestions(model))
-    if PERSONAL.search(text):
-        return Refusal("The data has no customer- or person-level information (no emails, names or "
-                       "demographics); it holds campaign delivery and results only.", suggestions(model))
+    person = person_identifier(text, vocabulary, getattr(model, "personal_words", ()))
+    if person:
+        return Refusal(f"'{person}' would identify individual people. Clarify answers from aggregated campaign "
+                       "figures and shows no customer- or person-level identifiers (emails, names, phone numbers, "
+                       "user ids); breakdowns such as age or location are fine where the data has them.",
+                       suggestions(model))
     if OFF_TOPIC.search(text):
         found = OFF_TOPIC.search(text)
         return Refusal(f"The data has nothing about '{found.group(0) if found else text}'; it holds ad-campaign "
@@ -80,18 +81,6 @@ def future_refusal(as_of_text: str, model: SemanticModel) -> Refusal:
     """The refusal for questions about the future over data that has no dates to forecast from."""
     return Refusal(f"This data has no date column, so Clarify cannot forecast it (data as of {as_of_text}).",
                    suggestions(model))
-
-
-def suggestions(model: SemanticModel) -> tuple[str, ...]:
-    """A few questions this dataset can answer, built from its own metrics and dimensions."""
-    metrics = [m.label for m in model.metrics.values()]
-    dims = [d.label.lower() for d in model.dimensions.values()]
-    picks = [
-        f"{metrics[min(4, len(metrics) - 1)]} by {dims[0]} last month" if dims else f"Total {metrics[0]} last month",
-        f"Top 5 {dims[-1] if dims else 'items'}s by {metrics[-1]} this year",
-        f"Monthly {metrics[min(2, len(metrics) - 1)].lower()} trend this year",
-    ]
-    return tuple(picks)
 
 
 def input_refusal(cleaned: str, model: SemanticModel) -> Refusal | None:

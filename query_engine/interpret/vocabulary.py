@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from query_engine.interpret.lexicon import lexicon
+from query_engine.interpret.platform_names import platform_values
 from query_engine.interpret.question_text import STOPWORDS, Token, fold, phrase_key
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
@@ -51,8 +53,17 @@ class Vocabulary:
     def __init__(self, model: SemanticModel, profile: DataProfile) -> None:
         self.index: dict[tuple[str, ...], list[Term]] = defaultdict(list)
         self.fragments: dict[tuple[str, ...], set[tuple[str, str]]] = defaultdict(set)
+        # Runs of a column's main words ("job function" of "Member Job Function"): found when nothing exact is.
+        self.partial: dict[tuple[str, ...], list[Term]] = defaultdict(list)
         self._add_model_terms(model)
+        self._add_main_words(model)
         self._add_values(model, profile)
+        platforms = platform_values(model, profile)
+        for key, found in platforms.items():  # "meta" filters a source column's facebook and instagram rows
+            if key not in self.index:
+                self.index[key] = [Term("value", name, value) for name, value in sorted(found)]
+        # With no column naming platforms, a platform in a question is the file's own scope, not a filter.
+        self.platform_scope = not platforms
         # Spelling is corrected towards the model's words, not towards words inside campaign names.
         self.words = sorted({w for key, terms in self.index.items() if not all(self._entity(t, model) for t in terms)
                              for w in key if len(w) >= 4 and not w.isdigit()} | {fold(w) for w in DATE_WORDS})
@@ -82,6 +93,22 @@ class Vocabulary:
         for name, field in model.date_fields.items():
             for phrase in field.synonyms:
                 self._add(phrase, Term("date_field", name))
+
+    def _add_main_words(self, model: SemanticModel) -> None:
+        named = [(Term("metric", n), (n.replace("_", " "), m.label)) for n, m in model.metrics.items()]
+        named += [(Term("dimension", n), (n.replace("_", " "), d.label)) for n, d in model.dimensions.items()]
+        sizes: dict[Term, int] = {}
+        for term, phrases in named:
+            for phrase in phrases:
+                words = _without_noise(phrase_key(phrase))
+                if words and term not in self.index.get(words, ()):  # "Site_Name" is exactly "site"
+                    self.index[words].append(term)
+                for run in _main_runs(words):
+                    if term not in self.partial[run]:
+                        self.partial[run].append(term)
+                sizes[term] = min(sizes.get(term, 99), len(words))
+        for terms in self.partial.values():  # the column whose name says least else comes first
+            terms.sort(key=lambda t: sizes.get(t, 99))
 
     def _add_values(self, model: SemanticModel, profile: DataProfile) -> None:
         for name, dim in model.dimensions.items():
@@ -122,13 +149,16 @@ class Vocabulary:
             return token
         return Token(token.text, best[0], token.index)
 
-    def match(self, tokens: list[Token], taken: set[int]) -> list[Match]:
-        """Longest phrases first, left to right, skipping tokens already taken by date phrases."""
+    def match(self, tokens: list[Token], taken: set[int], plain: frozenset[str] = frozenset()) -> list[Match]:
+        """Longest phrases first, left to right, skipping tokens already taken by date phrases.
+
+        A run of a column's main words counts where no exact phrase of that length does; a single word in
+        `plain` (words the parser reads itself) never names a column on its own."""
         keys = [t.key for t in tokens]
         found: list[Match] = []
         i = 0
         while i < len(tokens):
-            hit = None if i in taken else self._longest_at(keys, i, taken)
+            hit = None if i in taken else self._longest_at(keys, i, taken, plain)
             if hit:
                 found.append(hit)
                 i = hit.end
@@ -136,12 +166,13 @@ class Vocabulary:
                 i += 1
         return found
 
-    def _longest_at(self, keys: list[str], i: int, taken: set[int]) -> Match | None:
+    def _longest_at(self, keys: list[str], i: int, taken: set[int], plain: frozenset[str]) -> Match | None:
         for size in range(min(MAX_PHRASE_TOKENS, len(keys) - i), 0, -1):
             span = range(i, i + size)
             if any(j in taken for j in span):
                 continue
-            terms = self.index.get(tuple(keys[i:i + size]))
+            key = tuple(keys[i:i + size])
+            terms = self.index.get(key) or (None if size == 1 and key[0] in plain else self.partial.get(key))
             if terms:
                 return Match(i, i + size, tuple(terms), " ".join(keys[i:i + size]))
         return None
@@ -149,3 +180,35 @@ class Vocabulary:
     def fragment_values(self, keys: tuple[str, ...]) -> set[tuple[str, str]]:
         """Entity values (e.g. campaign names) that contain this run of words."""
         return set(self.fragments.get(keys, set()))
+
+
+def _without_noise(words: tuple[str, ...]) -> tuple[str, ...]:
+    """A column name's words without tags that name no subject ('name', currency codes, 'in UTC')."""
+    noise = lexicon().name_noise
+    out = list(words)
+    for size in (2, 1):
+        i = 0
+        while i + size <= len(out):
+            if tuple(out[i:i + size]) in noise and len(out) > size:
+                del out[i:i + size]
+            else:
+                i += 1
+    return tuple(out)
+
+
+def _main_runs(words: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """Every run of a name's words that starts and ends on a main word and holds one that is not weak."""
+    weak = lexicon().weak_heads
+    content = [w for w in words if w not in STOPWORDS]
+    runs: set[tuple[str, ...]] = set()
+    for seq in (words, tuple(content)):
+        for a in range(len(seq)):
+            for b in range(a + 1, min(len(seq), a + MAX_PHRASE_TOKENS) + 1):
+                run = seq[a:b]
+                if run[0] in STOPWORDS or run[-1] in STOPWORDS or all(w in weak or w in STOPWORDS for w in run):
+                    continue
+                if len(run) == 1 and (len(run[0]) < 3 or not run[0].isalpha()):
+                    continue
+                runs.add(run)
+    runs.discard(words)
+    return runs

@@ -1,0 +1,51 @@
+"""Person-level identifiers in a question: refused unless the dataset itself holds them as ordinary figures.
+
+Aggregated audience breakdowns (age, gender, job function, ...) are never personal data here: a dataset that
+has such a column answers by it, and one that lacks it says so like any other missing grouping.
+"""
+from __future__ import annotations
+
+from query_engine.interpret.lexicon import Phrase, find_phrases, lexicon
+from query_engine.interpret.question_text import clean_question, phrase_key, tokenize
+from query_engine.interpret.vocabulary import Vocabulary
+
+_LINKS = ("of", "for", "from")
+_ARTICLES = ("the", "our", "all", "these", "those", "every", "each", "my")
+
+
+def person_identifier(question: str, vocabulary: Vocabulary | None = None,
+                      model_words: tuple[str, ...] = ()) -> str | None:
+    """The words of `question` that ask for a person-level identifier the dataset does not hold as an ordinary
+    figure, or None. `model_words` are the phrases the dataset's model marks as naming its person-level columns:
+    they are refused even though the data has them."""
+    tokens = tokenize(clean_question(question))
+    keys = [t.key for t in tokens]
+    marked = frozenset(phrase_key(w) for w in model_words) - {()}
+    for start, end in find_phrases(keys, marked, longest=6):
+        return " ".join(t.text for t in tokens[start:end])
+    for start, end in _identifier_spans(keys):
+        if vocabulary is None or not _held(tuple(keys[start:end]), vocabulary):
+            return " ".join(t.text for t in tokens[start:end])
+    return None
+
+
+def _held(words: Phrase, vocabulary: Vocabulary) -> bool:
+    """True when the dataset names these very words itself: a column, a value or a run of a column's name."""
+    return words in vocabulary.index or words in vocabulary.partial
+
+
+def _identifier_spans(keys: list[str]) -> list[tuple[int, int]]:
+    """Spans that ask for an identifier: alone, after a person word, or before 'of' and a person word."""
+    words = lexicon()
+    spans = find_phrases(keys, words.person_identifiers)
+    for start, end in find_phrases(keys, words.identifier_words):
+        if start > 0 and (keys[start - 1],) in words.person_words:
+            spans.append((start - 1, end))
+        after = end
+        if after < len(keys) and keys[after] in _LINKS:
+            after += 1
+            while after < len(keys) and keys[after] in _ARTICLES:
+                after += 1
+            if after < len(keys) and (keys[after],) in words.person_words:
+                spans.append((start, after + 1))
+    return sorted(spans)
