@@ -24,8 +24,8 @@ _DAY_FIRST = {"%d/%m/%Y": "%m/%d/%Y", "%d-%m-%Y": "%m-%d-%Y", "%d/%m/%y": "%m/%d
 _DATE_SHAPE = re.compile(r"[\w ,./:+-]{6,40}")
 _COMPACT = re.compile(r"(?:199\d|20\d\d|2100)\d{4}")
 # Month words of other languages, each read as the English short form strptime's %b knows; "de" is Spanish.
-_FOREIGN = {w: dt.date(2000, n, 1).strftime("%b").lower() for w, n in EXPORT_MONTH_SPELLINGS.items()
-            if w not in MONTH_SPELLINGS}
+_ABBREVIATION = {w: dt.date(2000, n, 1).strftime("%b").lower() for w, n in EXPORT_MONTH_SPELLINGS.items()}
+_FOREIGN = {w: a for w, a in _ABBREVIATION.items() if w not in MONTH_SPELLINGS}
 _FILLERS = {"de": ""}
 _WORD = re.compile(r"[^\W\d_]+\.?")
 
@@ -74,13 +74,13 @@ def english_months(value: str) -> str:
         bare = word.rstrip(".")
         if bare in _FILLERS:
             return _FILLERS[bare]
-        return _FOREIGN.get(bare, _FOREIGN.get(word, match.group(0)))
+        return _ABBREVIATION.get(bare, match.group(0))
     return re.sub(r"\s+", " ", _WORD.sub(swap, value)).strip()
 
 
 def _foreign_sql(column: str, words: set[str]) -> str:
     """SQL doing `english_months` for the words seen (lower-cased, split on spaces, each word swapped)."""
-    cases = " ".join(f"WHEN '{w}' THEN '{_FILLERS.get(w, _FOREIGN.get(w, ''))}'" for w in sorted(words))
+    cases = " ".join(f"WHEN '{w}' THEN '{_FILLERS.get(w, _ABBREVIATION.get(w, ''))}'" for w in sorted(words))
     swapped = (f"list_transform(string_split(lower(trim({column})), ' '), "
                f"lambda w: CASE rtrim(w, '.') {cases} ELSE w END)")
     return f"trim(regexp_replace(array_to_string({swapped}, ' '), '\\s+', ' ', 'g'))"
@@ -92,7 +92,7 @@ def date_plan_sql(column: str, values: list[str], european_hint: bool) -> tuple[
     foreign = {w for w in words if w in _FOREIGN or w in _FILLERS}
     if foreign and not words - foreign - set(MONTH_SPELLINGS) - {"t", "z", "am", "pm"}:
         formats = date_formats([english_months(v) for v in values], european_hint)
-        source = _foreign_sql(column, set(_FOREIGN) | set(_FILLERS))
+        source = _foreign_sql(column, set(_ABBREVIATION) | set(_FILLERS))
     else:
         formats = date_formats(values, european_hint)
         source = f"trim({column})"

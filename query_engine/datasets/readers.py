@@ -222,7 +222,7 @@ def _sniff(head: str, name: str) -> tuple[str, int, int]:
         if not filled:
             continue
         width = max(set(filled), key=lambda w: (filled.count(w), w))
-        start = next(i for i, (w, ln) in enumerate(zip(widths, lines, strict=False)) if w == width and ln.strip())
+        start = _header_index(widths, lines, width)
         rest = [w for w, ln in zip(widths[start:], lines[start:], strict=False) if ln.strip()]
         score = (sum(w == width for w in rest) / len(rest) if width > 1 else 0.0, width, -start)
         if best is None or score > best[0]:
@@ -236,6 +236,18 @@ def _sniff(head: str, name: str) -> tuple[str, int, int]:
         raise IngestError(f"{name} has a header row but no data rows.",
                           hint="Export the report again with at least one row of data.")
     return delim, start, width
+
+
+def _header_index(widths: list[int], lines: list[str], width: int) -> int:
+    """The first line of `width` fields that the next filled line matches ('April 7, 2025 - June 22, 2025'
+    above a 3-column header has its width by chance, but the line after it does not)."""
+    filled = [i for i, ln in enumerate(lines) if ln.strip()]
+    candidates = [i for i in filled if widths[i] == width]
+    for i in candidates:
+        after = next((j for j in filled if j > i), None)
+        if after is None or widths[after] == width:
+            return i
+    return candidates[0]
 
 
 def _widths(lines: list[str], delim: str, name: str) -> list[int] | None:

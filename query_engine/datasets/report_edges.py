@@ -56,7 +56,8 @@ def _looks_like_row(fields: list[str]) -> bool:
 
 def _footer_fields(fields: list[str], width: int) -> bool:
     filled = [f for f in fields if f.strip()]
-    return len(fields) < width or (is_footer_label(fields[0]) and len(filled) <= 2)
+    labelled = is_footer_label(fields[0])
+    return len(fields) < width or (labelled and (len(filled) <= 2 or fields[0].strip().endswith(":")))
 
 
 def without_footer(path: Path, cut: int, scratch: Path, own_copy: bool) -> Path:
