@@ -251,8 +251,10 @@ def test_get_cost_estimate_equals_litellm_price(make_router, task):
 
 
 def test_call_llm_from_eight_threads_records_each_attempt_once(make_router):
-    configured = make_router(model_params={CODEX: {"mock_response": "litellm.RateLimitError"},
-                                           SONNET: {"mock_response": "SELECT 5"}})
+    # allowed_fails high: this test is about recording under concurrency, not cooldown (next test), and on a
+    # loaded machine threads that start late would otherwise find the failing model already cooled down
+    configured = make_router(allowed_fails=100, model_params={CODEX: {"mock_response": "litellm.RateLimitError"},
+                                                              SONNET: {"mock_response": "SELECT 5"}})
     texts: list[str] = []
 
     def ask(worker: int) -> None:
