@@ -18,6 +18,8 @@ from query_engine.datasets.model_edits import (
     ROLES,
     apply_column_roles,
     apply_item_edit,
+    confirm_columns,
+    doubtful_columns,
 )
 from query_engine.spec.safe_text import code_span, escape_markdown
 from ui.error_messages import friendly_errors
@@ -49,11 +51,12 @@ def show_ambiguities(raw: Mapping[str, Any]) -> None:
 
 
 def columns_frame(raw: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per column of the table: header in the file, type, role, meaning and why."""
+    """One row per column of the table: header, type, role, meaning, why, and what to check (with a tick to confirm)."""
     return pd.DataFrame([{"Column": name, "Header in the file": c.get("source", name), "Type": c.get("type", ""),
                           "Role": c.get("role", "ignored"), "Meaning": c.get("meaning", ""),
-                          "Why": c.get("note", "")} for name, c in (raw.get("columns") or {}).items()],
-                        columns=["Column", "Header in the file", "Type", "Role", "Meaning", "Why"])
+                          "Why": c.get("note", ""), "Check": c.get("doubt", ""), "Confirm": False}
+                         for name, c in (raw.get("columns") or {}).items()],
+                        columns=["Column", "Header in the file", "Type", "Role", "Meaning", "Why", "Check", "Confirm"])
 
 
 def _save(catalog: DatasetCatalog, dataset: Dataset, raw: dict[str, Any], what: str) -> None:
@@ -67,16 +70,23 @@ def _edit_roles(catalog: DatasetCatalog, dataset: Dataset, raw: dict[str, Any]) 
     st.caption("Roles: time (the table's date), date (another date), dimension (to group by), measure (to add "
                "up), identifier (never summed) or ignored. For a measure, the meaning is spend, impressions, "
                "clicks, conversions or revenue, or any other word.")
+    unsure = doubtful_columns(raw)
+    if unsure:
+        st.info(escape_markdown(f"{len(unsure)} readings to check ({', '.join(unsure)}): see the Check column; "
+                                "tick Confirm to keep a reading, or change its role or meaning."),
+                icon=":material/fact_check:")
     edited = st.data_editor(
         columns_frame(raw), hide_index=True, key=f"data.model.{dataset.name}.roles",
-        disabled=["Column", "Header in the file", "Type", "Why"],
+        disabled=["Column", "Header in the file", "Type", "Why", "Check"],
         column_config={"Role": st.column_config.SelectboxColumn("Role", options=list(ROLES), required=True),
                        "Meaning": st.column_config.TextColumn("Meaning")})
     if st.button("Save column roles", key=f"data.model.{dataset.name}.save_roles", type="primary"):
         with friendly_errors("changing the column roles"):
+            rows = edited.to_dict("records")
             changes = {row["Column"]: (row["Role"], "" if pd.isna(row["Meaning"]) else str(row["Meaning"]).strip())
-                       for row in edited.to_dict("records")}
-            _save(catalog, dataset, apply_column_roles(raw, changes), "column roles")
+                       for row in rows}
+            confirmed = [row["Column"] for row in rows if row.get("Confirm")]
+            _save(catalog, dataset, confirm_columns(apply_column_roles(raw, changes), confirmed), "column roles")
 
 
 def _edit_metric(catalog: DatasetCatalog, dataset: Dataset, raw: dict[str, Any]) -> None:

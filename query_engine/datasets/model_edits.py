@@ -64,6 +64,21 @@ def apply_column_roles(raw: Mapping[str, Any], changes: Mapping[str, tuple[str, 
     return out
 
 
+def doubtful_columns(raw: Mapping[str, Any]) -> list[str]:
+    """The columns whose reading inference was unsure of (a numeric id, a rate without inputs, a second date)."""
+    return [name for name, c in (raw.get("columns") or {}).items() if c.get("doubt")]
+
+
+def confirm_columns(raw: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
+    """A copy of the model where the analyst has confirmed these columns' readings (their doubts cleared)."""
+    out = copy.deepcopy(dict(raw))
+    for name in names:
+        column = out.get("columns", {}).get(name)
+        if column and column.pop("doubt", None):
+            column["note"] = (column.get("note", "") + " (confirmed by the analyst)").strip()
+    return out
+
+
 def _drop_uses(raw: dict[str, Any], column: str) -> None:
     for section in ("metrics", "dimensions", "date_fields"):
         items = raw.get(section) or {}

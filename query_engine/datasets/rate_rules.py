@@ -152,7 +152,7 @@ class StoredRates:
             plain = _free(self.metrics, f"{name}_mean")
             self.metrics[plain] = self._average(f, rule, f"{label} (plain average)", synonyms)
             names.append(plain)
-            self.ambiguities.append({"meaning": rule.meaning, "phrase": synonyms[0], "metrics": names,
+            self.ambiguities.append({"meaning": rule.meaning, "phrase": name.replace("_", " "), "metrics": names,
                                      "columns": [f.name, f.name]})
             for n in names:
                 self.metrics[n]["alternatives"] = [o for o in names if o != n]
