@@ -107,7 +107,7 @@ def _show_scope(pipeline: Pipeline, state: AskState, dataset: Dataset) -> None:
     st.caption(f"**{escape_markdown(model.name)}**{named} · {counts} · data from {profile.window_label()} · "
                f"dates like “last month” count back from **{as_of}**")
     with st.expander("Change the as-of date"):
-        picked = st.date_input("As of", value=as_of, key="ask.as_of",
+        picked = st.date_input("As of", value=as_of, key=content_key("ask.as_of.", dataset.name),
                                help="Relative dates in questions are resolved against this day.")
         if picked != as_of:
             state.as_of = picked

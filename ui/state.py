@@ -20,12 +20,25 @@ class AskState:
     """What the Ask page is showing: the question, the picked reading and what the analyst changed."""
 
     question: str = ""
-    as_of: dt.date | None = None
     picked_rank: int | None = None
     adjusted_spec_json: str | None = None
     edited_sql: str | None = None
     recorded_runs: set[str] = field(default_factory=set)
     dataset: str = DEMO_DATASET
+    # An as-of the analyst picked, per dataset: another dataset's date never carries over to this one.
+    as_of_by_dataset: dict[str, dt.date] = field(default_factory=dict)
+
+    @property
+    def as_of(self) -> dt.date | None:
+        """The as-of date picked for the selected dataset, or None for the dataset's own latest date."""
+        return self.as_of_by_dataset.get(self.dataset)
+
+    @as_of.setter
+    def as_of(self, value: dt.date | None) -> None:
+        if value is None:
+            self.as_of_by_dataset.pop(self.dataset, None)
+        else:
+            self.as_of_by_dataset[self.dataset] = value
 
     def ask(self, question: str) -> None:
         """Start over with a new question."""
@@ -40,10 +53,10 @@ class AskState:
 
 
     def use_dataset(self, name: str) -> None:
-        """Switch to another dataset: the question, its readings and the as-of date belonged to the old one."""
+        """Switch to another dataset: the question and its readings belonged to the old one (as-of dates are
+        kept per dataset)."""
         if name != self.dataset:
             self.dataset = name
-            self.as_of = None
             self.ask("")
 
 
