@@ -22,7 +22,8 @@ _OBJECT = r"(?:all|the|every|each|our|my|a|an|this|that|these|those|new|budgets?
 MUTATION = re.compile(
     _POLITE + rf"(?:{_ALWAYS_WRITE}\b|{_WRITE_WITH_OBJECT}\s+{_OBJECT})"
     r"|\b(?:drop|truncate|alter|create)\s+(?:table|database|schema|view|index)\b|\bdelete\s+from\b"
-    r"|\binsert\s+into\b|\bupdate\s+\w+\s+set\b|\b(?:attach|detach|copy|install|load|pragma|export)\s+\w",
+    r"|\binsert\s+into\b|\bupdate\s+\w+\s+set\b|\b(?:attach|detach|copy|install|load|pragma|export)\s+\w"
+    r"|^(?:please\s+|pls\s+|can you\s+|could you\s+)?set\b.{1,60}\bto\s+(?:zero|nothing|\$?\d)",
     re.IGNORECASE)
 SECRET = re.compile(
     r"\b(?:passwords?|passwd|credentials?|api[ _-]?keys?|secret|secrets|tokens?|ssn|social security|credit cards?|"
