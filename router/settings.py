@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from router.errors import RouteConfigError
 from router.provider_keys import KNOWN_KEY_NAMES
 from router.task_types import TaskType
 
@@ -63,7 +64,7 @@ class RouterSettings:
                           ("monthly_budget_usd", "CLARIFY_MONTHLY_BUDGET_USD")):
             raw = str(merged.get(var, "")).strip().lower()
             if raw:
-                values[name] = None if raw in ("none", "off", "unlimited") else float(raw)
+                values[name] = None if raw in ("none", "off", "unlimited") else _budget(var, raw)
         flag = str(merged.get("CLARIFY_LITELLM_REMOTE_PRICES", "")).strip().lower()
         values["remote_price_map"] = flag in ("1", "true", "yes", "on")
         return cls(**values)
@@ -73,6 +74,17 @@ def merged_sources(environ: Mapping[str, Any], secrets: Mapping[str, Any] | None
     """The one statement of precedence: environment variables override st.secrets (so a shell or a test can
     override a developer's secrets.toml). Every setting, the engine's and the router's, is read this way."""
     return {**dict(secrets or {}), **dict(environ)}
+
+
+def _budget(var: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also refuses nan
+        raise RouteConfigError(f"{var} is {raw[:40]!r}, which is not an amount in US dollars. Set it to a number "
+                               "such as 5 or 0.50, or to 'off' for no limit, and restart Clarify.")
+    return value
 
 
 def _keys_from(merged: Mapping[str, Any]) -> dict[str, str]:

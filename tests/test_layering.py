@@ -122,3 +122,10 @@ def test_layering_page_scripts_are_a_few_lines():
                   for p in sorted((PROJECT_ROOT / "pages").glob("*.py"))}
     assert {name: n for name, n in long_pages.items() if n > MAX_PAGE_LINES} == {}
     assert len(long_pages) >= 6
+
+
+def test_layering_page_scripts_import_only_ui():
+    imports = {p.name: sorted(_imported_roots(p) - {"ui", "__future__"})
+               for p in sorted((PROJECT_ROOT / "pages").glob("*.py"))}
+    assert {name: roots for name, roots in imports.items() if roots} == {}
+

@@ -142,3 +142,15 @@ def test_router_settings_from_sources_maps_env_and_secrets(tmp_path):
     assert (settings.home, settings.daily_budget_usd, settings.monthly_budget_usd) == (tmp_path, 2.5, None)
     assert settings.ledger_path == tmp_path / "usage.sqlite"
     assert "sk-env" not in repr(settings) and "OPENAI_API_KEY" in repr(settings)
+
+
+@pytest.mark.parametrize("raw", ["five", "-3", "nan", "$5"])
+def test_router_settings_budget_that_is_not_an_amount_says_what_to_set(raw):
+    with pytest.raises(RouteConfigError) as caught:
+        RouterSettings.from_sources({"CLARIFY_DAILY_BUDGET_USD": raw})
+    assert "CLARIFY_DAILY_BUDGET_USD" in caught.value.message and "off" in caught.value.message
+
+
+def test_router_settings_budget_amounts_and_off_are_read():
+    settings = RouterSettings.from_sources({"CLARIFY_DAILY_BUDGET_USD": "0.50", "CLARIFY_MONTHLY_BUDGET_USD": "off"})
+    assert (settings.daily_budget_usd, settings.monthly_budget_usd) == (0.5, None)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from query_engine.errors import ClarifyError
 from query_engine.spec.safe_text import escape_markdown
+from router import RouterError
 
 LOG = logging.getLogger("clarify.ui")
 GENERIC_NEXT_STEP = ("Try again, rephrase the question, or pick another reading. If it keeps happening, "
@@ -19,6 +20,8 @@ def message_for(exc: BaseException, doing: str) -> str:
     """The text shown for an error raised while `doing` something."""
     if isinstance(exc, ClarifyError):
         return f"{exc.message} {exc.hint}".strip()
+    if isinstance(exc, RouterError):  # the router's messages are written for the analyst too
+        return exc.message
     return f"Something went wrong while {doing}. {GENERIC_NEXT_STEP}"
 
 

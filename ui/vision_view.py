@@ -14,8 +14,17 @@ from query_engine.llm.vision import (
 from query_engine.spec.safe_text import escape_markdown
 from router import LLMRouter, TaskType
 from ui.error_messages import friendly_errors
+from ui.router_setup import setup_router
 
 PREFIX = "vision."
+
+
+def render_vision_page() -> None:
+    """The Chart vision page: its title, then the router (keys) and the view, with errors explained."""
+    st.title("Chart vision")
+    with friendly_errors("reading the image"):
+        setup_router()
+        render_vision()
 
 
 def render_vision() -> None:
