@@ -16,7 +16,7 @@ from ui.error_messages import friendly_errors, message_for
 from ui.state import AskState, DataState, use_dataset
 
 UPLOAD_TYPES = ("csv", "tsv", "txt", "tab", "parquet", "xlsx", "jsonl", "ndjson", "json")
-MAX_UPLOAD_MB = 200  # matches server.maxUploadSize in .streamlit/config.toml and file_ingest.MAX_FILE_BYTES
+MAX_UPLOAD_MB = 200  # matches server.maxUploadSize in .streamlit/config.toml and datasets/ingest.MAX_FILE_BYTES
 
 
 def add_uploaded_file(catalog: DatasetCatalog, filename: str, data: bytes, *, replace: bool = False) -> AddedDataset:

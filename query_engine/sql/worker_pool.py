@@ -1,6 +1,6 @@
 """Warm worker processes that run every analyst-facing DuckDB query under OS limits.
 
-Each worker (`query_worker`) caps its address space (RLIMIT_AS) and its CPU seconds per query, and
+Each worker (`sql/worker.py`) caps its address space (RLIMIT_AS) and its CPU seconds per query, and
 interrupts its own query at the time limit. The server waits at most the time limit plus a short grace;
 then it kills the worker's process group and starts a fresh one in the background. A statement that
 exhausts memory kills only its worker. Results come back as Arrow.
