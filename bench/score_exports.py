@@ -166,14 +166,41 @@ def short(rows: Any, n: int = 3) -> str:
     return (text[:300] + "...") if len(text) > 300 else text + (f" (+{len(rows) - n} rows)" if len(rows) > n else "")
 
 
+BLIND_SPLIT = EXPORTS / "blind_split.txt"
+
+
+class _Tally:
+    """A file's counts that also add each change to its split's counts (dev or blind)."""
+
+    def __init__(self, primary: dict[str, int], also: dict[str, int]) -> None:
+        self.primary, self.also = primary, also
+
+    def __getitem__(self, key: str) -> int:
+        return self.primary[key]
+
+    def __setitem__(self, key: str, value: int) -> None:
+        self.also[key] += value - self.primary[key]
+        self.primary[key] = value
+
+
+def blind_ids() -> set[str]:
+    """The blind split: question ids never looked at while developing (chosen once, at random)."""
+    if not BLIND_SPLIT.is_file():
+        return set()
+    return {line.strip() for line in BLIND_SPLIT.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")}
+
+
 def score(questions: list[dict[str, Any]], folder: Path, use_cli: bool, python: str, verbose: bool) -> int:
     by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for q in questions:
         by_file[q["file"]].append(q)
     reference = load_reference(folder, only=sorted(by_file))
     stats: dict[str, dict[str, int]] = {}
+    splits: dict[str, dict[str, int]] = {"dev": defaultdict(int), "blind": defaultdict(int)}
+    blind = blind_ids()
     for file, items in by_file.items():
-        s = stats[file] = defaultdict(int)
+        stats[file] = defaultdict(int)
         table = TABLES[file]
         with tempfile.TemporaryDirectory(prefix="clarify_score_") as home:
             asker: Any = None
@@ -187,6 +214,7 @@ def score(questions: list[dict[str, Any]], folder: Path, use_cli: bool, python: 
                 print(f"LOAD FAILED {file}: {load_error}", file=sys.stderr)
             for q in items:
                 kind = q["kind"]
+                s: Any = _Tally(stats[file], splits["blind" if q["id"] in blind else "dev"])
                 s["n"] += 1
                 s[f"n_{kind}"] += 1
                 try:
@@ -204,14 +232,14 @@ def score(questions: list[dict[str, Any]], folder: Path, use_cli: bool, python: 
                     if verbose:
                         traceback.print_exc(limit=3)
                     continue
-                if verbose and not ok:
+                if verbose and not ok and q["id"] not in blind:  # a blind miss is counted, never shown
                     print(detail)
             if asker is not None:
                 try:
                     asker.close()
                 except Exception:  # noqa: BLE001
                     pass
-    report(stats)
+    report(stats, splits)
     return 0
 
 
@@ -258,7 +286,14 @@ def rate(a: int, b: int) -> str:
     return f"{a / b:.3f}" if b else "n/a"
 
 
-def report(stats: dict[str, dict[str, int]]) -> None:
+def score_line(t: dict[str, int], label: str = "SCORE") -> str:
+    return (f"{label} clear_top1={rate(t['clear_top1'], t['n_clear'])} "
+            f"clear_cov5={rate(t['clear_cov5'], t['n_clear'])} "
+            f"amb_intended5={rate(t['amb_intended5'], t['n_ambiguous'])} refuse={rate(t['refuse_ok'], t['n_refuse'])} "
+            f"crashes={t['crashes']} n={t['n']}")
+
+
+def report(stats: dict[str, dict[str, int]], splits: dict[str, dict[str, int]]) -> None:
     total: dict[str, int] = defaultdict(int)
     print(f"\n{'file':52} {'n':>4} {'top1':>7} {'cov5':>7} {'amb5':>7} {'refuse':>7} {'crash':>6}")
     for file, s in stats.items():
@@ -275,9 +310,9 @@ def report(stats: dict[str, dict[str, int]]) -> None:
           f"{rate(t['refuse_ok'], t['n_refuse']):>7} {t['crashes']:>6}")
     print(f"clear {t['n_clear']}, ambiguous {t['n_ambiguous']} "
           f"(recall of all refs {rate(t['amb_recall5'], t['amb_refs'])}), refuse {t['n_refuse']}")
-    print(f"SCORE clear_top1={rate(t['clear_top1'], t['n_clear'])} clear_cov5={rate(t['clear_cov5'], t['n_clear'])} "
-          f"amb_intended5={rate(t['amb_intended5'], t['n_ambiguous'])} refuse={rate(t['refuse_ok'], t['n_refuse'])} "
-          f"crashes={t['crashes']} n={t['n']}")
+    for name, counts in splits.items():
+        print(score_line(counts, f"SPLIT {name:5}"))
+    print(score_line(t))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
