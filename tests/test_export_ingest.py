@@ -1,6 +1,7 @@
 """The ingest of real export shapes: report preambles, footers and totals rows; number formats; encodings."""
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -217,3 +218,9 @@ def test_every_corpus_export_loads_its_data_rows_and_no_totals(tmp_path, referen
         values = [v for (v,) in con.execute(f'SELECT DISTINCT "{column}" FROM "{report.table}"').fetchall()]
         assert not [v for v in values if v and (is_total_label(v) or is_footer_label(v))], column
     assert any(c.kind in ("date", "timestamp") for c in report.columns)
+
+
+def test_a_totals_row_with_only_its_label_filled_counts_as_totals_not_footer(tmp_path):
+    report, rows = load(tmp_path, "Campaign;Day;Clicks;Cost\r\nAlpha;2025-01-01;10;1,50\r\nTotal;;;\r\n")
+    assert rows == [("Alpha", dt.date(2025, 1, 1), 10, 1.5)]
+    assert report.skipped == {"totals": 1}

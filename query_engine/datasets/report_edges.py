@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from query_engine.datasets.cell_rules import MISSING_SQL
-from query_engine.datasets.export_lexicon import TOTAL_ROW, is_footer_label
+from query_engine.datasets.export_lexicon import TOTAL_ROW, is_footer_label, is_total_label
 
 TAIL_BYTES = 256 * 1024
 MAX_FOOTER_LINES = 60
@@ -94,8 +94,8 @@ def drop_footer_rows(con: duckdb.DuckDBPyConnection, width: int) -> list[tuple[i
     for line, values in rows:
         filled = [v for v in values if v is not None]
         label = filled[0] if filled else ""
-        if not filled or (width >= 4 and len(filled) == 1 and values[0] is not None) or \
-                (is_footer_label(label) and len(filled) <= 2):
+        single = width >= 4 and len(filled) == 1 and values[0] is not None and not is_total_label(label)
+        if not filled or single or (is_footer_label(label) and len(filled) <= 2):
             footer.append((int(line), label))
             continue
         break
