@@ -119,7 +119,9 @@ def test_postgres_introspection_infers_a_usable_model(pg_con, demo_db):
          "revenue": "revenue"}
     assert {"ctr", "cpc", "cpm", "conversion_rate", "cpa", "roas"} <= set(model.metrics)
     assert model.dimensions["campaign"].column == "campaign_name" and model.dimensions["campaign"].entity
-    assert raw["columns"]["campaign_id"]["role"] == "identifier"
+    # a numeric campaign key beside the name column is a second, filterable grouping (issue 13), never a sum
+    assert raw["columns"]["campaign_id"]["role"] == "dimension"
+    assert "campaign_id" in {d.column for d in model.dimensions.values()}
     assert "campaign_id" not in {m.column for m in model.metrics.values() if m.aggregation == "sum"}
 
 

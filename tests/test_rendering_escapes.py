@@ -81,12 +81,15 @@ def assert_shown_as_written(at: AppTest, planted: tuple[str, ...]) -> None:
 
 
 def attack_csv() -> bytes:
-    """Campaign values and column headers carrying the payloads (a dimension and a measure header)."""
-    rows = [["Campaign", "Day", "Spend", "Clicks", TAG, IMG]]
+    """Campaign values and column headers carrying the payloads (a dimension and a measure header).
+
+    The measure has many distinct values (a few small whole numbers would read as a code, a dimension) and is
+    the second metric after Spend, so the dataset's own suggestions name it ("Monthly <header> trend")."""
+    rows = [["Campaign", "Day", "Spend", TAG, IMG]]
     for day in range(30):
         for i, name in enumerate(CAMPAIGNS, start=1):
             date = dt.date(2025, 1, 1) + dt.timedelta(days=day)
-            rows.append([name, date.isoformat(), str(10 * i + day % 3), str(3 * i), ("Brand", "Promo")[i % 2], str(i)])
+            rows.append([name, date.isoformat(), str(10 * i + day % 3), ("Brand", "Promo")[i % 2], str(97 * i + 13 * day)])
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     return buffer.getvalue().encode("utf-8")
@@ -199,7 +202,7 @@ def test_answer_csv_download_neutralises_planted_formulas(app, attack, downloads
 
 def test_refusal_and_suggestions_show_planted_headers_as_written(app, attack):
     at = ask(on_attack_dataset(app), "spend by galaxy")
-    assert_shown_as_written(at, (f"You can group by campaign, {TAG}", f"Monthly {IMG} trend this year"))
+    assert_shown_as_written(at, (f"You can group by campaign, {TAG}", f"Monthly {IMG} (average) trend"))
     refusal = next(w.value for w in at.warning if "can't answer" in w.value)
     assert refusal.startswith("**Clarify can't answer this.**")
 
@@ -213,8 +216,8 @@ def test_reading_cards_of_a_suggested_question_show_planted_headers_as_written(a
     assert cards and all(IMG in card for card in cards)
     assert_shown_as_written(at, (IMG,))
     asked = QuestionHistory.in_home(clarify_home).list()
-    assert f"Monthly {IMG} trend this year" in [e.question for e in asked]  # stored as typed, shown escaped
-    assert_shown_as_written(at.switch_page("pages/history.py").run(), (f"**Monthly {IMG} trend this year**",))
+    assert f"Monthly {IMG} (average) trend" in [e.question for e in asked]  # stored as typed, shown escaped
+    assert_shown_as_written(at.switch_page("pages/history.py").run(), (f"**Monthly {IMG} (average) trend**",))
 
 
 class Tags(HTMLParser):
