@@ -89,7 +89,8 @@ def attack_csv() -> bytes:
     for day in range(30):
         for i, name in enumerate(CAMPAIGNS, start=1):
             date = dt.date(2025, 1, 1) + dt.timedelta(days=day)
-            rows.append([name, date.isoformat(), str(10 * i + day % 3), ("Brand", "Promo")[i % 2], str(97 * i + 13 * day)])
+            rows.append([name, date.isoformat(), str(10 * i + day % 3), ("Brand", "Promo")[i % 2],
+                         str(97 * i + 13 * day)])
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     return buffer.getvalue().encode("utf-8")

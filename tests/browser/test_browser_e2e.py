@@ -51,7 +51,8 @@ def test_browser_ask_pick_second_reading_and_find_it_in_history(app_url, page, d
     assert "Reading 2 · in use" in page.locator(".st-key-ask-reading-2").inner_text()
     page.get_by_role("link", name="History").click()
     page.get_by_role("heading", name="History").wait_for()
-    entry = page.locator("[class*='st-key-history-entry-']").first
+    # the entry's container can appear before its text on a busy machine: wait for the text itself
+    entry = page.locator("[class*='st-key-history-entry-']", has_text=QUESTION).first
     entry.wait_for()
     assert QUESTION in entry.inner_text()
     assert "reading 2" in entry.inner_text()
