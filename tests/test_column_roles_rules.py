@@ -10,8 +10,8 @@ import duckdb
 import pytest
 
 from query_engine import cli
+from query_engine.datasets.column_lexicon import header_synonyms, measure_meaning
 from query_engine.datasets.inference import infer_model
-from query_engine.datasets.lexicon import header_synonyms, measure_meaning
 
 
 def _csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:

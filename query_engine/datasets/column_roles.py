@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from query_engine.datasets.lexicon import (
+from query_engine.datasets.column_lexicon import (
     audience_of,
     entity_of,
     is_personal,

@@ -12,8 +12,8 @@ from typing import Any
 import duckdb
 import yaml
 
+from query_engine.datasets.column_lexicon import MeasureRule, audience_of, entity_of, header_synonyms, lexicon
 from query_engine.datasets.column_roles import ClassifiedColumn, ColumnFacts, classify_columns, column_facts
-from query_engine.datasets.lexicon import MeasureRule, audience_of, entity_of, header_synonyms, lexicon
 from query_engine.datasets.rate_rules import StoredRates, derived_rates, key_of, unique, volume_metrics
 from query_engine.interpret.question_text import phrase_key
 from query_engine.semantics.model import DEFAULT_MODEL_PATH, semantic_model_from_dict

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
+from query_engine.datasets.column_lexicon import lexicon
 from query_engine.datasets.column_roles import ColumnFacts
-from query_engine.datasets.lexicon import lexicon
 from query_engine.datasets.rate_rules import StoredRates, derived_rates, volume_metrics
 from query_engine.errors import SemanticModelError
 from query_engine.semantics.model import DEFAULT_MODEL_PATH

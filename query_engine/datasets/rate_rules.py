@@ -10,8 +10,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from query_engine.datasets.column_lexicon import MeasureRule, header_synonyms, lexicon, measure_meaning, measure_words
 from query_engine.datasets.column_roles import ColumnFacts
-from query_engine.datasets.lexicon import MeasureRule, header_synonyms, lexicon, measure_meaning, measure_words
 
 Candidates = Mapping[str, Sequence[ColumnFacts]]  # meaning -> its columns, the chosen one first
 

@@ -5,8 +5,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from query_engine.interpret.date_phrases import DatePhrase, find_date_phrases
-from query_engine.interpret.lexicon import lexicon
 from query_engine.interpret.platform_names import scope_spans
+from query_engine.interpret.question_lexicon import lexicon
 from query_engine.interpret.question_text import (
     STOPWORDS,
     Token,

@@ -5,7 +5,7 @@ has such a column answers by it, and one that lacks it says so like any other mi
 """
 from __future__ import annotations
 
-from query_engine.interpret.lexicon import Phrase, find_phrases, lexicon
+from query_engine.interpret.question_lexicon import Phrase, find_phrases, lexicon
 from query_engine.interpret.question_text import clean_question, phrase_key, tokenize
 from query_engine.interpret.vocabulary import Vocabulary
 

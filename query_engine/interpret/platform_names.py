@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from query_engine.interpret.lexicon import Phrase, find_phrases, lexicon
+from query_engine.interpret.question_lexicon import Phrase, find_phrases, lexicon
 from query_engine.interpret.question_text import phrase_key
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile

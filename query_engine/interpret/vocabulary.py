@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from query_engine.interpret.lexicon import lexicon
 from query_engine.interpret.platform_names import platform_values
+from query_engine.interpret.question_lexicon import lexicon
 from query_engine.interpret.question_text import STOPWORDS, Token, fold, phrase_key
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
