@@ -79,3 +79,38 @@ def test_bad_question_markup_refusal_is_final_even_with_a_model(pipeline):
     from query_engine.interpret.refusals import refusal_for
 
     assert refusal_for("<script>alert('q2')</script>", pipeline.model) is not None  # pipeline asks no model then
+
+
+
+@pytest.fixture(scope="module")
+def customers_upload(tmp_path_factory):
+    """An upload whose campaign names hold the word 'customers'."""
+    import argparse
+
+    from query_engine import cli
+
+    folder = tmp_path_factory.mktemp("customers")
+    rows = ["Campaign,Day,Spend,Revenue"] + [
+        f"{name},2025-03-{day:02d},{10 + day},{30 + 2 * day}"
+        for day in range(1, 29) for name in ("Prospecting - New Customers", "Retargeting - Past Buyers", "Brand")]
+    (folder / "customers.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    settings = cli._settings({"CLARIFY_HOME": str(folder / "home"), "LITELLM_OFFLINE_MODE": "true"})
+    args = argparse.Namespace(url=None, data=folder / "customers.csv", dataset=None, replace=False, db=None)
+    opened = cli._open(settings, args)[0]
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize("question", ["revenue by customer segment", "spend per customer type",
+                                      "revenue across customer tiers", "spend by customer cohort"])
+def test_words_after_by_name_a_grouping_not_a_campaign_they_happen_to_be_in(customers_upload, question):
+    """'customers' is inside a campaign's name, but after "by" it asks for a grouping the data lacks: a
+    refusal that says so, never a filter to that campaign."""
+    understanding = customers_upload.understand(question)
+    assert understanding.refusal is not None and not understanding.interpretations
+    assert "customer" in understanding.refusal.reason.lower()
+
+
+def test_a_word_inside_campaign_names_still_filters_them_when_not_a_grouping(customers_upload):
+    spec = customers_upload.understand("spend on the new customers campaign").interpretations[0].spec
+    assert [list(f.values) for f in spec.filters] == [["Prospecting - New Customers"]]

@@ -19,6 +19,8 @@ from query_engine.interpret.vocabulary import Match, Vocabulary
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import FilterOp, Threshold
 
+GROUPING_WORDS = ("by", "per", "each", "across")  # the words after these name a grouping
+
 BEST_WORDS = {"best", "top", "high", "highest", "strongest", "winner", "winning", "successful", "great", "good",
               "outperforming", "better", "leading", "star", "most effective", "well"}
 WORST_WORDS = {"worst", "underperforming", "underperformer", "underperform", "low", "weakest", "poorest", "poorly",
@@ -242,11 +244,17 @@ def _count_metric(model: SemanticModel, table: str) -> str | None:
 
 
 def _read_entity_fragments(parsed: ParsedQuestion, vocabulary: Vocabulary, taken: set[int]) -> None:
-    """Runs of leftover words that appear inside entity names ("black friday" campaigns) filter to them."""
+    """Runs of leftover words that appear inside entity names ("black friday" campaigns) filter to them.
+
+    Words right after "by", "per", "each" or "across" name a grouping, so they never filter by a name that
+    happens to contain them ("by customer segment" is not the "New Customers" campaigns)."""
     keys = [t.key for t in parsed.tokens]
     i = 0
     while i < len(keys):
         hit = None
+        if i > 0 and keys[i - 1] in GROUPING_WORDS:
+            i += 1
+            continue
         for size in range(min(4, len(keys) - i), 0, -1):
             span = range(i, i + size)
             if any(j in taken for j in span) or (size == 1 and (keys[i] in STOPWORDS or keys[i] in FILLER)):
@@ -337,6 +345,6 @@ def _note_unknown(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
         return
     parsed.unknown.append(parsed.tokens[i].text)
     audience = lexicon().audience_breakdowns  # "which age group ...": a grouping the data lacks
-    if (i > 0 and keys[i - 1] in ("by", "per", "each", "across")) or word in FINER_THAN_DAYS or \
+    if (i > 0 and keys[i - 1] in GROUPING_WORDS) or word in FINER_THAN_DAYS or \
             (word,) in audience or tuple(keys[i:i + 2]) in audience:
         parsed.unknown_groupings.append(parsed.tokens[i].text)
