@@ -46,8 +46,8 @@ def build_tiny_database(path: Path) -> Path:
     return path
 
 
-SLOW_MODULES = ("test_app_", "test_secrets_never_leak", "test_rendering_escapes")
-SLOW_TESTS = ("thousand_columns", "wide_batches")
+SLOW_MODULES = ("test_app_", "test_upload_questions_app", "test_secrets_never_leak", "test_rendering_escapes")
+SLOW_TESTS = ("thousand_columns", "wide_batches", "concurrent_threads_lose_no_rows")
 
 
 def pytest_collection_modifyitems(items):
