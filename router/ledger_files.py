@@ -9,10 +9,7 @@ import uuid
 from pathlib import Path
 
 from router.errors import DamagedLedger, LedgerError
-
-_JOURNALS = ("-wal", "-shm", "-journal")  # SQLite's files that belong to one database file
-
-
+from router.store_files import JOURNALS, file_identity, set_aside_damaged
 
 
 def create_fresh(path: Path) -> None:
@@ -31,17 +28,8 @@ def create_fresh(path: Path) -> None:
         if not path.exists():
             os.replace(temp, path)
     finally:
-        for leftover in (temp, *(temp.with_name(temp.name + s) for s in _JOURNALS)):
+        for leftover in (temp, *(temp.with_name(temp.name + s) for s in JOURNALS)):
             leftover.unlink(missing_ok=True)
-
-
-def file_identity(path: Path) -> tuple[int, int] | None:
-    """(device, inode) of the file at `path`, or None when there is none."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return found.st_dev, found.st_ino
 
 
 def check_not_truncated(path: Path) -> tuple[int, int] | None:
@@ -52,34 +40,11 @@ def check_not_truncated(path: Path) -> tuple[int, int] | None:
     return seen
 
 
-def is_damaged(exc: BaseException) -> bool:
-    """Whether a SQLite error says the file is not (or no longer) a database; a lock or a full disk is not."""
-    name = str(getattr(exc, "sqlite_errorname", "") or "")
-    if name:
-        return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
-    text = str(exc).lower()
-    return "malformed" in text or "not a database" in text
-
-
 def set_aside(path: Path, seen: tuple[int, int] | None, now: dt.datetime | None = None) -> Path | None:
-    """Rename the damaged file and its journals to <name>.damaged-YYYYMMDD-HHMMSS; None if already replaced.
+    """Move the damaged ledger and its journals aside (see store_files.set_aside_damaged); None if already replaced.
 
-    When another process has already put a fresh ledger in its place (a different inode than `seen`),
-    that fresh file is left alone.
-    """
-    if seen is None or file_identity(path) != seen:
-        return None
-    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    target, number = path.with_name(f"{path.name}.damaged-{stamp}"), 1
-    while target.exists():
-        number += 1
-        target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
-    os.replace(path, target)
-    for suffix in _JOURNALS:  # a journal left behind would be replayed into the fresh file
-        journal = path.with_name(path.name + suffix)
-        if journal.exists():
-            os.replace(journal, target.with_name(target.name + suffix))
-    return target
+    The ledger is set aside only as the file it found damaged: with no identity seen, nothing is moved."""
+    return None if seen is None else set_aside_damaged(path, seen, now)
 
 
 def ledger_error(path: Path, exc: BaseException) -> LedgerError:

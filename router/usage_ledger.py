@@ -14,6 +14,7 @@ from typing import IO, Any, TypeVar
 
 from router import ledger_files
 from router.migrations import apply_migrations
+from router.store_files import is_damaged_sqlite
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ class UsageLedger:
                     self._migrated = True
         except sqlite3.Error as exc:
             con.close()
-            if ledger_files.is_damaged(exc):
+            if is_damaged_sqlite(exc):
                 raise ledger_files.DamagedLedger(seen, str(exc)) from None
             raise ledger_files.ledger_error(self.path, exc) from None
         return con, seen
@@ -171,7 +172,7 @@ class UsageLedger:
         try:
             return work(con)
         except sqlite3.Error as exc:
-            if ledger_files.is_damaged(exc):
+            if is_damaged_sqlite(exc):
                 seen = self._local.seen
                 self._forget_connection()
                 raise ledger_files.DamagedLedger(seen, str(exc)) from None

@@ -29,7 +29,7 @@ from query_engine.stores.preferences import (
 )
 from router import BudgetExceeded, LedgerError, LedgerRow, RouterSettings, UsageLedger
 from router.budgets import budget_statuses, check_budget
-from router.ledger_files import is_damaged
+from router.store_files import is_damaged_sqlite as is_damaged
 from tests.conftest import PROJECT_ROOT
 
 KEY = "FAKEopenai0123456789abcdefghijklmn"

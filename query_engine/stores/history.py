@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -19,13 +18,12 @@ from typing import TypeVar
 import duckdb
 
 from query_engine.errors import HistoryError
-from router import applied_version, apply_migrations
+from router import applied_version, apply_migrations, file_identity, set_aside_damaged
 
 HISTORY_FILE_NAME = "history.duckdb"
 # What DuckDB says of a file that is not (or no longer) a database; locks, permissions and full disks differ.
 _DAMAGE_SIGNS = ("not a valid duckdb database file", "corrupt database file", "could not read enough bytes",
                  "computed checksum", "failure while replaying wal")
-_JOURNALS = (".wal", "-wal", "-shm", "-journal")  # DuckDB's and SQLite's files that travel with a database
 log = logging.getLogger(__name__)
 LOCK_RETRY_SECONDS = 10.0
 _PROCESS_LOCK = threading.Lock()
@@ -212,37 +210,6 @@ def is_damaged_duckdb(exc: BaseException) -> bool:
 def _is_lock(exc: BaseException) -> bool:
     text = str(exc).lower()
     return isinstance(exc, duckdb.IOException) and "lock" in text
-
-
-def file_identity(path: Path) -> tuple[int, int] | None:
-    """(device, inode) of the file at `path`, or None when there is none."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return found.st_dev, found.st_ino
-
-
-def set_aside_damaged(path: Path, seen: tuple[int, int] | None = None, now: dt.datetime | None = None) -> Path | None:
-    """Rename a damaged store file and its journals to <name>.damaged-YYYYMMDD-HHMMSS; None if it was already replaced.
-
-    `seen` is the (device, inode) found damaged: when another process has already put a fresh file in
-    its place, that fresh file is left alone.
-    """
-    if not path.exists() or (seen is not None and file_identity(path) != seen):
-        return None
-    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.damaged-{stamp}")
-    number = 1
-    while target.exists():
-        number += 1
-        target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
-    os.replace(path, target)
-    for suffix in _JOURNALS:  # a journal left behind would be replayed into the fresh file
-        journal = path.with_name(path.name + suffix)
-        if journal.exists():
-            os.replace(journal, target.with_name(target.name + suffix))
-    return target
 
 
 def _unusable(path: Path, exc: BaseException) -> HistoryError:

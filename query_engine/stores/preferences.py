@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from query_engine.errors import PreferenceStoreError
-from query_engine.stores.history import file_identity, set_aside_damaged
-from router import apply_migrations
+from router import apply_migrations, file_identity, is_damaged_sqlite, set_aside_damaged
 
 PREFERENCES_FILE_NAME = "preferences.sqlite"
 DEFAULT_MIN_PICKS = 3
@@ -245,15 +244,6 @@ class _Damaged(Exception):
         super().__init__(str(error))
         self.seen = seen
         self.error = error
-
-
-def is_damaged_sqlite(exc: BaseException) -> bool:
-    """Whether a SQLite error says the file is not (or no longer) a database; a lock or a full disk is not."""
-    name = str(getattr(exc, "sqlite_errorname", "") or "")
-    if name:
-        return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
-    text = str(exc).lower()
-    return "malformed" in text or "not a database" in text
 
 
 def _store_error(path: Path, exc: BaseException) -> PreferenceStoreError:
