@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from query_engine.datasets.date_cells import compact_date_sql, date_plan_sql
+from query_engine.datasets.date_cells import compact_date_sql, date_plan_sql, parses
 from query_engine.datasets.export_lexicon import (
     CURRENCY_EDGE,
     CURRENCY_MARK,
@@ -162,19 +162,11 @@ def _date_plans(column: str, values: list[str], european_hint: bool) -> list[Col
     stamp, formats = found
     note = "dates read as " + " or ".join(formats)
     timed = any(dt.datetime.strptime(v, f).time() != dt.time() for v in values[:500] for f in formats
-                if _parses(v, f))
+                if parses(v, f))
     as_date = ColumnPlan("date", f"CASE WHEN {stamp} = date_trunc('day', {stamp}) THEN CAST({stamp} AS DATE) END",
                          note)
     as_timestamp = ColumnPlan("timestamp", f"CAST({stamp} AS TIMESTAMP)", note)
     return [as_timestamp] if timed else [as_date, as_timestamp]
-
-
-def _parses(value: str, fmt: str) -> bool:
-    try:
-        dt.datetime.strptime(value, fmt)
-    except ValueError:
-        return False
-    return True
 
 
 def _number_plans(column: str, values: list[str], european_hint: bool) -> list[ColumnPlan]:

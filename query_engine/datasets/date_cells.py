@@ -34,7 +34,7 @@ def date_formats(values: list[str], european_hint: bool = False) -> tuple[str, .
     """The strptime formats that read every value (day-first or month-first decided by the values)."""
     if not all(_DATE_SHAPE.fullmatch(v) and any(ch.isdigit() for ch in v) for v in values):
         return ()
-    found = [f for f in DATE_FORMATS if all(_parses(v, f) for v in values)]
+    found = [f for f in DATE_FORMATS if all(parses(v, f) for v in values)]
     if not found:
         found = _cover(values)
     for day_first, month_first in _DAY_FIRST.items():
@@ -43,7 +43,8 @@ def date_formats(values: list[str], european_hint: bool = False) -> tuple[str, .
     return tuple(found)
 
 
-def _parses(value: str, fmt: str) -> bool:
+def parses(value: str, fmt: str) -> bool:
+    """Whether `value` reads as a date or time in the strptime format `fmt`."""
     try:
         dt.datetime.strptime(value, fmt)
     except ValueError:
@@ -55,11 +56,11 @@ def _cover(values: list[str]) -> list[str]:
     """Up to three formats that together read every value (exports that mix date styles)."""
     chosen: list[str] = []
     left = list(values)
-    if not any(_parses(left[0], f) for f in DATE_FORMATS):
+    if not any(parses(left[0], f) for f in DATE_FORMATS):
         return []  # every value must be covered; one no format reads ends the search at once
     while left and len(chosen) < 3:
-        best = max(DATE_FORMATS, key=lambda f: sum(_parses(v, f) for v in left[:500]))
-        hits = [v for v in left if _parses(v, best)]
+        best = max(DATE_FORMATS, key=lambda f: sum(parses(v, f) for v in left[:500]))
+        hits = [v for v in left if parses(v, best)]
         if not hits:
             return []
         chosen.append(best)
@@ -104,7 +105,7 @@ def date_plan_sql(column: str, values: list[str], european_hint: bool) -> tuple[
 
 def compact_date_sql(column: str, values: list[str]) -> str | None:
     """SQL giving a DATE for GA4-style `YYYYMMDD` cells when every value is one (years 1990-2100), else None."""
-    if not values or not all(_COMPACT.fullmatch(v) and _parses(v, "%Y%m%d") for v in values):
+    if not values or not all(_COMPACT.fullmatch(v) and parses(v, "%Y%m%d") for v in values):
         return None
     return f"CASE WHEN regexp_full_match(trim({column}), '\\d{{8}}') THEN " \
            f"CAST(try_strptime(trim({column}), '%Y%m%d') AS DATE) END"
