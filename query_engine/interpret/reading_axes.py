@@ -68,7 +68,7 @@ def grouping_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
             elif parsed.combined:
                 continue
             else:
-                split, combined = (0.45, 0.55) if parsed.totalled else (0.55, 0.45)
+                split, combined = (0.55, 0.45) if parsed.separately else (0.45, 0.55)
                 return [Option(g.weight * w, (("dimensions", (*_grain_dims(g), *dims, *extra)),), d)
                         for g in grains for w, extra, d in ((split, (name,), f"split by {name}"),
                                                             (combined, (), "combined"))]

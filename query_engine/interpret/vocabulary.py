@@ -10,6 +10,7 @@ from rapidfuzz.distance import OSA
 from query_engine.interpret.platform_names import platform_values
 from query_engine.interpret.question_lexicon import lexicon
 from query_engine.interpret.question_text import STOPWORDS, Token, fold, phrase_key
+from query_engine.interpret.value_words import words_for
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
 from query_engine.spec.calendar import MONTH_NAMES
@@ -124,6 +125,8 @@ class Vocabulary:
                     self.codes[value.strip()].append(Term("value", name, value))
                 elif dim.value_matches_bare(value) and not generic:  # a value named "Total" is no filter word
                     self._add(value, Term("value", name, value))
+                    for word in words_for(value) if not dim.value_synonyms else ():  # a model's own words win
+                        self._add(word, Term("value", name, value))
                 if dim.entity:
                     self._add_fragments(name, value)
             self._labels[name] = _without_noise(phrase_key(dim.label)) + phrase_key(name.replace("_", " "))
