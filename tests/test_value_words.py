@@ -91,3 +91,15 @@ def test_a_grouping_is_not_a_name(tmp_path, monkeypatch, audience_export, questi
     filters, rows = _top(tmp_path, monkeypatch, audience_export, question)
     assert filters == {}
     assert len(rows) == len(CAMPAIGNS)
+
+
+@pytest.mark.parametrize(("question", "split"), [
+    ("clicks from directors and VPs", False),
+    ("total clicks on mobile and desktop", False),
+    ("are clicks higher on mobile or on desktop", True),
+    ("clicks on smartphones or computers", True),
+    ("clicks from women and men separately", True),
+])
+def test_two_values_are_added_up_unless_set_side_by_side(tmp_path, monkeypatch, audience_export, question, split):
+    _, rows = _top(tmp_path, monkeypatch, audience_export, question)
+    assert len(rows) == (2 if split else 1)

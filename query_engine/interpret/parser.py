@@ -259,8 +259,9 @@ def _read_named_things(parsed: ParsedQuestion, vocabulary: Vocabulary, model: Se
         for size in range(min(3, j), 0, -1):
             span = range(j - size, j + 1)
             words = tuple(keys[j - size:j])
-            if any(i in taken or i in used for i in span) or (size == 1 and words[0] in _OWN_WORDS | STOPWORDS) \
-                    or any(t.kind == "value" for t in vocabulary.index.get(words, ())):  # a value of its own
+            if any(t.kind == "value" for t in vocabulary.index.get(words, ())):  # a whole value: matched as such
+                break
+            if any(i in taken or i in used for i in span) or (size == 1 and words[0] in _OWN_WORDS | STOPWORDS):
                 continue
             named = sorted((heads.index(d), v) for d, v in vocabulary.fragment_values(words) if d in heads)
             if named:
