@@ -22,7 +22,7 @@ from query_engine.datasets.column_lexicon import (
 )
 from query_engine.datasets.column_roles import ClassifiedColumn, ColumnFacts, classify_columns, column_facts
 from query_engine.datasets.rate_rules import StoredRates, derived_rates, key_of, unique, volume_metrics
-from query_engine.interpret.question_text import phrase_key
+from query_engine.interpret.question_text import STOPWORDS, phrase_key
 from query_engine.semantics.model import DEFAULT_MODEL_PATH, semantic_model_from_dict
 
 GRAIN_WORDS = ("day", "week", "month", "quarter", "year", "day_of_week", "weekday")
@@ -58,6 +58,19 @@ def model_yaml(raw: Mapping[str, Any]) -> str:
 
 def _demo_raw() -> dict[str, Any]:
     return yaml.safe_load(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
+
+
+def _thing_words(word: str) -> list[str]:
+    """The thing a gerund column names: 'Targeting' is asked as 'target' and 'targets'."""
+    head, _, last = word.rpartition(" ")
+    if not last.endswith("ing") or len(last) < 7:
+        return []
+    stem = last[:-3]
+    stem = stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem  # 'bidding' -> 'bid'
+    if stem in STOPWORDS:
+        return []
+    thing = f"{head} {stem}".strip()
+    return [thing, f"{thing}s"]
 
 
 class _ModelBuilder:
@@ -124,6 +137,11 @@ class _ModelBuilder:
         dim: dict[str, Any] = {"table": table, "column": f.name, "label": label,
                                "synonyms": unique([*header_synonyms(f.source), *_plurals(header_synonyms(f.source)),
                                                    word, f"{word}s", *self._borrowed_dimension_words(name, f.source)])}
+        dim["synonyms"] = unique([*dim["synonyms"], *_thing_words(word)])
+        if name.endswith("_id"):  # "campaign number" for a campaign id
+            thing = name[:-3].replace("_", " ")
+            spellings = [f"{thing} {w}" for w in lexicon().raw.get("id_spellings", ())]
+            dim["synonyms"] = unique([*dim["synonyms"], *spellings, *(f"{s}s" for s in spellings)])
         if self.has_dates:
             dim["synonyms"] = [s for s in dim["synonyms"] if s.rstrip("s") not in GRAIN_WORDS]
         entity = bool(role.meaning) and role.meaning in lexicon().entities
