@@ -103,3 +103,38 @@ def test_a_grouping_is_not_a_name(tmp_path, monkeypatch, audience_export, questi
 def test_two_values_are_added_up_unless_set_side_by_side(tmp_path, monkeypatch, audience_export, question, split):
     _, rows = _top(tmp_path, monkeypatch, audience_export, question)
     assert len(rows) == (2 if split else 1)
+
+
+def _readings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: Path, question: str):
+    home = tmp_path / "home"
+    monkeypatch.setenv("CLARIFY_HOME", str(home))
+    settings = cli._settings({"CLARIFY_HOME": str(home), "LITELLM_OFFLINE_MODE": "true"})
+    pipeline, _ = cli._open(settings, argparse.Namespace(url=None, data=data, dataset=None, replace=False, db=None))
+    try:
+        return [{f.dimension: sorted(f.values) for f in r.spec.filters}
+                for r in pipeline.understand(question, None).interpretations]
+    finally:
+        pipeline.close()
+
+
+@pytest.fixture
+def two_drops(tmp_path: Path) -> Path:
+    path = tmp_path / "drops.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Date", "Campaign name", "Clicks"])
+        for campaign, clicks in (("Summer Drop - Prospecting", 5), ("Summer Drop - Retargeting", 7), ("Brand", 9)):
+            writer.writerow(["2025-03-01", campaign, clicks])
+    return path
+
+
+@pytest.mark.parametrize("question", ["clicks for the summer drop campaign", "how many clicks did our drop campaign get"])
+def test_a_singular_name_that_fits_several_offers_each(tmp_path, monkeypatch, two_drops, question):
+    readings = _readings(tmp_path, monkeypatch, two_drops, question)
+    both = ["Summer Drop - Prospecting", "Summer Drop - Retargeting"]
+    assert readings[:3] == [{"campaign": both}, {"campaign": both[:1]}, {"campaign": both[1:]}]
+
+
+def test_plural_names_take_them_all(tmp_path, monkeypatch, two_drops):
+    readings = _readings(tmp_path, monkeypatch, two_drops, "clicks by summer drop campaigns")
+    assert readings == [{"campaign": ["Summer Drop - Prospecting", "Summer Drop - Retargeting"]}]

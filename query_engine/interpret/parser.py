@@ -89,6 +89,7 @@ class ParsedQuestion:
     metric_spans: list[tuple[int, int, str]] = field(default_factory=list)
     metric_choices: dict[str, list[str]] = field(default_factory=dict)
     dimension_choices: dict[str, list[str]] = field(default_factory=dict)  # "channel": two columns share the word
+    name_choices: dict[str, list[str]] = field(default_factory=dict)  # "the brand campaign": several fit the name
     scope: list[tuple[str, str]] = field(default_factory=list)  # (words, platform) that no column filters
     share: bool = False
     when: bool = False
@@ -268,7 +269,11 @@ def _read_named_things(parsed: ParsedQuestion, vocabulary: Vocabulary, model: Se
                 dimension = heads[named[0][0]]
                 values, _ = parsed.filters.setdefault(dimension, ([], "in"))
                 values.extend(v for i, v in named if heads[i] == dimension and v not in values)
-                used.update(span)
+                if parsed.tokens[j].is_plural:  # "brand campaigns": those campaigns, still grouped as usual
+                    used.update(range(j - size, j))
+                else:
+                    parsed.name_choices[dimension] = list(values)
+                    used.update(span)
                 break
     return used
 
