@@ -128,7 +128,8 @@ def two_drops(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("question", ["clicks for the summer drop campaign", "how many clicks did our drop campaign get"])
+@pytest.mark.parametrize("question", ["clicks for the summer drop campaign",
+                                      "how many clicks did our drop campaign get"])
 def test_a_singular_name_that_fits_several_offers_each(tmp_path, monkeypatch, two_drops, question):
     readings = _readings(tmp_path, monkeypatch, two_drops, question)
     both = ["Summer Drop - Prospecting", "Summer Drop - Retargeting"]
