@@ -53,3 +53,17 @@ def test_a_borrowed_word_still_applies_where_nothing_else_claims_it(tmp_path, mo
     dims, rows = _first(tmp_path, monkeypatch, _write(tmp_path / "ga4.csv", False), "sessions by source")
     assert dims == ("channel",)
     assert dict(rows)["Organic Search"] == 700
+
+
+@pytest.mark.parametrize(("question", "sessions"), [("sessions from google", 1000),
+                                                    ("how many sessions came from klaviyo", 200),
+                                                    ("sessions with medium cpc", 600)])
+def test_each_side_of_a_compound_value_names_it(tmp_path, monkeypatch, question, sessions):
+    _, rows = _first(tmp_path, monkeypatch, _write(tmp_path / "ga4.csv", True), question)
+    assert rows[0][-1] == sessions
+
+
+def test_a_compound_value_said_without_its_slash(tmp_path, monkeypatch):
+    question = "google organic vs google cpc sessions"
+    _, rows = _first(tmp_path, monkeypatch, _write(tmp_path / "ga4.csv", True), question)
+    assert sorted(rows) == [("google / cpc", 600), ("google / organic", 400)]
