@@ -139,3 +139,12 @@ def test_a_singular_name_that_fits_several_offers_each(tmp_path, monkeypatch, tw
 def test_plural_names_take_them_all(tmp_path, monkeypatch, two_drops):
     readings = _readings(tmp_path, monkeypatch, two_drops, "clicks by summer drop campaigns")
     assert readings == [{"campaign": ["Summer Drop - Prospecting", "Summer Drop - Retargeting"]}]
+
+
+@pytest.mark.parametrize(("question", "split"), [
+    ("overall clicks on mobile or desktop", False),
+    ("which has more total clicks, mobile or desktop", True),
+])
+def test_total_words_add_up_an_or_but_not_a_comparison(tmp_path, monkeypatch, audience_export, question, split):
+    _, rows = _top(tmp_path, monkeypatch, audience_export, question)
+    assert len(rows) == (2 if split else 1)
