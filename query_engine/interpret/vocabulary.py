@@ -160,7 +160,7 @@ class Vocabulary:
         for size in range(1, min(len(key), 4) + 1):
             for i in range(len(key) - size + 1):
                 gram = key[i:i + size]
-                if any(w not in STOPWORDS and not w.isdigit() for w in gram):
+                if any(w not in STOPWORDS and any(ch.isalpha() for ch in w) for w in gram):  # "1%" alone: a number
                     self.fragments[gram].add((dimension, value))
 
     def correct(self, token: Token) -> Token:
