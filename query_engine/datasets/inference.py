@@ -7,6 +7,7 @@ column is.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -14,7 +15,9 @@ import yaml
 
 from query_engine.datasets.column_lexicon import MeasureRule, audience_of, entity_of, header_synonyms, lexicon
 from query_engine.datasets.column_roles import ClassifiedColumn, ColumnFacts, classify_columns, column_facts
-from query_engine.datasets.rate_rules import StoredRates, derived_rates, key_of, unique, volume_metrics
+from query_engine.datasets.rate_inputs import input_fits
+from query_engine.datasets.rate_rules import complement_rates, derived_rates, key_of, unique, volume_metrics
+from query_engine.datasets.stored_rates import RateCheck, StoredRates
 from query_engine.interpret.question_text import phrase_key
 from query_engine.semantics.model import DEFAULT_MODEL_PATH, semantic_model_from_dict
 
@@ -24,17 +27,20 @@ GRAIN_WORDS = ("day", "week", "month", "quarter", "year", "day_of_week", "weekda
 def infer_model(con: duckdb.DuckDBPyConnection, table: str, *, kinds: Mapping[str, str] | None = None,
                 sources: Mapping[str, str] | None = None, title: str | None = None) -> dict[str, Any]:
     """The semantic model of one table, as the YAML dict semantic_model_from_dict reads (validated)."""
-    return model_from_facts(table, column_facts(con, table, kinds, sources), title=title)
+    return model_from_facts(table, column_facts(con, table, kinds, sources), title=title,
+                            check=partial(input_fits, con, table))
 
 
 def model_from_facts(table: str, facts: list[ColumnFacts], *, title: str | None = None,
-                     lookups: Mapping[str, tuple[list[ColumnFacts], tuple[str, ...]]] | None = None) -> dict[str, Any]:
-    """The model of a fact table, plus lookup tables joined on shared columns whose text columns become dimensions."""
+                     lookups: Mapping[str, tuple[list[ColumnFacts], tuple[str, ...]]] | None = None,
+                     check: RateCheck | None = None) -> dict[str, Any]:
+    """The model of a fact table, plus lookup tables joined on shared columns whose text columns become dimensions;
+    `check` reads a stored rate's rows to tell which columns it is computed from."""
     elsewhere = frozenset(r.meaning for lf, _ in (lookups or {}).values() for r in classify_columns(lf)
                           if r.role == "dimension" and r.meaning)
     roles = classify_columns(facts, elsewhere)
     builder = _ModelBuilder(table, title or table, facts[0].rows if facts else 0,
-                            any(r.role == "time" for r in roles))
+                            any(r.role == "time" for r in roles), check)
     for role in roles:
         builder.add(role)
     for name, (lookup_facts, using) in (lookups or {}).items():
@@ -56,8 +62,8 @@ def _demo_raw() -> dict[str, Any]:
 class _ModelBuilder:
     """Accumulates tables, dimensions, date fields and metrics, then resolves names and synonyms."""
 
-    def __init__(self, table: str, title: str, rows: int, has_dates: bool) -> None:
-        self.table, self.title, self.rows, self.has_dates = table, title, rows, has_dates
+    def __init__(self, table: str, title: str, rows: int, has_dates: bool, check: RateCheck | None = None) -> None:
+        self.table, self.title, self.rows, self.has_dates, self.check = table, title, rows, has_dates, check
         self.demo = _demo_raw()
         self.time_column: str | None = None
         self.dimensions: dict[str, dict[str, Any]] = {}
@@ -152,9 +158,10 @@ class _ModelBuilder:
         if self.entity_column:
             name, column, table = self.entity_column
             metrics.setdefault(f"{name}_count", _count_metric(table, name, column))
-        stored = StoredRates(self.table, metrics, found)
+        stored = StoredRates(self.table, metrics, found, self.check)
         for f, rule in self.rates:
             stored.add(f, rule)
+        metrics.update(complement_rates(metrics))
         for column, (note, doubt) in stored.notes.items():
             self.columns[column].update({"note": note, **({"doubt": doubt} if doubt else {})})
         ambiguities += stored.ambiguities

@@ -14,7 +14,8 @@ import yaml
 
 from query_engine.datasets.column_lexicon import lexicon
 from query_engine.datasets.column_roles import ColumnFacts
-from query_engine.datasets.rate_rules import StoredRates, derived_rates, volume_metrics
+from query_engine.datasets.rate_rules import derived_rates, volume_metrics
+from query_engine.datasets.stored_rates import StoredRates
 from query_engine.errors import SemanticModelError
 from query_engine.semantics.model import DEFAULT_MODEL_PATH
 
