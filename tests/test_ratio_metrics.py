@@ -153,7 +153,8 @@ def test_a_fresh_pipeline_runs_a_stored_asked_ratio(tmp_path, monkeypatch, expor
 
 def test_asked_ratio_names_resolve_on_the_demo_model():
     model = load_semantic_model()
-    assert parts_of(model, ratio_name("revenue", "clicks")) == ("revenue", "clicks")
+    assert parts_of(model, ratio_name("revenue", "clicks")) == ("revenue", "clicks", 1)
+    assert parts_of(model, ratio_name("clicks", "impressions", 1000)) == ("clicks", "impressions", 1000)
     assert parts_of(model, ratio_name("roas", "clicks")) is None
     assert parts_of(model, "spend") is None
     extended = with_asked_ratios(model, [ratio_name("revenue", "clicks"), "spend"])
@@ -176,3 +177,32 @@ def test_a_short_word_inside_a_name_is_not_read_as_a_metric(tmp_path, monkeypatc
         assert [f.values for f in spec.filters] == [("Cap Ferrat Promo",)]
     finally:
         opened.close()
+
+
+def test_an_investigation_of_an_asked_ratio_runs_every_step(pipeline):
+    from query_engine.investigate.planner import pipeline_runner, propose_plan, run_plan
+
+    plan = propose_plan("why did revenue per session drop last week", pipeline.model, pipeline.profile)
+    assert plan.metric == ratio_name("revenue", "sessions")
+    assert "mix_rate" in [s.tool for s in plan.steps]  # a ratio: mix against rate
+    outcome = run_plan(plan, pipeline.model, pipeline_runner(pipeline))
+    assert [o.error for o in outcome.steps] == [None] * len(plan.steps)
+
+
+@pytest.mark.parametrize("question, multiplier", [("conversions per 1000 clicks by channel", 1000),
+                                                  ("conversions per thousand clicks by channel", 1000),
+                                                  ("conversions per 100 clicks by channel", 100)])
+def test_a_ratio_per_a_number_of_units_is_scaled(pipeline, question, multiplier):
+    reading, rows = _first(pipeline, question)
+    name = reading.spec.metrics[0]
+    assert name == ratio_name("conversions", "clicks", multiplier)
+    assert pipeline.model.metric(name).label == f"Conversions per {multiplier:,} clicks"
+    for channel, expected in _ratio("conversions", "clicks").items():
+        assert rows[channel][name] == pytest.approx(expected * multiplier)
+
+
+def test_revenue_per_dollar_spent_is_the_return_on_spend(pipeline):
+    reading, rows = _first(pipeline, "revenue per dollar spent by channel")
+    assert reading.spec.metrics[0] == "roas"
+    for channel, expected in _ratio("revenue", "spend").items():
+        assert rows[channel]["roas"] == pytest.approx(expected)

@@ -129,7 +129,7 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
         taken |= _read_scope(parsed, taken)
     matches = vocabulary.match(tokens, taken, _OWN_WORDS)
     _read_matches(parsed, matches, model)
-    read_ratios(parsed, model)  # "revenue per session": one ratio, not two measures
+    taken |= read_ratios(parsed, model)  # "revenue per session": one ratio, not two measures
     taken |= {i for m in matches for i in range(m.start, m.end)}
     _read_entity_fragments(parsed, vocabulary, taken)
     taken |= _read_thresholds(parsed)

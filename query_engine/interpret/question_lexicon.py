@@ -1,7 +1,7 @@
 """The interpreter's dataset-independent words, read from data/question_lexicon.yaml."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -28,6 +28,7 @@ class Lexicon:
     ratio_words: frozenset[Phrase] = frozenset()  # "per", "/": between two measures, one ratio of their sums
     cost_words: frozenset[str] = frozenset()  # "expensive": a ratio of the cost measure
     cost_measure: str = "spend"
+    ratio_scales: dict[str, int] = field(default_factory=dict)  # "thousand" in "per thousand impressions"
 
 
 def _phrases(words: list[object]) -> frozenset[Phrase]:
@@ -44,7 +45,8 @@ def lexicon() -> Lexicon:
                    _phrases(raw["person_identifiers"]), _phrases(raw["person_words"]),
                    _phrases(raw["identifier_words"]), _phrases(raw["audience_breakdowns"]),
                    _phrases(raw.get("ratio_words") or []), _words(raw.get("cost_words") or []),
-                   str(raw.get("cost_measure") or "spend"))
+                   str(raw.get("cost_measure") or "spend"),
+                   {str(k): int(v) for k, v in (raw.get("ratio_scales") or {}).items()})
 
 
 def _words(words: list[object]) -> frozenset[str]:

@@ -1,11 +1,13 @@
 """Ratios an analyst names from two of a model's summed measures ("revenue per session"), built when asked.
 
 No model lists every ratio of two of its measures. A question that names one gets it under a name that says what
-it is, `<numerator>_per_<denominator>`, so a reading that uses it can be compiled, described, stored and run again
-by any stage that holds the model: `with_asked_ratios` adds the ratios such names call for.
+it is, `<numerator>_per_<denominator>` (`<numerator>_per_1000_<denominator>` for "per 1,000 impressions"), so a
+reading that uses it can be compiled, described, stored and run again by any stage that holds the model:
+`with_asked_ratios` adds the ratios such names call for.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -15,9 +17,9 @@ from query_engine.semantics.model import Metric, SemanticModel
 JOIN = "_per_"
 
 
-def ratio_name(numerator: str, denominator: str) -> str:
-    """The name of an asked ratio: 'revenue_per_sessions'."""
-    return f"{numerator}{JOIN}{denominator}"
+def ratio_name(numerator: str, denominator: str, multiplier: int = 1) -> str:
+    """The name of an asked ratio: 'revenue_per_sessions', 'conversions_per_1000_impressions'."""
+    return f"{numerator}{JOIN}{f'{multiplier}_' if multiplier != 1 else ''}{denominator}"
 
 
 def can_divide(model: SemanticModel, numerator: str, denominator: str) -> bool:
@@ -27,32 +29,36 @@ def can_divide(model: SemanticModel, numerator: str, denominator: str) -> bool:
                                             for m in parts)
 
 
-def existing_ratio(model: SemanticModel, numerator: str, denominator: str) -> str | None:
+def existing_ratio(model: SemanticModel, numerator: str, denominator: str, multiplier: int = 1) -> str | None:
     """The model's own metric that is this ratio of sums ('cpc' for spend per click), if it has one."""
     return next((n for n, m in model.metrics.items() if m.numerator == numerator and m.denominator == denominator
-                 and m.multiplier == 1), None)
+                 and m.multiplier == multiplier), None)
 
 
-def asked_ratio(model: SemanticModel, numerator: str, denominator: str) -> Metric:
-    """The ratio of two summed measures as a metric of the model."""
+def asked_ratio(model: SemanticModel, numerator: str, denominator: str, multiplier: int = 1) -> Metric:
+    """The ratio of two summed measures (per one, or per `multiplier`) as a metric of the model."""
     top, bottom = model.metric(numerator), model.metric(denominator)
     formula = f"{numerator} / {denominator}"
-    label = f"{top.label} per {_singular(bottom.label.lower())}"
-    return Metric(name=ratio_name(numerator, denominator), label=label, format=infer_format(formula, model),
-                  direction=infer_direction(formula, model),  # type: ignore[arg-type]
-                  description=f"{label} = {top.label.lower()} / {bottom.label.lower()}, a ratio of sums.",
-                  numerator=numerator, denominator=denominator)
+    per = _singular(bottom.label.lower()) if multiplier == 1 else f"{multiplier:,} {bottom.label.lower()}"
+    label = f"{top.label} per {per}"
+    return Metric(name=ratio_name(numerator, denominator, multiplier), label=label,
+                  format=infer_format(formula, model), direction=infer_direction(formula, model),  # type: ignore[arg-type]
+                  description=f"{label} = {top.label.lower()} / {bottom.label.lower()}"
+                              + (f" x {multiplier:,}" if multiplier != 1 else "") + ", a ratio of sums.",
+                  numerator=numerator, denominator=denominator, multiplier=float(multiplier))
 
 
-def parts_of(model: SemanticModel, name: str) -> tuple[str, str] | None:
-    """The two measures an asked ratio's name divides, or None when the name is not one."""
+def parts_of(model: SemanticModel, name: str) -> tuple[str, str, int] | None:
+    """The two measures an asked ratio's name divides and its multiplier, or None when the name is not one."""
     if name in model.metrics or JOIN not in name:
         return None
     pieces = name.split(JOIN)
     for cut in range(1, len(pieces)):
-        numerator, denominator = JOIN.join(pieces[:cut]), JOIN.join(pieces[cut:])
+        numerator, rest = JOIN.join(pieces[:cut]), JOIN.join(pieces[cut:])
+        scaled = re.fullmatch(r"([1-9][0-9]*)_(.+)", rest)
+        multiplier, denominator = (int(scaled.group(1)), scaled.group(2)) if scaled else (1, rest)
         if can_divide(model, numerator, denominator):
-            return numerator, denominator
+            return numerator, denominator, multiplier
     return None
 
 
