@@ -24,6 +24,7 @@ from query_engine.llm.access import LLMAccess, LLMCallFailed, new_question_id
 from query_engine.llm.insights import model_insights
 from query_engine.llm.readings import merge_readings, model_readings, offline_note
 from query_engine.llm.sql import model_sql
+from query_engine.semantics.asked_ratios import with_asked_ratios
 from query_engine.semantics.calculated_metrics import (
     apply_calculated_metrics,
     load_definitions,
@@ -137,6 +138,7 @@ class Pipeline:
         `preferences` (ambiguity -> the option a team keeps picking) rank learned choices first.
         """
         offline = interpret(question, self.context, as_of, preferences)
+        self.adopt(*(i.spec for i in offline.interpretations))
         if self.llm is None:
             return offline
         offline = replace(offline, question_id=question_id or new_question_id())
@@ -155,6 +157,12 @@ class Pipeline:
             unfit = ValueError("none of its readings fit the data" + (f": {found.dropped[0]}" if found.dropped else ""))
             return self._asked.remember(replace(offline_note(offline, unfit), cost_usd=found.cost_usd))
         return self._asked.remember(merge_readings(offline, found, self.policy, self.model))
+
+    def adopt(self, *specs: QuerySpec) -> None:
+        """Ratios a question named ('revenue per session') join the model, so every stage that reads it can use them."""
+        model = with_asked_ratios(self.model, (m for spec in specs for m in spec.metrics))
+        if model is not self.model:
+            self.model, self.context = model, replace(self.context, model=model)
 
     def _settled(self, offline: Understanding) -> bool:
         """A question the offline engine read with confidence: a model would add cost and wait, not a better reading."""
@@ -184,6 +192,7 @@ class Pipeline:
                question: str | None = None, question_id: str | None = None) -> Answer:
         """Compile, check, run and summarise one reading; failures come back in Answer.error."""
         spec = reading.spec if isinstance(reading, Interpretation) else reading
+        self.adopt(spec)
         if spec.forecast is not None:
             return self._answer_forecast(spec, progress)
         asked_question, asked_id = self._asked.lookup(spec)

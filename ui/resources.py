@@ -129,6 +129,7 @@ def understand(pipeline: Pipeline, question: str, as_of: dt.date | None) -> tupl
     preferences = get_learning(load_settings()).preferences()
     understanding = _understand(pipeline_key(pipeline), question, as_of, json.dumps(preferences, sort_keys=True),
                                 pipeline)
+    pipeline.adopt(*(i.spec for i in understanding.interpretations))  # a cached reading's asked ratios ("per")
     return understanding, round((time.perf_counter() - started) * 1000, 2)
 
 

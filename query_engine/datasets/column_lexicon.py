@@ -37,6 +37,8 @@ class MeasureRule:
     synonyms: tuple[str, ...] = ()
     prefer: tuple[str, ...] = ()
     secondary: str = ""
+    complement: str = ""  # a rate that is one minus another ("bounce rate" = 1 - engagement rate)
+    stands_for: str = ""  # a volume that takes another meaning's words where no column has it (key events)
 
     def rank(self, words: str) -> int:
         """How likely a column of this meaning is the one analysts mean: 0 first; a qualified name after."""
@@ -76,7 +78,8 @@ def _rule(key: str, row: dict[str, Any]) -> MeasureRule:
         inputs=tuple((a, b) for a, b in row.get("inputs") or ()), multiplier=float(row.get("multiplier", 1.0)),
         label=row.get("label", ""), format=row.get("format", "number"), direction=row.get("direction", "neutral"),
         weight=tuple(row.get("weight") or ()), synonyms=tuple(row.get("synonyms") or ()),
-        prefer=tuple(row.get("prefer") or ()), secondary=row.get("secondary", ""))
+        prefer=tuple(row.get("prefer") or ()), secondary=row.get("secondary", ""),
+        complement=row.get("complement", ""), stands_for=row.get("stands_for", ""))
 
 
 def normalise_name(header: str) -> str:
@@ -128,7 +131,9 @@ def is_personal(words: str) -> bool:
 
 
 def header_synonyms(header: str) -> list[str]:
-    """The phrases a header can be asked by: its words, without brackets, the bracketed words, without qualifiers."""
+    """The phrases a header can be asked by: its words, without brackets, the bracketed words, without qualifiers,
+    the bracketed word before the name ('Total order value (Checkout)': 'checkout value'), the analyst's short
+    forms of its words and, for 'Cost / conv.', the words around the slash."""
     whole = normalise_name(header)
     outside = normalise_name(re.sub(r"\([^)]*\)", " ", header))
     inside = [normalise_name(m) for m in re.findall(r"\(([^)]*)\)", header)]
@@ -136,4 +141,24 @@ def header_synonyms(header: str) -> list[str]:
     for phrase in list(phrases):
         shorter = re.sub(lexicon().pattern("name_tails"), "", phrase)
         phrases += [shorter, re.sub(lexicon().pattern("qualifier_prefixes"), "", shorter)]
+    phrases += _qualified_first(outside, inside) + _slashed(header) + _short_forms(whole)
     return list(dict.fromkeys(p.strip() for p in phrases if p.strip() and not p.strip().isdigit()))
+
+
+def _qualified_first(outside: str, inside: list[str]) -> list[str]:
+    """'order value' qualified by '(Checkout)' is asked as 'checkout value' and 'checkout order value'."""
+    core = re.sub(lexicon().pattern("qualifier_prefixes"), "", outside).strip()
+    words = [q for q in inside if q and len(q.split()) <= 2 and q.replace(" ", "").isalpha()]
+    return [p for q in words if core for p in (f"{q} {core.split()[-1]}", f"{q} {core}")]
+
+
+def _slashed(header: str) -> list[str]:
+    """'Cost / conv.' as typed in a question: 'cost / conv'."""
+    parts = [normalise_name(p) for p in header.split("/")]
+    return [" / ".join(parts)] if len(parts) > 1 and all(parts) else []
+
+
+def _short_forms(words: str) -> list[str]:
+    """The lexicon's short forms of a header's words ('chiffre d affaires' -> 'ca')."""
+    forms = lexicon().raw.get("short_forms") or {}
+    return [short for phrase, shorts in forms.items() if re.search(rf"\b{phrase}\b", words) for short in shorts]

@@ -7,6 +7,7 @@ column is.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -21,7 +22,9 @@ from query_engine.datasets.column_lexicon import (
     normalise_name,
 )
 from query_engine.datasets.column_roles import ClassifiedColumn, ColumnFacts, classify_columns, column_facts
-from query_engine.datasets.rate_rules import StoredRates, derived_rates, key_of, unique, volume_metrics
+from query_engine.datasets.rate_inputs import input_fits
+from query_engine.datasets.rate_rules import complement_rates, derived_rates, key_of, unique, volume_metrics
+from query_engine.datasets.stored_rates import RateCheck, StoredRates
 from query_engine.interpret.question_text import STOPWORDS, phrase_key
 from query_engine.semantics.model import DEFAULT_MODEL_PATH, semantic_model_from_dict
 
@@ -31,17 +34,20 @@ GRAIN_WORDS = ("day", "week", "month", "quarter", "year", "day_of_week", "weekda
 def infer_model(con: duckdb.DuckDBPyConnection, table: str, *, kinds: Mapping[str, str] | None = None,
                 sources: Mapping[str, str] | None = None, title: str | None = None) -> dict[str, Any]:
     """The semantic model of one table, as the YAML dict semantic_model_from_dict reads (validated)."""
-    return model_from_facts(table, column_facts(con, table, kinds, sources), title=title)
+    return model_from_facts(table, column_facts(con, table, kinds, sources), title=title,
+                            check=partial(input_fits, con, table))
 
 
 def model_from_facts(table: str, facts: list[ColumnFacts], *, title: str | None = None,
-                     lookups: Mapping[str, tuple[list[ColumnFacts], tuple[str, ...]]] | None = None) -> dict[str, Any]:
-    """The model of a fact table, plus lookup tables joined on shared columns whose text columns become dimensions."""
+                     lookups: Mapping[str, tuple[list[ColumnFacts], tuple[str, ...]]] | None = None,
+                     check: RateCheck | None = None) -> dict[str, Any]:
+    """The model of a fact table, plus lookup tables joined on shared columns whose text columns become dimensions;
+    `check` reads a stored rate's rows to tell which columns it is computed from."""
     elsewhere = frozenset(r.meaning for lf, _ in (lookups or {}).values() for r in classify_columns(lf)
                           if r.role == "dimension" and r.meaning)
     roles = classify_columns(facts, elsewhere)
     builder = _ModelBuilder(table, title or table, facts[0].rows if facts else 0,
-                            any(r.role == "time" for r in roles), [f.source for f in facts])
+                            any(r.role == "time" for r in roles), [f.source for f in facts], check)
     for role in roles:
         builder.add(role)
     for name, (lookup_facts, using) in (lookups or {}).items():
@@ -76,8 +82,9 @@ def _thing_words(word: str) -> list[str]:
 class _ModelBuilder:
     """Accumulates tables, dimensions, date fields and metrics, then resolves names and synonyms."""
 
-    def __init__(self, table: str, title: str, rows: int, has_dates: bool, headers: Sequence[str] = ()) -> None:
-        self.table, self.title, self.rows, self.has_dates = table, title, rows, has_dates
+    def __init__(self, table: str, title: str, rows: int, has_dates: bool, headers: Sequence[str] = (),
+                 check: RateCheck | None = None) -> None:
+        self.table, self.title, self.rows, self.has_dates, self.check = table, title, rows, has_dates, check
         # Each header's own words: a word borrowed from the demo never goes to one column when another names it.
         self.header_words = {h: " " + " ".join(w.rstrip("s") for w in normalise_name(h).split()) + " " for h in headers}
         self.demo = _demo_raw()
@@ -182,9 +189,10 @@ class _ModelBuilder:
         if self.entity_column:
             name, column, table = self.entity_column
             metrics.setdefault(f"{name}_count", _count_metric(table, name, column))
-        stored = StoredRates(self.table, metrics, found)
+        stored = StoredRates(self.table, metrics, found, self.check)
         for f, rule in self.rates:
             stored.add(f, rule)
+        metrics.update(complement_rates(metrics))
         for column, (note, doubt) in stored.notes.items():
             self.columns[column].update({"note": note, **({"doubt": doubt} if doubt else {})})
         ambiguities += stored.ambiguities

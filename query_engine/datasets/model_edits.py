@@ -14,8 +14,10 @@ import yaml
 
 from query_engine.datasets.column_lexicon import lexicon
 from query_engine.datasets.column_roles import ColumnFacts
-from query_engine.datasets.rate_rules import StoredRates, derived_rates, volume_metrics
-from query_engine.errors import SemanticModelError
+from query_engine.datasets.rate_rules import derived_rates, volume_metrics
+from query_engine.datasets.stored_rates import StoredRates
+from query_engine.errors import FormulaError, SemanticModelError
+from query_engine.semantics.formula import formula_measures
 from query_engine.semantics.model import DEFAULT_MODEL_PATH
 
 ROLES = ("time", "date", "dimension", "measure", "identifier", "ignored")
@@ -148,8 +150,7 @@ def _add_measure(raw: dict[str, Any], column: str, source: str, meaning: str) ->
 def _drop_dangling(raw: dict[str, Any]) -> None:
     """Remove ratios whose inputs are gone, and every reference to a removed metric."""
     metrics = raw.get("metrics") or {}
-    while dangling := [n for n, m in metrics.items() if "ratio" in m and not
-                       {m["ratio"].get("numerator"), m["ratio"].get("denominator")} <= set(metrics)]:
+    while dangling := [n for n, m in metrics.items() if _uses_missing(m, metrics)]:
         for name in dangling:
             del metrics[name]
     raw["default_metrics"] = [m for m in raw.get("default_metrics") or () if m in metrics] or \
@@ -168,6 +169,18 @@ def _drop_dangling(raw: dict[str, Any]) -> None:
             metric["alternatives"] = [a for a in metric["alternatives"] if a in metrics]
             if not metric["alternatives"]:
                 del metric["alternatives"]
+
+
+def _uses_missing(metric: Mapping[str, Any], metrics: Mapping[str, Any]) -> bool:
+    """A ratio or a formula (bounce rate = 1 - engaged sessions / sessions) over a measure that is gone."""
+    if "ratio" in metric:
+        return not {metric["ratio"].get("numerator"), metric["ratio"].get("denominator")} <= set(metrics)
+    if metric.get("formula"):
+        try:
+            formula_measures(str(metric["formula"]), set(metrics))
+        except FormulaError:
+            return True
+    return False
 
 
 def _free_name(items: Mapping[str, Any], name: str) -> str:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from query_engine.datasets.column_lexicon import MeasureRule, header_synonyms, lexicon, measure_meaning, measure_words
+from query_engine.datasets.column_lexicon import MeasureRule, header_synonyms, lexicon, measure_meaning
 from query_engine.datasets.column_roles import ColumnFacts
 
 Candidates = Mapping[str, Sequence[ColumnFacts]]  # meaning -> its columns, the chosen one first
@@ -41,7 +41,7 @@ def volume_metrics(table: str, found: Candidates, demo: Mapping[str, Any]) -> tu
             continue
         names = []
         for i, f in enumerate(columns):
-            name = meaning if i == 0 else _free(metrics, key_of(f.name))
+            name = meaning if i == 0 else free_name(metrics, key_of(f.name))
             metrics[name] = _volume(table, f, rule, demo.get(meaning, {}), first=i == 0)
             names.append(name)
         if len(names) > 1:
@@ -49,7 +49,18 @@ def volume_metrics(table: str, found: Candidates, demo: Mapping[str, Any]) -> tu
                                 "columns": [f.name for f in columns]})
             for name in names:
                 metrics[name]["alternatives"] = [n for n in names if n != name]
+    _stand_ins(metrics, demo)
     return metrics, ambiguities
+
+
+def _stand_ins(metrics: dict[str, Any], demo: Mapping[str, Any]) -> None:
+    """A volume that stands for a meaning no column has (GA4's key events for conversions) takes its words."""
+    for rule in lexicon().measures:
+        other = rule.stands_for
+        if rule.kind == "volume" and other and rule.key in metrics and other not in metrics:
+            words = [other.replace("_", " "), *fitting(demo.get(other, {}).get("synonyms", ()), other, False)]
+            metrics[rule.key]["synonyms"] = unique([*metrics[rule.key]["synonyms"], *words])
+            metrics[rule.key]["description"] += f" It stands for {other.replace('_', ' ')} (no column of those)."
 
 
 def _volume(table: str, f: ColumnFacts, rule: MeasureRule, demo: Mapping[str, Any], first: bool) -> dict[str, Any]:
@@ -57,7 +68,7 @@ def _volume(table: str, f: ColumnFacts, rule: MeasureRule, demo: Mapping[str, An
     money = rule.format == "currency"
     borrowed = fitting(demo.get("synonyms", ()), rule.meaning, money) if first else []
     metric = {"label": label, "table": table, "aggregation": "sum", "column": f.name,
-              "format": _format(f, rule.format), "direction": demo.get("direction", rule.direction),
+              "format": column_format(f, rule.format), "direction": demo.get("direction", rule.direction),
               "description": f"{rule.label or label}: the sum of the column '{f.source}'.",
               "synonyms": unique([*header_synonyms(f.source), *(rule.synonyms if first else (rule.meaning,)),
                                   *borrowed])}
@@ -76,12 +87,40 @@ def derived_rates(metrics: Mapping[str, Any], demo: Mapping[str, Any]) -> dict[s
     return out
 
 
+def complement_rates(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """Rates that are one minus another rate of the model ('bounce rate' = 1 - engagement rate), as formulas."""
+    out: dict[str, Any] = {}
+    for rule in lexicon().measures:
+        base = metrics.get(rule.complement) if rule.complement else None
+        formula = _one_minus(rule.complement, base) if base and rule.key not in metrics else None
+        if formula and base:
+            out[rule.key] = {"label": rule.label, "formula": formula, "format": rule.format,
+                             "direction": rule.direction, "synonyms": unique([rule.key.replace("_", " "),
+                                                                              *rule.synonyms]),
+                             "description": f"{rule.label} = {formula.replace('_', ' ')}: one minus the "
+                                            f"{str(base['label']).lower()}."}
+    return out
+
+
+def _one_minus(name: str, base: Mapping[str, Any]) -> str | None:
+    """The formula of one minus a rate: its ratio of sums, or its stored values averaged as the model does."""
+    ratio = base.get("ratio")
+    if ratio:
+        part, scale = f"{ratio['numerator']} / {ratio['denominator']}", float(ratio.get("multiplier", 1))
+    elif base.get("aggregation") in ("avg", "weighted_avg"):
+        part, scale = name, float(base.get("multiplier", 1))
+    else:
+        return None
+    return f"1 - {part}" + (f" * {scale:g}" if scale != 1 else "")
+
+
 def inputs_of(rule: MeasureRule, metrics: Mapping[str, Any]) -> tuple[str, str] | None:
     """The first pair of the rule's inputs that the model has as summed measures."""
-    return next(((a, b) for a, b in rule.inputs if _summed(metrics.get(a)) and _summed(metrics.get(b))), None)
+    return next(((a, b) for a, b in rule.inputs if is_summed(metrics.get(a)) and is_summed(metrics.get(b))), None)
 
 
-def _summed(metric: Mapping[str, Any] | None) -> bool:
+def is_summed(metric: Mapping[str, Any] | None) -> bool:
+    """Whether a model metric (as a dict) sums a column."""
     return bool(metric) and metric.get("aggregation") == "sum"  # type: ignore[union-attr]
 
 
@@ -99,91 +138,8 @@ def ratio_metric(rule: MeasureRule, pair: tuple[str, str], demo: Mapping[str, An
             "synonyms": unique([rule.key.replace("_", " "), *own])}
 
 
-class StoredRates:
-    """Metrics for rate columns the export stores: a second reading beside the ratio, or a weighted mean."""
-
-    def __init__(self, table: str, metrics: dict[str, Any], found: Candidates) -> None:
-        self.table, self.metrics, self.found = table, metrics, found
-        self.ambiguities: list[dict[str, Any]] = []
-        self.notes: dict[str, tuple[str, str]] = {}  # column -> (note, doubt)
-
-    def add(self, f: ColumnFacts, rule: MeasureRule) -> None:
-        """Place one stored rate column."""
-        pair = inputs_of(rule, self.metrics)
-        if pair:
-            name = self._ratio_for(f, rule, pair)
-            self._reported(f, rule, name)
-        else:
-            self._mean(f, rule)
-
-    def _ratio_for(self, f: ColumnFacts, rule: MeasureRule, pair: tuple[str, str]) -> str:
-        """The ratio this column reports: the plain one, or one over a qualified input ('Outbound CTR')."""
-        qualifier = " ".join(w for w in re.sub(rule.pattern, " ", measure_words(f.source)).split() if len(w) > 1)
-        numerators = self.found.get(pair[0], ())
-        wanted = set(qualifier.split())
-        match = next((c for c in numerators if wanted and wanted <= set(c.words.split())), None)
-        if match is None or match is numerators[0]:
-            return rule.key
-        numerator = next(n for n, m in self.metrics.items() if m.get("column") == match.name)
-        name = _free(self.metrics, key_of(f"{qualifier} {rule.key}"))
-        label = f"{qualifier.capitalize()} {rule.label}"
-        self.metrics[name] = ratio_metric(rule, (numerator, pair[1]), {}, label=label,
-                                          synonyms=header_synonyms(f.source))
-        return name
-
-    def _reported(self, f: ColumnFacts, rule: MeasureRule, ratio: str) -> None:
-        name = _free(self.metrics, key_of(f.name) + "_reported")
-        words = header_synonyms(f.source)
-        self.metrics[name] = self._average(f, rule, f"{f.source} (as reported, averaged)",
-                                           [*(f"reported {w}" for w in words), *(f"{w} as reported" for w in words)])
-        label = self.metrics[ratio]["label"]
-        self.notes[f.name] = (f"a stored rate: {label} is the ratio of sums; this column is a second reading "
-                              f"('{name}')", "")
-
-    def _mean(self, f: ColumnFacts, rule: MeasureRule) -> None:
-        base = rule.key if rule.key != "rate" and rule.key not in self.metrics else key_of(f.name)
-        name = _free(self.metrics, base)
-        label = rule.label or f.source
-        synonyms = unique([*header_synonyms(f.source), *rule.synonyms])
-        weight = self._weight(rule)
-        names = [name]
-        if weight:
-            self.metrics[name] = self._average(f, rule, f"{label} (weighted by {weight[1]})", synonyms, weight[0])
-            plain = _free(self.metrics, f"{name}_mean")
-            self.metrics[plain] = self._average(f, rule, f"{label} (plain average)", synonyms)
-            names.append(plain)
-            self.ambiguities.append({"meaning": rule.meaning, "phrase": name.replace("_", " "), "metrics": names,
-                                     "columns": [f.name, f.name]})
-            for n in names:
-                self.metrics[n]["alternatives"] = [o for o in names if o != n]
-        else:
-            self.metrics[name] = self._average(f, rule, f"{label} (average)", synonyms)
-        how = f"weighted by {weight[1]}, the plain mean a second reading" if weight else "the plain mean per row"
-        self.notes[f.name] = (f"a stored rate without its inputs: {how}", "a rate without inputs")
-
-    def _weight(self, rule: MeasureRule) -> tuple[str, str] | None:
-        for meaning in rule.weight:
-            metric = self.metrics.get(meaning)
-            if _summed(metric) and metric and metric.get("table") == self.table:
-                return str(metric["column"]), str(metric["label"]).lower()
-        return None
-
-    def _average(self, f: ColumnFacts, rule: MeasureRule, label: str, synonyms: Sequence[str],
-                 weight: str | None = None) -> dict[str, Any]:
-        metric: dict[str, Any] = {
-            "label": label, "table": self.table, "aggregation": "weighted_avg" if weight else "avg",
-            "column": f.name, "format": _format(f, rule.format), "direction": rule.direction,
-            "description": f"The stored '{f.source}' averaged over rows"
-                           + (f" weighted by the column {weight}" if weight else "") + " (a rate: not summed).",
-            "synonyms": unique(list(synonyms))}
-        if weight:
-            metric["weight"] = weight
-        if rule.format == "percent" and f.kind != "percent" and f.high is not None and float(f.high) > 1.5:
-            metric["multiplier"] = 0.01  # percent points stored as plain numbers, shown as the computed fractions
-        return metric
-
-
-def _format(f: ColumnFacts, default: str) -> str:
+def column_format(f: ColumnFacts, default: str) -> str:
+    """A measure's display format: a stored percent stays one; money, percent and ratio rules keep theirs."""
     if f.kind == "percent":
         return "percent"
     if default in ("currency", "percent", "ratio"):
@@ -191,7 +147,8 @@ def _format(f: ColumnFacts, default: str) -> str:
     return {"currency": "currency", "integer": "integer"}.get(f.kind, default)
 
 
-def _free(items: Mapping[str, Any], name: str) -> str:
+def free_name(items: Mapping[str, Any], name: str) -> str:
+    """`name`, or `name_2`, `name_3`, ... when it is taken."""
     candidate, number = name, 2
     while candidate in items:
         candidate, number = f"{name}_{number}", number + 1

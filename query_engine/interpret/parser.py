@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from query_engine.interpret.date_phrases import DatePhrase, find_date_phrases
 from query_engine.interpret.elided_heads import elided_heads
+from query_engine.interpret.metric_ratios import read_ratios
 from query_engine.interpret.platform_names import scope_spans
 from query_engine.interpret.question_lexicon import lexicon
 from query_engine.interpret.question_text import (
@@ -126,7 +127,8 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
     # Words this parser reads itself ("change", "best") are never "corrected" into vocabulary.
     tokens = [t if t.key in _OWN_WORDS else vocabulary.correct(t) for t in raw_tokens]
     parsed = ParsedQuestion(question, tokens)
-    parsed.corrections = [(a.text, b.key) for a, b in zip(raw_tokens, tokens, strict=False)
+    parsed.corrections = [(a.text, b.text if b.text != a.text else b.key)  # a short name keeps its spelling
+                          for a, b in zip(raw_tokens, tokens, strict=False)
                           if a.key != b.key and b.key not in STOPWORDS]  # fixed plain words need no note
     names = _entity_names(tokens, vocabulary, model)
     parsed.date_phrases = find_date_phrases(tokens, as_of, names)
@@ -136,6 +138,7 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
     taken |= _read_named_things(parsed, vocabulary, model, taken)
     matches = elided_heads(vocabulary.match(tokens, taken, _OWN_WORDS), [t.key for t in tokens], vocabulary, taken)
     _read_matches(parsed, matches, model)
+    taken |= read_ratios(parsed, model)  # "revenue per session": one ratio, not two measures
     taken |= {i for m in matches for i in range(m.start, m.end)}
     _read_entity_fragments(parsed, vocabulary, taken)
     taken |= _read_thresholds(parsed)

@@ -1,7 +1,7 @@
 """The interpreter's dataset-independent words, read from data/question_lexicon.yaml."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -25,6 +25,10 @@ class Lexicon:
     person_words: frozenset[Phrase]
     identifier_words: frozenset[Phrase]
     audience_breakdowns: frozenset[Phrase]
+    ratio_words: frozenset[Phrase] = frozenset()  # "per", "/": between two measures, one ratio of their sums
+    cost_words: frozenset[str] = frozenset()  # "expensive": a ratio of the cost measure
+    cost_measure: str = "spend"
+    ratio_scales: dict[str, int] = field(default_factory=dict)  # "thousand" in "per thousand impressions"
 
 
 def _phrases(words: list[object]) -> frozenset[Phrase]:
@@ -39,7 +43,15 @@ def lexicon() -> Lexicon:
                  for key in _phrases([name, *words])}
     return Lexicon(_phrases(raw["name_noise"]), frozenset(str(w) for w in raw["weak_heads"]), platforms,
                    _phrases(raw["person_identifiers"]), _phrases(raw["person_words"]),
-                   _phrases(raw["identifier_words"]), _phrases(raw["audience_breakdowns"]))
+                   _phrases(raw["identifier_words"]), _phrases(raw["audience_breakdowns"]),
+                   _phrases(raw.get("ratio_words") or []), _words(raw.get("cost_words") or []),
+                   str(raw.get("cost_measure") or "spend"),
+                   {str(k): int(v) for k, v in (raw.get("ratio_scales") or {}).items()})
+
+
+def _words(words: list[object]) -> frozenset[str]:
+    """Single words, folded as question tokens are."""
+    return frozenset(key[0] for key in _phrases(words) if len(key) == 1)
 
 
 def find_phrases(keys: list[str], table: frozenset[Phrase] | dict[Phrase, str],

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from query_engine.errors import ClarifyError
@@ -28,6 +28,7 @@ from query_engine.interpret.special_readings import (
     why_readings,
 )
 from query_engine.interpret.vocabulary import Vocabulary
+from query_engine.semantics.asked_ratios import with_asked_ratios
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
 from query_engine.spec.query import (
@@ -77,6 +78,7 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
     if refusal:
         return Understanding(cleaned, as_of, refusal=refusal)
     parsed = parse_question(cleaned, context.model, context.vocabulary, as_of)
+    context = _with_asked_ratios(context, parsed)
     future = mentions_future(parsed.tokens) or any(p.future for p in parsed.date_phrases)
     refusal = _parsed_refusal(parsed, context, future)
     if refusal:
@@ -91,6 +93,13 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
         f"Read '{words}' as where this data comes from ({platform}); no column of it filters by platform."
         for words, platform in parsed.scope)
     return Understanding(cleaned, as_of, tuple(readings), notes=notes)
+
+
+def _with_asked_ratios(context: DatasetContext, parsed: ParsedQuestion) -> DatasetContext:
+    """The context whose model holds the ratios the question named ('revenue per session')."""
+    names = [*parsed.metrics, *(m for choices in parsed.metric_choices.values() for m in choices)]
+    model = with_asked_ratios(context.model, names)
+    return context if model is context.model else replace(context, model=model)
 
 
 def _certainty(parsed: ParsedQuestion) -> float:

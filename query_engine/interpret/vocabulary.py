@@ -57,6 +57,7 @@ class Vocabulary:
 
     def __init__(self, model: SemanticModel, profile: DataProfile) -> None:
         self.index: dict[tuple[str, ...], list[Term]] = defaultdict(list)
+        self._shown: dict[tuple[str, ...], str] = {}  # a phrase key as first written ("acos" for ("aco",))
         self.fragments: dict[tuple[str, ...], set[tuple[str, str]]] = defaultdict(set)
         # Runs of a column's main words ("job function" of "Member Job Function"): found when nothing exact is.
         self.partial: dict[tuple[str, ...], list[Term]] = defaultdict(list)
@@ -76,6 +77,10 @@ class Vocabulary:
         self.words = sorted({w for key, terms in self.index.items() if not all(self._entity(t, model) for t in terms)
                              for w in key if len(w) >= 4 and not w.isdigit()} | {fold(w) for w in DATE_WORDS})
         self._word_set = frozenset(self.words)
+        # Metric short names ("acos", "cpc"): too short for edit distance, but a swap of two letters is still them.
+        self._short_names = {key[0]: shown for key, shown in sorted(self._shown.items()) if len(key) == 1
+                             and len(key[0]) == 3 and key[0].isalpha() and any(t.kind == "metric"
+                                                                               for t in self.index[key])}
 
     @staticmethod
     def _entity(term: Term, model: SemanticModel) -> bool:
@@ -83,6 +88,7 @@ class Vocabulary:
 
     def _add(self, phrase: str, term: Term) -> None:
         key = phrase_key(phrase)
+        self._shown.setdefault(key, phrase.lower())
         if key and term not in self.index[key]:
             self.index[key].append(term)
 
@@ -168,6 +174,11 @@ class Vocabulary:
         key = token.key
         if key in SHORT_FORMS and key not in self._word_set:
             return Token(token.text, SHORT_FORMS[key], token.index)
+        if len(key) == 3 and key not in STOPWORDS and key.isalpha() and key not in self.index \
+                and (key,) not in self.fragments:  # "cap" inside a campaign's name is not a misspelt CPA
+            swapped = next((w for w in self._short_names if sorted(w) == sorted(key) and OSA.distance(w, key) == 1),
+                           None)
+            return Token(self._short_names[swapped], swapped, token.index) if swapped else token
         if len(key) < 4 or key in self._word_set or key in STOPWORDS or not key.isalpha():
             return token
         limit = 1 if len(key) <= 6 else 2

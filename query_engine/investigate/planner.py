@@ -23,6 +23,7 @@ from query_engine.investigate.plan import (
     StepTable,
     validate_plan,
 )
+from query_engine.semantics.asked_ratios import with_asked_ratios
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
 from query_engine.spec.calendar import add_months, month_end, month_label
@@ -42,7 +43,7 @@ SpecRunner = Callable[[QuerySpec], RanQuery]  # compile_spec -> guard_sql -> exe
 def spec_runner(run: Callable[[GuardedSql], QueryResult], model: SemanticModel, policy: GuardPolicy) -> SpecRunner:
     """A runner that compiles a spec, passes its SQL through the guard and runs it with `run`."""
     def run_spec(spec: QuerySpec) -> RanQuery:
-        compiled = compile_spec(spec, model)
+        compiled = compile_spec(spec, with_asked_ratios(model, spec.metrics))  # "revenue per session" by its name
         guarded = guard_sql(compiled.sql, policy)
         return RanQuery(spec, guarded.sql, run(guarded), compiled.columns)
 
@@ -61,6 +62,7 @@ def propose_plan(question: str, model: SemanticModel, profile: DataProfile,
     understanding = interpret(question, build_context(model, profile), as_of)
     spec = understanding.interpretations[0].spec if understanding.interpretations else None
     metric = _metric_of(spec, model)
+    model = with_asked_ratios(model, [metric])
     period, baseline = periods_of(spec.date_range if spec else None, as_of)
     dims = investigable_dimensions(model, profile)
     steps = [PlanStep("compare_periods", {}, f"{_label(model, metric)}: {period.label} against {baseline.label}"),
@@ -137,6 +139,7 @@ def run_plan(plan: InvestigationPlan, model: SemanticModel, run: SpecRunner) -> 
     """Run each step of an approved plan in order; a failed step is reported and the rest still run."""
     from query_engine.investigate.steps import STEP_RUNNERS, RunState, explanation
 
+    model = with_asked_ratios(model, [plan.metric])
     validate_plan(plan, model)
     state = RunState(plan, model, run)
     outcomes = []
