@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 
+from query_engine.interpret.absent_metrics import AbsentMetric, absent_metric
 from query_engine.interpret.personal_data import person_identifier
 from query_engine.interpret.question_text import MAX_QUESTION_CHARS, code_shape
-from query_engine.interpret.suggestions import suggestions
+from query_engine.interpret.suggestions import held_figures, suggestions
 from query_engine.interpret.vocabulary import Vocabulary
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import Refusal
@@ -40,7 +41,8 @@ OFF_TOPIC = re.compile(
 def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | None = None) -> Refusal | None:
     """A refusal when the question must not or cannot be answered from the data, else None.
 
-    With the dataset's `vocabulary`, a person-level word the dataset holds itself is no refusal."""
+    With the dataset's `vocabulary`, a person-level word the dataset holds itself is no refusal, and a well-known
+    metric the dataset does not hold is one."""
     text = question.strip()
     shape = code_shape(text)
     if shape:
@@ -58,11 +60,27 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
                        "figures and shows no customer- or person-level identifiers (emails, names, phone numbers, "
                        "user ids); breakdowns such as age or location are fine where the data has them.",
                        suggestions(model))
+    absent = absent_metric(text, model, vocabulary) if vocabulary is not None else None
+    if absent:
+        return absent_metric_refusal(absent, model)
     if OFF_TOPIC.search(text):
         found = OFF_TOPIC.search(text)
         return Refusal(f"The data has nothing about '{found.group(0) if found else text}'; it holds ad-campaign "
                        "delivery and results only.", suggestions(model))
     return None
+
+
+def absent_metric_refusal(absent: AbsentMetric, model: SemanticModel) -> Refusal:
+    """The refusal for a well-known metric the data does not hold: which one, and what the data holds instead."""
+    label = absent.metric.label
+    named = label if any(ch.isupper() for ch in label[1:]) else label.lower()
+    asked = "" if absent.words == label.lower() else f" (asked as '{absent.words}')"
+    needs = f" {absent.metric.needs}" if absent.metric.needs else ""
+    dims = [d.label.lower() for d in model.dimensions.values() if not d.time_part and d.column != model.time_column]
+    by = f" by {', '.join(dims[:6])}" if dims else ""
+    return Refusal(f"This data has no {named}{asked}.{needs} Clarify will not answer with another figure instead; "
+                   f"the data holds {', '.join(held_figures(model))}{by}"
+                   f"{' and date' if model.time_column else ''}.", suggestions(model))
 
 
 def unknown_subject(words: list[str], model: SemanticModel, grouping: bool) -> Refusal:
