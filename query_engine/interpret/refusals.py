@@ -23,7 +23,12 @@ _OBJECT = r"(?:all|the|every|each|our|my|a|an|this|that|these|those|new|budgets?
 MUTATION = re.compile(
     _POLITE + rf"(?:{_ALWAYS_WRITE}\b|{_WRITE_WITH_OBJECT}\s+{_OBJECT})"
     r"|\b(?:drop|truncate|alter|create)\s+(?:table|database|schema|view|index)\b|\bdelete\s+from\b"
-    r"|\binsert\s+into\b|\bupdate\s+\w+\s+set\b|\b(?:attach|detach|copy|install|load|pragma|export)\s+\w"
+    r"|\binsert\s+into\b|\bupdate\s+\w+\s+set\b"
+    # The engine's own commands, where a command stands or with a command's object; elsewhere "ad copy", "cost per
+    # install", "page load time" and "this export" are things analysts ask about.
+    r"|" + _POLITE + r"(?:attach|detach|copy|install|load|pragma|export)\s+(?!rates?\b|times?\b|speeds?\b)\w"
+    r"|\b(?:install|load)\s+(?:httpfs|extensions?\b|\w+\s+extension\b)|\bcopy\s+\S+\s+(?:to|from)\s"
+    r"|\bexport\s+(?:database|to)\b|\bpragma\s+\w|\b(?:attach|detach)\s+(?:database\b|')"
     r"|^(?:please\s+|pls\s+|can you\s+|could you\s+)?set\b.{1,60}\bto\s+(?:zero|nothing|\$?\d)",
     re.IGNORECASE)
 SECRET = re.compile(
