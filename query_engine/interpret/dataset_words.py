@@ -24,8 +24,11 @@ def names_metric(words: Phrase, vocabulary: Vocabulary) -> bool:
 
 def in_a_value(words: Phrase, vocabulary: Vocabulary) -> bool:
     """True when the words are a value of one of the dataset's groupings or a run of words inside one
-    ("email" of the source / medium "klaviyo / email")."""
-    return bool(words) and (bool(vocabulary.fragments.get(words)) or _inside(words, vocabulary, ("value",)))
+    ("email" of the source / medium "klaviyo / email"), also when written apart ("e mail")."""
+    if not words:
+        return False
+    forms = {words, ("".join(words),)}
+    return any(bool(vocabulary.fragments.get(form)) or _inside(form, vocabulary, ("value",)) for form in forms)
 
 
 def in_a_metric_name(words: Phrase, vocabulary: Vocabulary) -> bool:
