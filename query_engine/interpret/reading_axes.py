@@ -57,6 +57,9 @@ def _with_field(window: DateRange | None, field: str) -> DateRange | None:
     return DateRange(window.start, window.end, window.label, field)
 
 
+SIDE_BY_SIDE_WORDS = frozenset({"or", "better", "worse", "higher", "lower", "more", "less", "whether", "which"})
+
+
 def grouping_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
     """The grouping: the named dimensions and time grain, and a split or a total where the question leaves it open."""
     dims = list(parsed.dimensions)
@@ -68,8 +71,10 @@ def grouping_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
             elif parsed.combined:
                 continue
             else:
+                split, combined = (0.55, 0.45) if _set_side_by_side(parsed) else (0.45, 0.55)
                 return [Option(g.weight * w, (("dimensions", (*_grain_dims(g), *dims, *extra)),), d)
-                        for g in grains for w, extra, d in ((0.5, (name,), f"split by {name}"), (0.5, (), "combined"))]
+                        for g in grains for w, extra, d in ((split, (name,), f"split by {name}"),
+                                                            (combined, (), "combined"))]
     options = [Option(g.weight, (("dimensions", (*_grain_dims(g), *dims)),), g.distinction) for g in grains]
     ranked = bool(parsed.polarity or parsed.extreme or parsed.limit or parsed.thresholds or parsed.metric_group)
     splittable = list(parsed.total_dimensions)
@@ -84,6 +89,12 @@ def grouping_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
                    for o in options for w, extra, d in ((0.6, (), f"one total across all {label}s"),
                                                         (0.4, (name,), f"one row per {label}"))]
     return _dimension_choices(parsed, model, options)
+
+
+def _set_side_by_side(parsed: ParsedQuestion) -> bool:
+    """Values named to be told apart ('smartphones or computers', 'which is better', 'separately'), not added up."""
+    keys = {t.key for t in parsed.tokens}
+    return bool(parsed.separately or parsed.polarity or parsed.extreme or keys & SIDE_BY_SIDE_WORDS)
 
 
 def _dimension_choices(parsed: ParsedQuestion, model: SemanticModel, options: list[Option]) -> list[Option]:

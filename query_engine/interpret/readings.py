@@ -10,6 +10,7 @@ from typing import Any
 from query_engine.errors import ClarifyError
 from query_engine.interpret.date_phrases import mentions_future
 from query_engine.interpret.descriptions import describe_spec
+from query_engine.interpret.name_choices import name_axis
 from query_engine.interpret.parser import ParsedQuestion, parse_question
 from query_engine.interpret.question_text import clean_question
 from query_engine.interpret.reading_axes import Option, date_axis, grouping_axis, metric_axis
@@ -140,7 +141,8 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
     model = context.model
     _share_of_whole(parsed, model)
     _past_activity(parsed, as_of)
-    axes = [date_axis(parsed, as_of), grouping_axis(parsed, model), metric_axis(parsed, model)]
+    axes = [date_axis(parsed, as_of), grouping_axis(parsed, model), metric_axis(parsed, model),
+            name_axis(parsed, model)]
     axes = [_prefer(axis, preferences) for axis in axes]
     base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),
                      thresholds=tuple(parsed.thresholds), share=parsed.share)
