@@ -139,3 +139,31 @@ def test_a_singular_name_that_fits_several_offers_each(tmp_path, monkeypatch, tw
 def test_plural_names_take_them_all(tmp_path, monkeypatch, two_drops):
     readings = _readings(tmp_path, monkeypatch, two_drops, "clicks by summer drop campaigns")
     assert readings == [{"campaign": ["Summer Drop - Prospecting", "Summer Drop - Retargeting"]}]
+
+
+@pytest.mark.parametrize(("question", "split"), [
+    ("overall clicks on mobile or desktop", False),
+    ("which has more total clicks, mobile or desktop", True),
+])
+def test_total_words_add_up_an_or_but_not_a_comparison(tmp_path, monkeypatch, audience_export, question, split):
+    _, rows = _top(tmp_path, monkeypatch, audience_export, question)
+    assert len(rows) == (2 if split else 1)
+
+
+@pytest.fixture
+def lookalikes(tmp_path: Path) -> Path:
+    path = tmp_path / "lal.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Day", "Ad set name", "Impressions", "Link clicks"])
+        for ad_set, imps, clicks in (("Lookalike 1% - Purchasers", 1000, 30), ("Broad 25-54", 1000, 5),
+                                     ("Lookalike 3%", 1000, 15)):
+            writer.writerow(["2025-05-01", ad_set, imps, clicks])
+    return path
+
+
+@pytest.mark.parametrize("question", ["ad sets with a CTR above 1%", "which ad sets have CTR over 1%"])
+def test_a_percent_in_a_name_is_no_name_fragment(tmp_path, monkeypatch, lookalikes, question):
+    filters, rows = _top(tmp_path, monkeypatch, lookalikes, question)
+    assert filters == {}
+    assert sorted(r[0] for r in rows) == ["Lookalike 1% - Purchasers", "Lookalike 3%"]

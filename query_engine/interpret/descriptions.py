@@ -3,20 +3,22 @@ from __future__ import annotations
 
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
-from query_engine.spec.query import QuerySpec
+from query_engine.spec.query import Filter, QuerySpec
 from query_engine.spec.result_columns import plural_label
 
 
 def describe_spec(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -> str:
     """E.g. 'ROAS (revenue / spend) by campaign, Q3 2025 (2025-07-01 to 2025-09-30), highest first.'"""
-    parts = [_what(spec, model), _grouping(spec, model), _filters(spec, model), _thresholds(spec, model),
-             _window(spec, model, profile)]
+    parts = [_what(spec, model), _grouping(spec, model), _filters(spec, model),
+             _thresholds(spec, model), _window(spec, model, profile)]
     order = _order(spec, model)
     text = " ".join(p for p in parts if p)
     return f"{text}, {order}." if order else f"{text}."
 
 
 def _what(spec: QuerySpec, model: SemanticModel) -> str:
+    if spec.count_of:
+        return f"Number of {plural_label(_label(spec.count_of, model))}"
     if not spec.metrics:
         names = [plural_label(model.dimensions[d].label.lower()) if d in model.dimensions else d
                  for d in spec.dimensions]
@@ -24,17 +26,31 @@ def _what(spec: QuerySpec, model: SemanticModel) -> str:
     first = model.metric(spec.metrics[0])
     definition = first.description.rstrip(".")
     head = f"{first.label} ({definition})" if definition else first.label
+    head = " ".join(p for p in (head, _part(spec, model)) if p)
     others = [model.metric(m).label for m in spec.metrics[1:]]
-    if spec.share and spec.dimensions and not first.is_derived:
+    if spec.whole:
+        others.append(f"{first.label} as a share of {model.metric(spec.whole).label}")
+    elif spec.part and not first.is_derived and any(f.dimension not in spec.dimensions for f in spec.part):
+        others.append(f"its share of all {first.label.lower()}")
+    elif spec.share and spec.dimensions and not first.is_derived:
         others.append("each row's share of the total")
     return head + (f", with {', '.join(others)}" if others else "")
 
 
-def _grouping(spec: QuerySpec, model: SemanticModel) -> str:
-    if not spec.metrics:
+def _part(spec: QuerySpec, model: SemanticModel) -> str:
+    """'from network Syndicated search partners', or, in a breakdown by that column, which rows come first."""
+    if not spec.part:
         return ""
-    labels = [_label(d, model) for d in spec.dimensions]
-    return f"by {' and '.join(labels)}" if labels else "in total"
+    grouped = all(f.dimension in spec.dimensions for f in spec.part)
+    text = " and ".join(_filter_text(f, model) for f in spec.part)
+    return f"({text} first)" if grouped else f"from {text}"
+
+
+def _grouping(spec: QuerySpec, model: SemanticModel) -> str:
+    if not spec.metrics and not spec.count_of:
+        return ""
+    labels = [_label(d, model) for d in spec.dimensions if d != spec.count_of]
+    return f"by {' and '.join(labels)}" if labels else "" if spec.count_of else "in total"
 
 
 def _label(name: str, model: SemanticModel) -> str:
@@ -45,12 +61,14 @@ def _label(name: str, model: SemanticModel) -> str:
 
 
 def _filters(spec: QuerySpec, model: SemanticModel) -> str:
-    parts = []
-    for f in spec.filters:
-        label = model.dimension(f.dimension).label.lower()
-        values = " or ".join(f.values[:3]) + (f" (+{len(f.values) - 3} more)" if len(f.values) > 3 else "")
-        parts.append(f"{label} not {values}" if f.op == "not_in" else f"{label} {values}")
+    parts = [_filter_text(f, model) for f in spec.filters]
     return "for " + " and ".join(parts) if parts else ""
+
+
+def _filter_text(f: Filter, model: SemanticModel) -> str:
+    label = model.dimension(f.dimension).label.lower()
+    values = " or ".join(f.values[:3]) + (f" (+{len(f.values) - 3} more)" if len(f.values) > 3 else "")
+    return f"{label} not {values}" if f.op == "not_in" else f"{label} {values}"
 
 
 def _thresholds(spec: QuerySpec, model: SemanticModel) -> str:

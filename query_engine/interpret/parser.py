@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from query_engine.interpret.date_phrases import DatePhrase, find_date_phrases
+from query_engine.interpret.elided_heads import elided_heads
 from query_engine.interpret.platform_names import scope_spans
 from query_engine.interpret.question_lexicon import lexicon
 from query_engine.interpret.question_text import (
@@ -20,6 +21,7 @@ from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import FilterOp, Threshold
 
 GROUPING_WORDS = ("by", "per", "each", "across")  # the words after these name a grouping
+COUNT_CUES = ("number of", "count of", "no of", "amount of")  # and "how many", "many"
 
 BEST_WORDS = {"best", "top", "high", "highest", "strongest", "winner", "winning", "successful", "great", "good",
               "outperforming", "better", "leading", "star", "most effective", "well"}
@@ -101,6 +103,10 @@ class ParsedQuestion:
     unknown: list[str] = field(default_factory=list)
     unknown_groupings: list[str] = field(default_factory=list)
     corrections: list[tuple[str, str]] = field(default_factory=list)
+    counted: str | None = None  # "how many ad groups ...": the grouping whose members are counted
+    filter_starts: dict[str, int] = field(default_factory=dict)  # where each filter's first value is named
+    part: dict[str, tuple[list[str], FilterOp]] = field(default_factory=dict)  # "share ... from mobile": the part
+    whole: str | None = None  # "share of sales from other SKUs": the metric the first one is a part of
 
     @property
     def recognised(self) -> bool:
@@ -128,7 +134,7 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
     if vocabulary.platform_scope:  # before columns: "tiktok ads" is the platform, not an 'ads' grouping
         taken |= _read_scope(parsed, taken)
     taken |= _read_named_things(parsed, vocabulary, model, taken)
-    matches = vocabulary.match(tokens, taken, _OWN_WORDS)
+    matches = elided_heads(vocabulary.match(tokens, taken, _OWN_WORDS), [t.key for t in tokens], vocabulary, taken)
     _read_matches(parsed, matches, model)
     taken |= {i for m in matches for i in range(m.start, m.end)}
     _read_entity_fragments(parsed, vocabulary, taken)
@@ -178,12 +184,15 @@ def _read_matches(parsed: ParsedQuestion, matches: list[Match], model: SemanticM
             parsed.weak_metrics.append(term.name)
         elif term.kind == "grain":
             parsed.grain = term.name
+            if _counting_cue(keys, match.start, parsed.metric_spans):
+                parsed.counted = term.name
             singular = not parsed.tokens[match.start].is_plural
             parsed.singular_which = parsed.singular_which or (singular and bool(set(before) & {"which", "what"}))
             parsed.singular_dimension = parsed.singular_dimension or (singular and not parsed.dimensions)
         elif term.kind == "value":
             negated = bool(set(before[-2:]) & NEGATIONS)
             values, op = parsed.filters.get(term.name, ([], "not_in" if negated else "in"))
+            parsed.filter_starts.setdefault(term.name, match.start)
             for value in (t.value or "" for t in match.terms if t.kind == "value" and t.name == term.name):
                 if value not in values:
                     values.append(value)
@@ -205,11 +214,11 @@ def _read_dimension(parsed: ParsedQuestion, name: str, match: Match, before: lis
                     model: SemanticModel, previous: Match | None) -> None:
     token = parsed.tokens[match.end - 1]
     dim = model.dimensions[name]
-    if dim.entity and _counts_entity(before):
-        counter = _count_metric(model, dim.table)
-        if counter:
-            parsed.metrics.append(counter)
-            return
+    if _counting_cue([t.key for t in parsed.tokens], match.start, parsed.metric_spans) and not parsed.counted:
+        parsed.counted = name  # whether a count metric or a count of groups answers it is settled with the thresholds
+        if name not in parsed.dimensions:
+            parsed.dimensions.append(name)
+        return
     listing = parsed.tokens[0].key in ("list", "name", "enumerate", "show")
     if before[-1:] in (["all"], ["total"]) and not set(before[-3:-1]) & {"by", "per", "each", "which"} and not listing:
         parsed.total_dimensions.append(name)
@@ -235,15 +244,15 @@ def _read_dimension(parsed: ParsedQuestion, name: str, match: Match, before: lis
         parsed.singular_dimension = True
 
 
-def _counts_entity(before: list[str]) -> bool:
-    text = " ".join(before)
-    return any(cue in text for cue in ("how many", "number of", "count of", "no of", "amount of")) or \
-        before[-1:] == ["many"] or " many " in f" {text} "
-
-
-def _count_metric(model: SemanticModel, table: str) -> str | None:
-    return next((m.name for m in model.metrics.values()
-                 if m.table == table and m.aggregation in ("count", "count_distinct")), None)
+def _counting_cue(keys: list[str], start: int, metric_spans: list[tuple[int, int, str]]) -> bool:
+    """'how many campaigns', 'number of ad groups': a count cue right before the thing, no metric in between."""
+    for i in range(start - 1, max(-1, start - 4), -1):
+        if keys[i] in GROUPING_WORDS or any(s <= i < e for s, e, _ in metric_spans):
+            return False
+        pair = " ".join(keys[max(0, i - 1):i + 1])
+        if keys[i] == "many" or pair in COUNT_CUES:
+            return True
+    return False
 
 
 def _read_named_things(parsed: ParsedQuestion, vocabulary: Vocabulary, model: SemanticModel,
@@ -267,6 +276,7 @@ def _read_named_things(parsed: ParsedQuestion, vocabulary: Vocabulary, model: Se
             named = sorted((heads.index(d), v) for d, v in vocabulary.fragment_values(words) if d in heads)
             if named:
                 dimension = heads[named[0][0]]
+                parsed.filter_starts.setdefault(dimension, j - size)
                 values, _ = parsed.filters.setdefault(dimension, ([], "in"))
                 values.extend(v for i, v in named if heads[i] == dimension and v not in values)
                 if parsed.tokens[j].is_plural:  # "brand campaigns": those campaigns, still grouped as usual
@@ -302,6 +312,7 @@ def _read_entity_fragments(parsed: ParsedQuestion, vocabulary: Vocabulary, taken
             i += 1
             continue
         for dim, value in sorted(hit[1]):
+            parsed.filter_starts.setdefault(dim, i)
             values, op = parsed.filters.setdefault(dim, ([], "in"))
             if value not in values:
                 values.append(value)
@@ -364,8 +375,10 @@ def _read_word(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
         parsed.extreme = parsed.extreme or "min"
     if word in PERFORMANCE_WORDS and not parsed.metric_group:
         parsed.metric_group = "higher"
-    if word in UNIT_GRAINS and (set(before) & (GROUP_CUES | RANK_CUES) or word in ("weekday",)):
+    counted = word in UNIT_GRAINS and _counting_cue(keys, i, parsed.metric_spans)  # "how many days ..."
+    if word in UNIT_GRAINS and (set(before) & (GROUP_CUES | RANK_CUES) or word in ("weekday",) or counted):
         parsed.grain = UNIT_GRAINS[word]
+        parsed.counted = parsed.counted or (parsed.grain if counted else None)
         if set(keys[max(0, i - 4):i]) & {"which", "what"} and not parsed.tokens[i].is_plural:
             parsed.singular_which = True
         return

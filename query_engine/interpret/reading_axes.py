@@ -57,7 +57,8 @@ def _with_field(window: DateRange | None, field: str) -> DateRange | None:
     return DateRange(window.start, window.end, window.label, field)
 
 
-SIDE_BY_SIDE_WORDS = frozenset({"or", "better", "worse", "higher", "lower", "more", "less", "whether", "which"})
+TOTAL_WORDS = frozenset({"total", "overall", "sum", "combined", "altogether", "together"})
+SIDE_BY_SIDE_WORDS = frozenset({"better", "worse", "higher", "lower", "more", "less", "whether", "which"})
 
 
 def grouping_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
@@ -94,7 +95,8 @@ def grouping_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
 def _set_side_by_side(parsed: ParsedQuestion) -> bool:
     """Values named to be told apart ('smartphones or computers', 'which is better', 'separately'), not added up."""
     keys = {t.key for t in parsed.tokens}
-    return bool(parsed.separately or parsed.polarity or parsed.extreme or keys & SIDE_BY_SIDE_WORDS)
+    either = "or" in keys and not keys & TOTAL_WORDS  # "overall spend for A or B" is still one total
+    return bool(parsed.separately or parsed.polarity or parsed.extreme or keys & SIDE_BY_SIDE_WORDS or either)
 
 
 def _dimension_choices(parsed: ParsedQuestion, model: SemanticModel, options: list[Option]) -> list[Option]:

@@ -10,6 +10,7 @@ from typing import Any
 from query_engine.errors import ClarifyError
 from query_engine.interpret.date_phrases import mentions_future
 from query_engine.interpret.descriptions import describe_spec
+from query_engine.interpret.group_counts import counted_spec, settle_count
 from query_engine.interpret.name_choices import name_axis
 from query_engine.interpret.parser import ParsedQuestion, parse_question
 from query_engine.interpret.question_text import clean_question
@@ -20,6 +21,7 @@ from query_engine.interpret.refusals import (
     refusal_for,
     unknown_subject,
 )
+from query_engine.interpret.shares import read_share, share_axis
 from query_engine.interpret.special_readings import (
     forecast_readings,
     is_why_question,
@@ -139,13 +141,15 @@ def _prefer(axis: list[Option], preferences: Mapping[str, str]) -> list[Option]:
 def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
               preferences: Mapping[str, str]) -> list[Interpretation]:
     model = context.model
-    _share_of_whole(parsed, model)
+    read_share(parsed, model)
+    settle_count(parsed, model)
     _past_activity(parsed, as_of)
     axes = [date_axis(parsed, as_of), grouping_axis(parsed, model), metric_axis(parsed, model),
-            name_axis(parsed, model)]
+            name_axis(parsed, model), share_axis(parsed)]
     axes = [_prefer(axis, preferences) for axis in axes]
     base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),
-                     thresholds=tuple(parsed.thresholds), share=parsed.share)
+                     thresholds=tuple(parsed.thresholds), share=parsed.share, count_of=parsed.counted,
+                     whole=parsed.whole)
     readings = _weighed_combinations(base, axes, parsed, context, as_of)
     readings.sort(key=lambda r: -r[0])
     return [Interpretation(spec, describe_spec(spec, model, context.profile), distinction or "the most direct reading",
@@ -194,17 +198,6 @@ def _past_activity(parsed: ParsedQuestion, as_of: dt.date) -> None:
         del parsed.filters["status"]
 
 
-def _share_of_whole(parsed: ParsedQuestion, model: SemanticModel) -> None:
-    """'What percent of revenue came from mobile': a share needs the whole, so the filter becomes a split."""
-    if not parsed.share or not parsed.metrics:
-        return
-    for name, (_values, op) in list(parsed.filters.items()):
-        if op == "in" and not model.dimensions[name].entity:
-            del parsed.filters[name]
-            if name not in parsed.dimensions:
-                parsed.dimensions.append(name)
-
-
 def _apply(base: QuerySpec, combo: tuple[Option, ...]) -> QuerySpec:
     changes: dict[str, Any] = {}
     for option in combo:
@@ -218,6 +211,8 @@ def _apply(base: QuerySpec, combo: tuple[Option, ...]) -> QuerySpec:
 
 def _finish(spec: QuerySpec, parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date) -> QuerySpec | None:
     """Drop readings that make no sense: a listing grouped by time, a limit with no grouping."""
+    if spec.count_of:
+        return counted_spec(spec, parsed)
     if not spec.metrics and not spec.dimensions:
         return None
     if not spec.metrics and any(d in context.model.time_grains for d in spec.dimensions):

@@ -160,7 +160,7 @@ class Vocabulary:
         for size in range(1, min(len(key), 4) + 1):
             for i in range(len(key) - size + 1):
                 gram = key[i:i + size]
-                if any(w not in STOPWORDS and not w.isdigit() for w in gram):
+                if any(w not in STOPWORDS and any(ch.isalpha() for ch in w) for w in gram):  # "1%" alone: a number
                     self.fragments[gram].add((dimension, value))
 
     def correct(self, token: Token) -> Token:
@@ -270,7 +270,8 @@ def _main_runs(words: tuple[str, ...]) -> set[tuple[str, ...]]:
         for a in range(len(seq)):
             for b in range(a + 1, min(len(seq), a + MAX_PHRASE_TOKENS) + 1):
                 run = seq[a:b]
-                if run[0] in STOPWORDS or run[-1] in STOPWORDS or all(w in weak or w in STOPWORDS for w in run):
+                if run[0] in STOPWORDS or run[-1] in STOPWORDS or \
+                        all(w in weak or w in STOPWORDS or w.isdigit() or len(w) < 2 for w in run):
                     continue
                 if len(run) == 1 and (len(run[0]) < 3 or not run[0].isalpha()):
                     continue

@@ -25,7 +25,7 @@ def spec_to_dict(spec: QuerySpec) -> dict[str, Any]:
     return {
         "metrics": list(spec.metrics),
         "dimensions": list(spec.dimensions),
-        "filters": [{"dimension": f.dimension, "values": list(f.values), "op": f.op} for f in spec.filters],
+        "filters": [_filter_dict(f) for f in spec.filters],
         "date_range": None if window is None else {"start": window.start.isoformat(), "end": window.end.isoformat(),
                                                    "label": window.label, "field": window.field},
         "order_by": [{"field": o.field, "descending": o.descending} for o in spec.order_by],
@@ -34,6 +34,9 @@ def spec_to_dict(spec: QuerySpec) -> dict[str, Any]:
         "share": spec.share,
         "periods": [_window_dict(w) for w in spec.periods],
         "limit_per": spec.limit_per,
+        "count_of": spec.count_of,
+        "part": [_filter_dict(f) for f in spec.part],
+        "whole": spec.whole,
         "forecast": None if spec.forecast is None else {
             "start": spec.forecast.start.isoformat(), "end": spec.forecast.end.isoformat(),
             "method": spec.forecast.method, "target": spec.forecast.target},
@@ -47,8 +50,7 @@ def spec_from_dict(data: dict[str, Any]) -> QuerySpec:
         return QuerySpec(
             metrics=tuple(str(m) for m in data.get("metrics") or ()),
             dimensions=tuple(str(d) for d in data.get("dimensions") or ()),
-            filters=tuple(Filter(str(f["dimension"]), tuple(str(v) for v in f["values"]),
-                                 "not_in" if f.get("op") == "not_in" else "in") for f in data.get("filters") or ()),
+            filters=tuple(_filter(f) for f in data.get("filters") or ()),
             date_range=None if not window else _window(window),
             order_by=tuple(OrderBy(str(o["field"]), bool(o.get("descending", True)))
                            for o in data.get("order_by") or ()),
@@ -58,9 +60,21 @@ def spec_from_dict(data: dict[str, Any]) -> QuerySpec:
             share=bool(data.get("share", False)),
             periods=tuple(_window(w) for w in data.get("periods") or ()),
             limit_per=str(data["limit_per"]) if data.get("limit_per") else None,
+            count_of=str(data["count_of"]) if data.get("count_of") else None,
+            part=tuple(_filter(f) for f in data.get("part") or ()),
+            whole=str(data["whole"]) if data.get("whole") else None,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SpecError(f"That query description is malformed: {exc!r}.", hint="Pick a reading again.") from exc
+
+
+def _filter_dict(filt: Filter) -> dict[str, Any]:
+    return {"dimension": filt.dimension, "values": list(filt.values), "op": filt.op}
+
+
+def _filter(data: dict[str, Any]) -> Filter:
+    return Filter(str(data["dimension"]), tuple(str(v) for v in data["values"]),
+                  "not_in" if data.get("op") == "not_in" else "in")
 
 
 def _threshold(data: dict[str, Any]) -> Threshold:

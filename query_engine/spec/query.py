@@ -82,6 +82,9 @@ class QuerySpec:
     share: bool = False  # add each row's share of the total of the first (additive) metric
     periods: tuple[DateRange, ...] = ()  # "Q3 2025 vs Q3 2024": only rows in one of these windows
     limit_per: str | None = None  # "top 2 channels in each region": the limit applies within each value of this
+    count_of: str | None = None  # "how many ad groups spent over $5k": the number of this grouping's values that pass
+    part: tuple[Filter, ...] = ()  # "what share of clicks came from mobile": the rows whose part of the whole is asked
+    whole: str | None = None  # "what share of sales came from other SKUs": the first metric as a part of this one
 
     def with_changes(self, **changes: Any) -> QuerySpec:
         """A copy with some fields replaced (specs are immutable)."""

@@ -8,7 +8,15 @@ from sqlglot import exp
 from query_engine.errors import SpecError
 from query_engine.semantics.formula import expand_formula
 from query_engine.semantics.model import Metric, SemanticModel
-from query_engine.spec.query import ColumnInfo, ColumnRole, DateRange, QuerySpec, Threshold
+from query_engine.spec.query import ColumnInfo, ColumnRole, DateRange, Filter, QuerySpec, Threshold
+from query_engine.sql.group_counts import count_groups
+from query_engine.sql.part_shares import (
+    focus_order,
+    part_condition,
+    part_labels,
+    share_columns,
+    share_infos,
+)
 
 GRAIN_FORMAT = {"day": "date", "week": "week", "month": "month", "quarter": "quarter", "year": "integer",
                 "day_of_week": "text"}
@@ -26,50 +34,61 @@ def compile_spec(spec: QuerySpec, model: SemanticModel, dialect: str = "duckdb")
     """Build the SELECT for `spec`: dimensions, ratio-of-sums metrics, filters, window, order, limit."""
     _check_names(spec, model)
     scope = _Scope(model, _tables_needed(spec, model))
-    if not spec.metrics:
+    if not spec.metrics and not spec.count_of:
         return _compile_listing(spec, scope, dialect)
+    if spec.count_of:  # the groups are counted, so their order and number do not matter inside
+        inner = spec.with_changes(order_by=(), limit=None, limit_per=None, share=False, part=(), whole=None)
+        select, columns = _aggregate_select(inner, scope)
+        select.set("order", None)
+        select, columns = count_groups(select, columns, spec.count_of, model)
+        return CompiledQuery(select.sql(dialect), columns)
+    select, columns = _aggregate_select(spec, scope)
+    return CompiledQuery(select.sql(dialect), columns)
+
+
+def _aggregate_select(spec: QuerySpec, scope: _Scope) -> tuple[exp.Select, tuple[ColumnInfo, ...]]:
+    """The grouped SELECT of a spec with metrics, and what each of its columns means."""
+    model = scope.model
+    share = _share_metric(spec, model)
+    part = part_condition(spec, scope.filter_condition)
+    measured = scope.within(part) if part is not None else scope
     select = exp.select(*(exp.alias_(scope.dimension(d), d) for d in spec.dimensions))
     if "year" in spec.dimensions:  # the year as a number, and as the date it starts (how date_trunc writes it)
         select = select.select(exp.alias_(_year_start(scope), "year_start"))
-    select = select.select(*(exp.alias_(scope.metric(m), m) for m in spec.metrics))
-    share = _share_metric(spec, model)
-    if share:
-        # The row's part of the grand total: SUM(x) / SUM(SUM(x)) OVER (), over the rows the filters keep.
-        total = exp.Window(this=exp.Sum(this=scope.metric(share)), partition_by=[], order=None)
-        select = select.select(exp.alias_(exp.Div(this=scope.metric(share),
-                                                  expression=exp.Nullif(this=total, expression=exp.Literal.number(0))),
-                                          f"{share}_share"))
+    select = select.select(*(exp.alias_(measured.metric(m), m) for m in spec.metrics))
+    extra = share_columns(spec, share, measured.metric, scope.metric, part is not None)
+    select = select.select(*(exp.alias_(expression, name) for name, expression in extra))
     select = _from_and_where(select, spec, scope)
     if spec.dimensions:
         select = select.group_by(*(scope.dimension(d) for d in spec.dimensions))
         if "year" in spec.dimensions:
             select = select.group_by(_year_start(scope))
     for threshold in spec.thresholds:
-        select = select.having(_threshold_condition(threshold, scope))
+        select = select.having(_threshold_condition(threshold, measured))
     if spec.limit and spec.limit_per in spec.dimensions and spec.order_by:
         names = [*spec.dimensions, *(["year_start"] if "year" in spec.dimensions else []), *spec.metrics,
-                 *([f"{share}_share"] if share else [])]
+                 *(name for name, _ in extra)]
         select = _top_per_group(select, spec, scope, names)
     else:
         select = _order_and_limit(select, spec, scope)
-    columns = _aggregate_columns(spec, model, share)
-    return CompiledQuery(select.sql(dialect), columns)
+    columns = part_labels(_aggregate_columns(spec, model), spec, part is not None)
+    return select, columns + share_infos(spec, share, model, part is not None)
 
 
-def _aggregate_columns(spec: QuerySpec, model: SemanticModel, share: str | None) -> tuple[ColumnInfo, ...]:
-    """What each output column of an aggregate query means, the year's start date and the share included."""
+def _aggregate_columns(spec: QuerySpec, model: SemanticModel) -> tuple[ColumnInfo, ...]:
+    """What each output column of an aggregate query means, the year's start date included."""
     columns = _columns(spec, model)
     if "year" in spec.dimensions:
         at = len(spec.dimensions)
         columns = columns[:at] + (ColumnInfo("year_start", "detail", "Year start", "date"),) + columns[at:]
-    if share:
-        columns += (ColumnInfo(f"{share}_share", "metric", f"Share of {model.metric(share).label.lower()}", "percent"),)
     return columns
 
 
 def _share_metric(spec: QuerySpec, model: SemanticModel) -> str | None:
-    """The metric whose share of the total is asked for; only sums and counts add up to a total."""
-    if not spec.share or not spec.dimensions or not spec.metrics:
+    """The metric whose share of a whole is asked for; only sums and counts add up to a whole."""
+    if spec.whole and spec.metrics:
+        return spec.metrics[0]
+    if not (spec.share and spec.dimensions or spec.part) or not spec.metrics:
         return None
     metric = model.metric(spec.metrics[0])
     return metric.name if not metric.is_derived and metric.aggregation in ("sum", "count") else None
@@ -78,10 +97,21 @@ def _share_metric(spec: QuerySpec, model: SemanticModel) -> str | None:
 class _Scope:
     """The tables a query reads and how to name each column in it."""
 
-    def __init__(self, model: SemanticModel, tables: tuple[str, ...]) -> None:
+    def __init__(self, model: SemanticModel, tables: tuple[str, ...], part: exp.Expr | None = None) -> None:
         self.model = model
         self.tables = tables
         self.joined = len(tables) > 1
+        self.part = part  # metrics count only the rows that meet this condition (the part of a whole)
+
+    def within(self, part: exp.Expr) -> _Scope:
+        """The same tables, with metrics that add up only the rows meeting `part`."""
+        return _Scope(self.model, self.tables, part)
+
+    def filter_condition(self, filt: Filter) -> exp.Expr:
+        """The row condition of a filter: the dimension's column in (or not in) its values."""
+        dim = self.model.dimension(filt.dimension)
+        condition: exp.Expr = self.column(dim.table, dim.column).isin(*filt.values)
+        return exp.Not(this=condition) if filt.op == "not_in" else condition
 
     def column(self, table: str, column: str) -> exp.Column:
         """A column qualified by its table's alias."""
@@ -122,13 +152,22 @@ class _Scope:
         if self.joined and table != self.model.base_table and metric.aggregation == "sum":
             raise SpecError(f"{metric.label} is set per {table.rstrip('s')} and cannot be split by "
                             "date, region or device.", hint="Group it by campaign attributes only.")
-        col = self.column(table, metric.column or "")
+        col = self._within(self.column(table, metric.column or ""))
         if metric.aggregation == "count_distinct":
             return exp.Count(this=exp.Distinct(expressions=[col]))
         if metric.aggregation == "weighted_avg":
-            return _weighted_mean(col, self.column(table, metric.weight or ""))
+            return _weighted_mean(col, self._within(self.column(table, metric.weight or "")))
         builders = {"sum": exp.Sum, "count": exp.Count, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
-        return builders[metric.aggregation or "sum"](this=col)
+        value = builders[metric.aggregation or "sum"](this=col)
+        if self.part is not None and (metric.aggregation or "sum") == "sum":  # a group with none of the part has 0
+            return exp.Coalesce(this=value, expressions=[exp.Literal.number(0)])
+        return value
+
+    def _within(self, col: exp.Expr) -> exp.Expr:
+        """The column where the row is in the part, else NULL (which every aggregate skips)."""
+        if self.part is None:
+            return col
+        return exp.Case(ifs=[exp.If(this=self.part.copy(), true=col)])
 
 
 def _weighted_mean(value: exp.Expr, weight: exp.Expr) -> exp.Expr:
@@ -167,15 +206,18 @@ def _check_names(spec: QuerySpec, model: SemanticModel) -> None:
     for name in spec.dimensions:
         if name not in known_dims:
             raise SpecError(f"Unknown grouping '{name}'.", hint="Pick one of: " + ", ".join(sorted(known_dims)) + ".")
-    for name in (*spec.metrics, *(t.metric for t in spec.thresholds)):
+    for name in (*spec.metrics, *(t.metric for t in spec.thresholds), *((spec.whole,) if spec.whole else ())):
         model.metric(name)
-    for filt in spec.filters:
+    for filt in (*spec.filters, *spec.part):
         model.dimension(filt.dimension)
+    if spec.count_of and spec.count_of not in spec.dimensions:
+        raise SpecError(f"Cannot count '{spec.count_of}': it is not a grouping of the reading.",
+                        hint="Group by what you want to count.")
 
 
 def _tables_needed(spec: QuerySpec, model: SemanticModel) -> tuple[str, ...]:
-    names = [*spec.dimensions, *(f.dimension for f in spec.filters)]
-    for metric in (*spec.metrics, *(t.metric for t in spec.thresholds)):
+    names = [*spec.dimensions, *(f.dimension for f in (*spec.filters, *spec.part))]
+    for metric in (*spec.metrics, *(t.metric for t in spec.thresholds), *((spec.whole,) if spec.whole else ())):
         names.extend(m.name for m in model.measures_of(metric))
     tables = {model.table_of(n) for n in names}
     if spec.date_range:
@@ -207,9 +249,7 @@ def _from_and_where(select: exp.Select, spec: QuerySpec, scope: _Scope) -> exp.S
         join = next(j for j in model.joins if {j.table, j.to} == {table, first} or j.table == table)
         select = select.join(exp.to_table(table).as_(model.tables[table].alias), using=list(join.using))
     for filt in spec.filters:
-        dim = model.dimension(filt.dimension)
-        condition: exp.Expr = scope.column(dim.table, dim.column).isin(*filt.values)
-        select = select.where(exp.Not(this=condition) if filt.op == "not_in" else condition)
+        select = select.where(scope.filter_condition(filt))
     if spec.date_range:
         select = select.where(_window_condition(spec.date_range, scope))
     if spec.periods:
@@ -265,6 +305,7 @@ def _order_and_limit(select: exp.Select, spec: QuerySpec, scope: _Scope) -> exp.
     if spec.dimensions:
         order.extend(exp.Ordered(this=exp.column(d), desc=False) for d in spec.dimensions
                      if d not in time_dims and not any(o.field == d for o in spec.order_by))
+    order[:0] = focus_order(spec, scope.dimension)  # "what share came from mobile": mobile's row first
     if order:
         select = select.order_by(*order)
     return select.limit(spec.limit) if spec.limit else select
