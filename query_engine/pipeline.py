@@ -186,7 +186,7 @@ class Pipeline:
         if input_refusal(text, self.model) is not None:
             return True
         future = future_refusal(offline.as_of.isoformat(), self.model).reason
-        return refusal_for(text, self.model) is not None or offline.refusal.reason == future
+        return refusal_for(text, self.model, self.context.vocabulary) is not None or offline.refusal.reason == future
 
     def answer(self, reading: Interpretation | QuerySpec, progress: Callable[[str, float], None] | None = None, *,
                question: str | None = None, question_id: str | None = None) -> Answer:

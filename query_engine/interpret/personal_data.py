@@ -1,10 +1,13 @@
 """Person-level identifiers in a question: refused unless the dataset itself holds them as ordinary figures.
 
 Aggregated audience breakdowns (age, gender, job function, ...) are never personal data here: a dataset that
-has such a column answers by it, and one that lacks it says so like any other missing grouping.
+has such a column answers by it, and one that lacks it says so like any other missing grouping. A word that is a
+value of the dataset's own groupings, or part of one (a channel "Email", a source / medium "klaviyo / email"),
+is that value, not a person identifier.
 """
 from __future__ import annotations
 
+from query_engine.interpret.dataset_words import in_a_value, names
 from query_engine.interpret.question_lexicon import Phrase, find_phrases, lexicon
 from query_engine.interpret.question_text import clean_question, phrase_key, tokenize
 from query_engine.interpret.vocabulary import Vocabulary
@@ -17,12 +20,13 @@ def person_identifier(question: str, vocabulary: Vocabulary | None = None,
                       model_words: tuple[str, ...] = ()) -> str | None:
     """The words of `question` that ask for a person-level identifier the dataset does not hold as an ordinary
     figure, or None. `model_words` are the phrases the dataset's model marks as naming its person-level columns:
-    they are refused even though the data has them."""
+    they are refused even though the data has them, unless they are a value of the dataset's own groupings."""
     tokens = tokenize(clean_question(question))
     keys = [t.key for t in tokens]
     marked = frozenset(phrase_key(w) for w in model_words) - {()}
     for start, end in find_phrases(keys, marked, longest=6):
-        return " ".join(t.text for t in tokens[start:end])
+        if vocabulary is None or not in_a_value(tuple(keys[start:end]), vocabulary):
+            return " ".join(t.text for t in tokens[start:end])
     for start, end in _identifier_spans(keys):
         if vocabulary is None or not _held(tuple(keys[start:end]), vocabulary):
             return " ".join(t.text for t in tokens[start:end])
@@ -30,8 +34,9 @@ def person_identifier(question: str, vocabulary: Vocabulary | None = None,
 
 
 def _held(words: Phrase, vocabulary: Vocabulary) -> bool:
-    """True when the dataset names these very words itself: a column, a value or a run of a column's name."""
-    return words in vocabulary.index or words in vocabulary.partial
+    """True when the dataset holds these very words itself: a column, a value or a part of one, a run of a
+    column's name."""
+    return names(words, vocabulary) or in_a_value(words, vocabulary)
 
 
 def _identifier_spans(keys: list[str]) -> list[tuple[int, int]]:

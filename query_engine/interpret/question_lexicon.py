@@ -4,10 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from query_engine.interpret.question_text import phrase_key
+from query_engine.interpret.question_text import phrase_key, tokenize
 
 LEXICON_PATH = Path(__file__).resolve().parents[2] / "data" / "question_lexicon.yaml"
 
@@ -31,14 +32,48 @@ class Lexicon:
     ratio_scales: dict[str, int] = field(default_factory=dict)  # "thousand" in "per thousand impressions"
 
 
+@dataclass(frozen=True)
+class KnownMetric:
+    """A well-known ad or analytics metric: the name a refusal gives it and the words that ask for it."""
+
+    label: str
+    words: frozenset[Phrase]  # as written (unfolded): "saves" asks for the metric, "save" does not
+    requires: tuple[tuple[str, ...], ...] = ()  # sets of measures it can be computed from
+    not_before: frozenset[str] = frozenset()  # next words that make a word a verb; "#" is any number
+    needs: str = ""  # why no column of the data holds it
+
+
 def _phrases(words: list[object]) -> frozenset[Phrase]:
     return frozenset(key for key in (phrase_key(str(w)) for w in words) if key)
+
+
+def written(phrase: str) -> Phrase:
+    """A phrase's token texts, lower-cased but not plural-folded."""
+    return tuple(t.text for t in tokenize(phrase))
+
+
+@cache
+def _raw() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
+    return loaded
+
+
+@cache
+def known_metrics() -> dict[Phrase, KnownMetric]:
+    """Every phrase (as written) of the well-known metrics, to the metric it asks for; loaded once."""
+    table: dict[Phrase, KnownMetric] = {}
+    for label, entry in _raw()["known_metrics"].items():
+        metric = KnownMetric(str(label), frozenset(written(str(w)) for w in entry["words"]),
+                             tuple(tuple(str(m) for m in need) for need in entry.get("requires", ())),
+                             frozenset(str(w) for w in entry.get("not_before", ())), str(entry.get("needs", "")))
+        table.update({words: metric for words in metric.words if words})
+    return table
 
 
 @cache
 def lexicon() -> Lexicon:
     """The lexicon, loaded once."""
-    raw = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
+    raw = _raw()
     platforms = {key: str(name) for name, words in raw["platforms"].items()
                  for key in _phrases([name, *words])}
     return Lexicon(_phrases(raw["name_noise"]), frozenset(str(w) for w in raw["weak_heads"]), platforms,
@@ -54,7 +89,7 @@ def _words(words: list[object]) -> frozenset[str]:
     return frozenset(key[0] for key in _phrases(words) if len(key) == 1)
 
 
-def find_phrases(keys: list[str], table: frozenset[Phrase] | dict[Phrase, str],
+def find_phrases(keys: list[str], table: frozenset[Phrase] | dict[Phrase, Any],
                  longest: int = 4) -> list[tuple[int, int]]:
     """(start, end) spans of `keys` that spell a phrase of `table`, longest first, left to right."""
     spans: list[tuple[int, int]] = []

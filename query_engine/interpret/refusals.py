@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 
+from query_engine.interpret.absent_metrics import AbsentMetric, absent_metric
 from query_engine.interpret.personal_data import person_identifier
 from query_engine.interpret.question_text import MAX_QUESTION_CHARS, code_shape
-from query_engine.interpret.suggestions import suggestions
+from query_engine.interpret.suggestions import held_figures, suggestions
 from query_engine.interpret.vocabulary import Vocabulary
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import Refusal
@@ -22,7 +23,12 @@ _OBJECT = r"(?:all|the|every|each|our|my|a|an|this|that|these|those|new|budgets?
 MUTATION = re.compile(
     _POLITE + rf"(?:{_ALWAYS_WRITE}\b|{_WRITE_WITH_OBJECT}\s+{_OBJECT})"
     r"|\b(?:drop|truncate|alter|create)\s+(?:table|database|schema|view|index)\b|\bdelete\s+from\b"
-    r"|\binsert\s+into\b|\bupdate\s+\w+\s+set\b|\b(?:attach|detach|copy|install|load|pragma|export)\s+\w"
+    r"|\binsert\s+into\b|\bupdate\s+\w+\s+set\b"
+    # The engine's own commands, where a command stands or with a command's object; elsewhere "ad copy", "cost per
+    # install", "page load time" and "this export" are things analysts ask about.
+    r"|" + _POLITE + r"(?:attach|detach|copy|install|load|pragma|export)\s+(?!rates?\b|times?\b|speeds?\b)\w"
+    r"|\b(?:install|load)\s+(?:httpfs|extensions?\b|\w+\s+extension\b)|\bcopy\s+\S+\s+(?:to|from)\s"
+    r"|\bexport\s+(?:database|to)\b|\bpragma\s+\w|\b(?:attach|detach)\s+(?:database\b|')"
     r"|^(?:please\s+|pls\s+|can you\s+|could you\s+)?set\b.{1,60}\bto\s+(?:zero|nothing|\$?\d)",
     re.IGNORECASE)
 SECRET = re.compile(
@@ -40,7 +46,8 @@ OFF_TOPIC = re.compile(
 def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | None = None) -> Refusal | None:
     """A refusal when the question must not or cannot be answered from the data, else None.
 
-    With the dataset's `vocabulary`, a person-level word the dataset holds itself is no refusal."""
+    With the dataset's `vocabulary`, a person-level word the dataset holds itself is no refusal, and a well-known
+    metric the dataset does not hold is one."""
     text = question.strip()
     shape = code_shape(text)
     if shape:
@@ -58,11 +65,27 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
                        "figures and shows no customer- or person-level identifiers (emails, names, phone numbers, "
                        "user ids); breakdowns such as age or location are fine where the data has them.",
                        suggestions(model))
+    absent = absent_metric(text, model, vocabulary) if vocabulary is not None else None
+    if absent:
+        return absent_metric_refusal(absent, model)
     if OFF_TOPIC.search(text):
         found = OFF_TOPIC.search(text)
         return Refusal(f"The data has nothing about '{found.group(0) if found else text}'; it holds ad-campaign "
                        "delivery and results only.", suggestions(model))
     return None
+
+
+def absent_metric_refusal(absent: AbsentMetric, model: SemanticModel) -> Refusal:
+    """The refusal for a well-known metric the data does not hold: which one, and what the data holds instead."""
+    label = absent.metric.label
+    named = label if any(ch.isupper() for ch in label[1:]) else label.lower()
+    asked = "" if absent.words == label.lower() else f" (asked as '{absent.words}')"
+    needs = f" {absent.metric.needs}" if absent.metric.needs else ""
+    dims = [d.label.lower() for d in model.dimensions.values() if not d.time_part and d.column != model.time_column]
+    by = f" by {', '.join(dims[:6])}" if dims else ""
+    return Refusal(f"This data has no {named}{asked}.{needs} Clarify will not answer with another figure instead; "
+                   f"the data holds {', '.join(held_figures(model))}{by}"
+                   f"{' and date' if model.time_column else ''}.", suggestions(model))
 
 
 def unknown_subject(words: list[str], model: SemanticModel, grouping: bool) -> Refusal:

@@ -9,6 +9,7 @@ from query_engine.semantics.model import Metric, SemanticModel
 
 RATIO_PREFERENCE = ("roas", "ctr", "cpa", "conversion_rate", "cpc", "cpm")
 COUNTING = ("count", "count_distinct")
+ALTERNATIVES = ("_reported", "_mean")  # a stored rate read as reported, a rate's plain mean: another reading
 
 
 def example_questions(model: SemanticModel) -> tuple[str, ...]:
@@ -37,6 +38,13 @@ def suggestions(model: SemanticModel) -> tuple[str, ...]:
     found = example_questions(model)
     extra = tuple(f"Total {_words(m)}" for m in _plain_metrics(model))
     return tuple(dict.fromkeys((*found, *extra)))[:3] or ("Show the data's key figures",)
+
+
+def held_figures(model: SemanticModel, most: int = 8) -> tuple[str, ...]:
+    """The names of the figures the data holds, as a refusal lists them: plain metrics first, each once, without
+    the notes of its alternative readings ('(as reported, averaged)')."""
+    labels = [m.label.split(" (")[0].strip() for m in _plain_metrics(model) if not m.name.endswith(ALTERNATIVES)]
+    return tuple(dict.fromkeys(labels))[:most]
 
 
 def _plain_metrics(model: SemanticModel) -> list[Metric]:
