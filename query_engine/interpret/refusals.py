@@ -5,7 +5,7 @@ import re
 
 from query_engine.interpret.absent_metrics import AbsentMetric, absent_metric
 from query_engine.interpret.personal_data import person_identifier
-from query_engine.interpret.question_text import MAX_QUESTION_CHARS, code_shape
+from query_engine.interpret.question_text import MAX_QUESTION_CHARS, clean_question, code_shape, phrase_key, tokenize
 from query_engine.interpret.suggestions import held_figures, suggestions
 from query_engine.interpret.vocabulary import Vocabulary
 from query_engine.semantics.model import SemanticModel
@@ -68,10 +68,24 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
     absent = absent_metric(text, model, vocabulary) if vocabulary is not None else None
     if absent:
         return absent_metric_refusal(absent, model)
-    if OFF_TOPIC.search(text):
-        found = OFF_TOPIC.search(text)
-        return Refusal(f"The data has nothing about '{found.group(0) if found else text}'; it holds ad-campaign "
-                       "delivery and results only.", suggestions(model))
+    found = _off_topic(text, vocabulary)
+    if found:
+        return Refusal(f"The data has nothing about '{found}'; it holds ad-campaign delivery and results only.",
+                       suggestions(model))
+    return None
+
+
+def _off_topic(text: str, vocabulary: Vocabulary | None) -> str | None:
+    """The first off-topic word that is not part of a name the question spells out from the dataset ('rain' in
+    the search term 'rain jacket women' is that search term; 'will it rain' stays off topic)."""
+    covered: set[str] = set()
+    if vocabulary is not None:
+        tokens = tokenize(clean_question(text))
+        for match in vocabulary.match(tokens, set()):
+            covered.update(t.key for t in tokens[match.start:match.end])
+    for found in OFF_TOPIC.finditer(text):
+        if not set(phrase_key(found.group(0))) <= covered:
+            return found.group(0)
     return None
 
 
