@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from query_engine.interpret.date_parts import DateParts
 from query_engine.interpret.parser import ParsedQuestion
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import DateRange, OrderBy
@@ -24,8 +25,10 @@ class Option:
     distinction: str = ""
 
 
-def date_axis(parsed: ParsedQuestion, as_of: dt.date) -> list[Option]:
-    """The date window: one option, or the readings of an ambiguous phrase ("last month": calendar or trailing)."""
+def date_axis(parsed: ParsedQuestion, as_of: dt.date, parts: DateParts | None = None) -> list[Option]:
+    """The date window: one option, or the readings of an ambiguous phrase ("last month": calendar or trailing).
+
+    On a file whose months are a column of their own and that has no date (`parts`), named months filter it."""
     phrases = [p for p in parsed.date_phrases if p.options]
     if not phrases:
         return [Option(1.0, ())]
@@ -34,6 +37,8 @@ def date_axis(parsed: ParsedQuestion, as_of: dt.date) -> list[Option]:
         windows = [p.options[0].window for p in phrases if p.options[0].window]
         if not windows:
             return [Option(1.0, ())]
+        if parts and parts.usable:
+            return [Option(1.0, _on_parts(parts, windows))]
         start, end = min(w.start for w in windows), max(w.end for w in windows)
         label = " and ".join(w.label for w in windows)
         changes: tuple[tuple[str, Any], ...] = (("date_range", DateRange(start, end, label, field)),)
@@ -42,8 +47,19 @@ def date_axis(parsed: ParsedQuestion, as_of: dt.date) -> list[Option]:
         return [Option(1.0, changes)]
     options = phrases[0].options
     weights = (1.0,) if len(options) == 1 else (0.65, 0.35)
+    if parts and parts.usable:
+        return [Option(w, _on_parts(parts, [o.window]) if o.window else (), o.distinction)
+                for w, o in zip(weights, options, strict=False)]
     return [Option(w, (("date_range", _with_field(o.window, field)),), o.distinction)
             for w, o in zip(weights, options, strict=False)]
+
+
+def _on_parts(parts: DateParts, windows: list[DateRange]) -> tuple[tuple[str, Any], ...]:
+    """Filters on the month and day columns; a window they cannot say stays a window (no reading runs it)."""
+    found = parts.filters(windows)
+    if found is None:
+        return (("date_range", windows[0]),)
+    return (("filters", found),)
 
 
 def _contiguous(windows: list[DateRange]) -> bool:
@@ -57,10 +73,10 @@ def _with_field(window: DateRange | None, field: str) -> DateRange | None:
     return DateRange(window.start, window.end, window.label, field)
 
 
-def grouping_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
+def grouping_axis(parsed: ParsedQuestion, model: SemanticModel, parts: DateParts | None = None) -> list[Option]:
     """The grouping: the named dimensions and time grain, and a split or a total where the question leaves it open."""
     dims = list(parsed.dimensions)
-    grains = _grain_options(parsed)
+    grains = [_on_part_columns(g, parsed, parts) for g in _grain_options(parsed)] if parts else _grain_options(parsed)
     for name, (values, op) in parsed.filters.items():
         if op == "in" and len(values) > 1 and name not in dims and not model.dimensions[name].entity:
             if parsed.compare and not parsed.combined:
@@ -98,6 +114,21 @@ def _dimension_choices(parsed: ParsedQuestion, model: SemanticModel, options: li
 
 def _grain_dims(option: Option) -> tuple[str, ...]:
     return tuple(option.changes[0][1]) if option.changes else ()
+
+
+def _on_part_columns(option: Option, parsed: ParsedQuestion, parts: DateParts) -> Option:
+    """A month grain on the file's own month column: always without a date, and for named months compared."""
+    grains = _grain_dims(option)
+    if parts.month is None or not grains or grains[0] not in ("month", "day"):
+        return option
+    windows = [p.options[0].window for p in parsed.date_phrases if p.options and p.options[0].window]
+    named_months = len(windows) > 1 and all(_window_shape(w) == "month" for w in windows) and \
+        len({w.start.month for w in windows}) == len(windows)
+    if grains[0] == "month" and (parts.usable or named_months):
+        return Option(option.weight, (("dimensions", (parts.month, *grains[1:])),), option.distinction)
+    if grains[0] == "day" and parts.usable and parts.day:
+        return Option(option.weight, (("dimensions", (parts.month, parts.day, *grains[1:])),), option.distinction)
+    return option
 
 
 def _grain_options(parsed: ParsedQuestion) -> list[Option]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from query_engine.errors import ClarifyError
+from query_engine.interpret.date_parts import DateParts
 from query_engine.interpret.date_phrases import mentions_future
 from query_engine.interpret.descriptions import describe_spec
 from query_engine.interpret.parser import ParsedQuestion, parse_question
@@ -140,7 +141,8 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
     model = context.model
     _share_of_whole(parsed, model)
     _past_activity(parsed, as_of)
-    axes = [date_axis(parsed, as_of), grouping_axis(parsed, model), metric_axis(parsed, model)]
+    parts = DateParts.of(model, context.profile)
+    axes = [date_axis(parsed, as_of, parts), grouping_axis(parsed, model, parts), metric_axis(parsed, model)]
     axes = [_prefer(axis, preferences) for axis in axes]
     base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),
                      thresholds=tuple(parsed.thresholds), share=parsed.share)
@@ -207,8 +209,8 @@ def _apply(base: QuerySpec, combo: tuple[Option, ...]) -> QuerySpec:
     changes: dict[str, Any] = {}
     for option in combo:
         for key, value in option.changes:
-            if key == "dimensions":
-                changes[key] = tuple(changes.get(key, ())) + tuple(value)
+            if key in ("dimensions", "filters"):  # several axes add to these; filters add to the question's own
+                changes[key] = tuple(changes.get(key, base.filters if key == "filters" else ())) + tuple(value)
             else:
                 changes[key] = value
     return base.with_changes(**changes)
