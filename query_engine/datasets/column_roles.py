@@ -22,6 +22,7 @@ from query_engine.datasets.column_lexicon import (
     measure_rule,
     normalise_name,
 )
+from query_engine.datasets.date_columns import PART_KINDS
 
 __all__ = ["ClassifiedColumn", "ColumnFacts", "classify_columns", "column_facts", "measure_meaning", "normalise_name"]
 BASE_MEANINGS = ("spend", "impressions", "clicks", "conversions", "revenue")
@@ -158,7 +159,7 @@ def _classify(f: ColumnFacts) -> ClassifiedColumn:
         return ClassifiedColumn(f, "date")
     if f.kind in ("month", "weekday"):
         return ClassifiedColumn(f, "dimension", note=f"time part: {f.kind} names, in calendar order")
-    part = _time_part(f, words)
+    part = f.kind if f.kind in PART_KINDS.values() else _time_part(f, words)  # parts left without a year
     if part:
         return ClassifiedColumn(f, "dimension", part, f"time part: {part.replace('_', ' ')}")
     entity, audience = entity_of(words), audience_of(words)

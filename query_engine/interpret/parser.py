@@ -95,6 +95,7 @@ class ParsedQuestion:
     per_group: str | None = None  # "in each region": a grouping the limit applies within
     singular_dimension: bool = False  # "the best campaign" names one row; "the best campaigns" a ranking
     combined: bool = False  # "Meta and Google combined": one total, not a split
+    totalled: bool = False  # "total spend for A and B": the one total leads, the split follows
     listing: bool = False  # "list all campaigns": the things themselves
     unknown: list[str] = field(default_factory=list)
     unknown_groupings: list[str] = field(default_factory=list)
@@ -300,6 +301,7 @@ def _read_words(parsed: ParsedQuestion, taken: set[int]) -> None:
     if {"sorted", "sort", "order", "ordered", "rank", "ranked", "ranking"} & set(keys):
         parsed.singular_dimension = False  # "sorted highest first" asks for a ranking, not one row
     parsed.combined = any(f" {w} " in text for w in ("combined", "together", "altogether", "in total", "all together"))
+    parsed.totalled = bool({"total", "overall", "sum"} & set(keys))
     parsed.listing = keys[:1] in (["list"], ["name"], ["enumerate"]) or text.startswith((" show all ", " show me all "))
 
 

@@ -84,8 +84,10 @@ def grouping_axis(parsed: ParsedQuestion, model: SemanticModel, parts: DateParts
             elif parsed.combined:
                 continue
             else:
+                split, combined = (0.45, 0.55) if parsed.totalled else (0.55, 0.45)
                 return [Option(g.weight * w, (("dimensions", (*_grain_dims(g), *dims, *extra)),), d)
-                        for g in grains for w, extra, d in ((0.5, (name,), f"split by {name}"), (0.5, (), "combined"))]
+                        for g in grains for w, extra, d in ((split, (name,), f"split by {name}"),
+                                                            (combined, (), "combined"))]
     options = [Option(g.weight, (("dimensions", (*_grain_dims(g), *dims)),), g.distinction) for g in grains]
     ranked = bool(parsed.polarity or parsed.extreme or parsed.limit or parsed.thresholds or parsed.metric_group)
     splittable = list(parsed.total_dimensions)

@@ -18,6 +18,8 @@ DATE_WORDS = tuple(name.lower() for name in MONTH_NAMES) + ("yesterday", "today"
                                                             "weekly", "monthly", "daily", "quarterly", "yearly",
                                                             "previous", "trailing", "between")
 MAX_PHRASE_TOKENS = 6
+CODE_JOINERS = frozenset({"and", "or", "&", "nor"})  # between codes: "interests 2 and 38"
+MAX_CODE_DIGITS = 4  # a longer number (an id) is specific enough to match on its own
 GENERIC_VALUES = frozenset({"total", "all", "other", "none", "unknown", "na", "n", "a", "misc", "overall", "sum"})
 # Short forms too short for edit distance to find safely.
 SHORT_FORMS = {"las": "last", "lst": "last", "yr": "year", "yrs": "year", "mth": "month", "mnth": "month",
@@ -55,6 +57,9 @@ class Vocabulary:
         self.fragments: dict[tuple[str, ...], set[tuple[str, str]]] = defaultdict(set)
         # Runs of a column's main words ("job function" of "Member Job Function"): found when nothing exact is.
         self.partial: dict[tuple[str, ...], list[Term]] = defaultdict(list)
+        # Short numbers that are values (interest 17, day 3): they match only right after their column's name.
+        self.codes: dict[str, list[Term]] = defaultdict(list)
+        self._labels: dict[str, tuple[str, ...]] = {}
         self._add_model_terms(model)
         self._add_main_words(model)
         self._add_values(model, profile)
@@ -115,10 +120,13 @@ class Vocabulary:
             values = profile.values.get(name, ())
             for value in values:
                 generic = set(phrase_key(value)) <= GENERIC_VALUES
-                if dim.value_matches_bare(value) and not generic:  # a value named "Total" or "All" is no filter word
+                if _is_code(value):
+                    self.codes[value.strip()].append(Term("value", name, value))
+                elif dim.value_matches_bare(value) and not generic:  # a value named "Total" is no filter word
                     self._add(value, Term("value", name, value))
                 if dim.entity:
                     self._add_fragments(name, value)
+            self._labels[name] = _without_noise(phrase_key(dim.label)) + phrase_key(name.replace("_", " "))
             for value, synonyms in dim.value_synonyms.items():
                 if value in values or not values:
                     for phrase in synonyms:
@@ -160,6 +168,7 @@ class Vocabulary:
         while i < len(tokens):
             hit = None if i in taken else self._longest_at(keys, i, taken, plain)
             if hit:
+                hit = self._with_codes(hit, keys, taken)
                 found.append(hit)
                 i = hit.end
             else:
@@ -177,9 +186,42 @@ class Vocabulary:
                 return Match(i, i + size, tuple(terms), " ".join(keys[i:i + size]))
         return None
 
+    def _with_codes(self, hit: Match, keys: list[str], taken: set[int]) -> Match:
+        """A column's name followed by short numbers that are its values ("interest 17", "jour 2 and 3"): a filter."""
+        named = [t.name for t in hit.terms if t.kind == "dimension"]
+        if not named:
+            return hit
+        terms: list[Term] = []
+        j, end = hit.end, hit.end
+        while j < len(keys) and j not in taken:
+            if keys[j] in CODE_JOINERS and terms:
+                j += 1
+                continue
+            own = [t for t in self.codes.get(keys[j], ()) if self._goes_with(t.name, named, hit.text)]
+            if not own:
+                break
+            chosen = min(own, key=lambda t: t.name not in named)
+            if terms and chosen.name != terms[0].name:
+                break
+            terms.append(chosen)
+            j = end = j + 1
+        if not terms:
+            return hit
+        return Match(hit.start, end, tuple(terms), " ".join(keys[hit.start:end]))
+
+    def _goes_with(self, dimension: str, named: list[str], words: str) -> bool:
+        """Whether a code's column is the one just named: the same column, or one whose name holds those words."""
+        return dimension in named or set(words.split()) <= set(self._labels.get(dimension, ()))
+
     def fragment_values(self, keys: tuple[str, ...]) -> set[tuple[str, str]]:
         """Entity values (e.g. campaign names) that contain this run of words."""
         return set(self.fragments.get(keys, set()))
+
+
+def _is_code(value: str) -> bool:
+    """A short whole number as a value: a category code, a day of the month, an interest id."""
+    text = value.strip()
+    return text.isdigit() and len(text) <= MAX_CODE_DIGITS
 
 
 def _without_noise(words: tuple[str, ...]) -> tuple[str, ...]:
