@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from query_engine.interpret.date_windows import DateOption
 from query_engine.interpret.explicit_dates import ExplicitDates
-from query_engine.interpret.question_text import NUMBER_WORDS, Token
+from query_engine.interpret.question_text import NUMBER_WORDS, Token, tokenize
 from query_engine.interpret.relative_periods import RelativePeriods
 from query_engine.interpret.weeks_and_days import HOLIDAY_WORDS, WeeksAndDays
 from query_engine.spec.calendar import MONTH_WORDS
@@ -161,3 +161,13 @@ def _token_span(starts: list[int], begin: int, end: int) -> tuple[int, int]:
     first = max(i for i, s in enumerate(starts) if s <= begin)
     last = max(i for i, s in enumerate(starts) if s < end)
     return first, last + 1
+
+
+def bracketed(text: str, tokens: list[Token], phrases: list[DatePhrase]) -> list[DatePhrase]:
+    """Date phrases that fill a pair of brackets: the dates of the period named before them ('Prime Day (Jul 8-9)')."""
+    found = []
+    for m in re.finditer(r"\(([^()]*)\)", text):
+        first, size = len(tokenize(text[:m.start()])), len(tokenize(m.group(1)))
+        if first + size <= len(tokens):
+            found += [p for p in phrases if p.start == first and p.end == first + size]
+    return found

@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from query_engine.interpret.date_phrases import DatePhrase, find_date_phrases
+from query_engine.interpret.named_days import NamedDay, named_day, period_names, since_launch
 from query_engine.interpret.platform_names import scope_spans
 from query_engine.interpret.question_lexicon import lexicon
 from query_engine.interpret.question_text import (
@@ -75,6 +76,7 @@ class ParsedQuestion:
     total_dimensions: list[str] = field(default_factory=list)
     filters: dict[str, tuple[list[str], FilterOp]] = field(default_factory=dict)
     date_phrases: list[DatePhrase] = field(default_factory=list)
+    named_day: NamedDay | None = None  # a holiday that also names things: 'the Black Friday campaign'
     date_field: str | None = None
     grain: str | None = None
     auto_grain: bool = False
@@ -105,7 +107,8 @@ class ParsedQuestion:
     def recognised(self) -> bool:
         """True when the question names anything the data has."""
         return bool(self.metrics or self.weak_metrics or self.dimensions or self.filters or self.date_phrases
-                    or self.metric_group or self.total_dimensions or self.grain or self.qualifier_dimensions)
+                    or self.metric_group or self.total_dimensions or self.grain or self.qualifier_dimensions
+                    or self.named_day)
 
 
 _OWN_WORDS = frozenset(FILLER | BEST_WORDS | WORST_WORDS | PERFORMANCE_WORDS | MAX_WORDS | MIN_WORDS | NEGATIONS
@@ -129,10 +132,43 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
     matches = vocabulary.match(tokens, taken, _OWN_WORDS)
     _read_matches(parsed, matches, model)
     taken |= {i for m in matches for i in range(m.start, m.end)}
+    parsed.named_day = named_day(tokens, as_of, parsed.date_phrases, matches, vocabulary, model)
+    parsed.named_day = since_launch(tokens, as_of, parsed.named_day, matches, vocabulary, model) or parsed.named_day
+    taken |= _use_named_day(parsed)
+    taken |= _read_period_names(parsed, taken)
     _read_entity_fragments(parsed, vocabulary, taken)
     taken |= _read_thresholds(parsed)
     _read_words(parsed, taken)
     return parsed
+
+
+def _use_named_day(parsed: ParsedQuestion) -> set[int]:
+    """A holiday that names things ('the Black Friday campaign'): its readings are the date axis's, not filters."""
+    named = parsed.named_day
+    if named is None:
+        return set()
+    values, op = parsed.filters.get(named.dimension, ([], "in"))
+    kept = [v for v in values if v not in named.values]
+    if kept:
+        parsed.filters[named.dimension] = (kept, op)
+    else:
+        parsed.filters.pop(named.dimension, None)
+    if named.noun is not None:  # 'the Black Friday campaign': the noun names them, it groups nothing
+        for names in (parsed.dimensions, parsed.qualifier_dimensions, parsed.total_dimensions):
+            if named.dimension in names:
+                names.remove(named.dimension)
+    taken = set(range(named.phrase.start, named.phrase.end))
+    parsed.date_phrases = [p for p in parsed.date_phrases if not taken & set(range(p.start, p.end))]
+    return taken | ({named.noun} if named.noun is not None else set())
+
+
+def _read_period_names(parsed: ParsedQuestion, taken: set[int]) -> set[int]:
+    """'during Prime Big Deal Days (Oct 8-9)': the words before dates in brackets name them; they are no subject."""
+    phrases, named = period_names(parsed.text, parsed.tokens, parsed.date_phrases, taken)
+    texts = {parsed.tokens[j].text for j in named}
+    parsed.date_phrases = phrases
+    parsed.corrections = [c for c in parsed.corrections if c[0] not in texts]  # a name is no misspelling
+    return named
 
 
 def _read_scope(parsed: ParsedQuestion, taken: set[int]) -> set[int]:

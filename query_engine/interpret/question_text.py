@@ -94,8 +94,9 @@ _US = re.compile(r"\bU\.?S\.?(?:A\.?)?(?![a-zA-Z])")
 # A dash between days of a month is 'to': "Oct 8-9", "Oct 8 - Oct 9", "8-9 October", "8 Oct - 9 Nov".
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _MONTH_SPELT = rf"(?:{MONTH_WORDS})\.?"
-_DAY_DASH = re.compile(rf"\b({_MONTH_SPELT}\s+{_DAY}|{_DAY}\s+{_MONTH_SPELT})\s*[-–]\s*(?=(?:{_MONTH_SPELT}\s+)?{_DAY}\b)"
-                       rf"|\b({_DAY})\s*[-–]\s*(?={_DAY}\s+{_MONTH_SPELT}\b)", re.IGNORECASE)
+_DAY_DASH = re.compile(rf"\b({_MONTH_SPELT}\s+{_DAY}|{_DAY}\s+{_MONTH_SPELT})\s*[-–]\s*"
+                       rf"(?=(?:{_MONTH_SPELT}\s+)?{_DAY}\b)|\b({_DAY})\s*[-–]\s*(?={_DAY}\s+{_MONTH_SPELT}\b)",
+                       re.IGNORECASE)
 
 
 def tokenize(text: str) -> list[Token]:

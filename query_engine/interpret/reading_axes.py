@@ -5,13 +5,13 @@ Each axis is a list of weighted options; the interpreter combines one option fro
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from query_engine.interpret.date_parts import DateParts
 from query_engine.interpret.parser import ParsedQuestion
 from query_engine.semantics.model import SemanticModel
-from query_engine.spec.query import DateRange, OrderBy
+from query_engine.spec.query import DateRange, Filter, OrderBy
 
 RANK_WEIGHTS = (0.4, 0.25, 0.2, 0.15, 0.1)
 
@@ -25,10 +25,29 @@ class Option:
     distinction: str = ""
 
 
-def date_axis(parsed: ParsedQuestion, as_of: dt.date, parts: DateParts | None = None) -> list[Option]:
+def date_axis(parsed: ParsedQuestion, as_of: dt.date, parts: DateParts | None = None,
+              model: SemanticModel | None = None) -> list[Option]:
     """The date window: one option, or the readings of an ambiguous phrase ("last month": calendar or trailing).
 
-    On a file whose months are a column of their own and that has no date (`parts`), named months filter it."""
+    On a file whose months are a column of their own and that has no date (`parts`), named months filter it;
+    a holiday that also names things ('the Black Friday campaign') reads as those things or as the day."""
+    options = _window_options(parsed, parts)
+    named = parsed.named_day
+    if named is None:
+        return options
+    label = model.dimensions[named.dimension].label.lower() if model else named.dimension
+    names = (("filters", (Filter(named.dimension, named.values),)),)
+    shown = ", ".join(f"'{v}'" for v in named.values[:3]) + (" ..." if len(named.values) > 3 else "")
+    if len(options) > 1 or options[0].changes or not named.phrase.options[0].window:
+        return [Option(o.weight, o.changes + names, o.distinction) for o in options]
+    window = named.phrase.options[0].window
+    day = _window_options(replace(parsed, date_phrases=[named.phrase], named_day=None), parts)[0]
+    first, second = (0.6, 0.4) if named.name_first else (0.4, 0.6)
+    dates = f"the day, {window.label}" if named.phrase.kind == "holiday" else f"all rows {window.label}"
+    return [Option(first, names, f"the {label} {shown}"), Option(second, day.changes, dates)]
+
+
+def _window_options(parsed: ParsedQuestion, parts: DateParts | None) -> list[Option]:
     phrases = [p for p in parsed.date_phrases if p.options]
     if not phrases:
         return [Option(1.0, ())]

@@ -142,7 +142,7 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
     _share_of_whole(parsed, model)
     _past_activity(parsed, as_of)
     parts = DateParts.of(model, context.profile)
-    axes = [date_axis(parsed, as_of, parts), grouping_axis(parsed, model, parts), metric_axis(parsed, model)]
+    axes = [date_axis(parsed, as_of, parts, model), grouping_axis(parsed, model, parts), metric_axis(parsed, model)]
     axes = [_prefer(axis, preferences) for axis in axes]
     base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),
                      thresholds=tuple(parsed.thresholds), share=parsed.share)

@@ -27,6 +27,7 @@ HOLIDAY_KEYS: dict[str, Holiday] = {" ".join(phrase_key(name)): h for h in HOLID
 HOLIDAY_WORDS = "|".join(sorted((re.escape(k) for k in HOLIDAY_KEYS), key=len, reverse=True))
 WEEK_ORDINALS = {"first": 1, "1": 1, "second": 2, "2": 2, "third": 3, "3": 3, "fourth": 4, "4": 4, "fifth": 5,
                  "5": 5, "last": -1, "final": -1}
+_NAMED_DAY = re.compile(rf"(?:({MONTH_WORDS}) (\d{{1,2}})|(\d{{1,2}}) (?:of )?({MONTH_WORDS}))(?: ((?:19|20)\d\d))?$")
 THIRDS = {"early": 1, "beginning": 1, "start": 1, "mid": 2, "middle": 2, "late": 3, "end": 3}
 
 
@@ -124,7 +125,7 @@ class WeeksAndDays:
         iso = re.search(r"\d{4}-\d{2}-\d{2}", text)
         if iso:
             return dt.date.fromisoformat(iso.group(0))
-        found = re.search(rf"(?:({MONTH_WORDS}) (\d{{1,2}})|(\d{{1,2}}) (?:of )?({MONTH_WORDS}))(?: ((?:19|20)\d\d))?$", text)
+        found = _NAMED_DAY.search(text)
         if not found:
             return None
         month = month_number(found.group(1) or found.group(4))
