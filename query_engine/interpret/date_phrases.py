@@ -11,7 +11,8 @@ from query_engine.interpret.explicit_dates import ExplicitDates
 from query_engine.interpret.question_text import NUMBER_WORDS, Token, tokenize
 from query_engine.interpret.relative_periods import RelativePeriods
 from query_engine.interpret.weeks_and_days import HOLIDAY_WORDS, WeeksAndDays
-from query_engine.spec.calendar import MONTH_WORDS
+from query_engine.spec.calendar import MONTH_WORDS, add_months
+from query_engine.spec.query import DateRange
 
 UNIT = r"(day|week|month|quarter|year)s?"
 NUM = r"(\d{1,3}|" + "|".join(w for w in NUMBER_WORDS if w not in ("a", "an", "single", "couple")) + ")"
@@ -80,6 +81,7 @@ FUTURE = re.compile(r"\b(next|upcoming|coming|forecast|forecasts|forecasted|fore
                     r"projected|projection|projections|will we|will it|will our|going to|outlook|on track|on pace|"
                     r"run rate)\b")
 _DATE_PREPOSITIONS = ("in", "during", "for", "of", "since", "from", "until", "through", "to", "and")
+_SPAN_WORDS = {("from", w) for w in ("to", "through", "thru", "until", "till")} | {("between", "and")}
 _LIST_WORDS = ("vs", "versus", "and", "or", "against", "to", "through")
 _MONTH_TOKEN = re.compile(MONTH_WORDS)
 _COMPILED = tuple((re.compile(rf"(?<![\w])(?:{p})(?![\w])"), name) for p, name in PATTERNS)
@@ -106,8 +108,28 @@ def find_date_phrases(tokens: list[Token], as_of: dt.date,
             first, last = _token_span(starts, m.start(), m.end())
             years = tuple(int(y) for y in re.findall(r"(?:19|20)\d\d", m.group(0)))
             phrases.append(DatePhrase(first, last, options, years=years, kind=name))
-    phrases.sort(key=lambda p: p.start)
+    phrases = _spans(sorted(phrases, key=lambda p: p.start), keys)
     return [replace(p, future=_is_future(p, as_of)) for p in phrases]
+
+
+def _spans(phrases: list[DatePhrase], keys: list[str]) -> list[DatePhrase]:
+    """'from Black Friday to the end of December', 'between Oct 8 and Cyber Monday': two phrases, one window."""
+    out: list[DatePhrase] = []
+    for phrase in phrases:
+        before = out[-1] if out else None
+        if before and before.start > 0 and phrase.start == before.end + 1 and before.options[0].window and \
+                phrase.options[0].window and (keys[before.start - 1], keys[before.end]) in _SPAN_WORDS:
+            start, end = before.options[0].window.start, phrase.options[0].window.end
+            label = f"{before.options[0].window.label} to {phrase.options[0].window.label}"
+            if start > end and not before.years:  # 'from Oct 8 to Black Friday': the Oct 8 before it
+                start = add_months(start, -12)
+                label = f"{start.isoformat()} to {phrase.options[0].window.label}"
+            if start <= end:
+                out[-1] = DatePhrase(before.start - 1, phrase.end, (DateOption(DateRange(start, end, label)),),
+                                     years=before.years + phrase.years, kind="span")
+                continue
+        out.append(phrase)
+    return out
 
 
 def _resolvers(as_of: dt.date) -> dict[str, Callable[[re.Match], tuple[DateOption, ...]]]:

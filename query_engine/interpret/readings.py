@@ -18,6 +18,7 @@ from query_engine.interpret.refusals import (
     future_refusal,
     input_refusal,
     refusal_for,
+    undated_refusal,
     unknown_subject,
 )
 from query_engine.interpret.special_readings import (
@@ -83,6 +84,8 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
     if special:
         return Understanding(cleaned, as_of, tuple(special[1]), intent=special[0])
     readings = _readings(parsed, context, as_of, preferences or {})
+    if not readings and parsed.date_phrases and not context.model.time_column and not parsed.unknown:
+        return Understanding(cleaned, as_of, refusal=undated_refusal(context.model))
     if not readings:
         return Understanding(cleaned, as_of, refusal=unknown_subject(parsed.unknown, context.model, False))
     notes = tuple(f"Read '{a}' as '{b}'." for a, b in parsed.corrections) + tuple(
