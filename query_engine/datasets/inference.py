@@ -6,16 +6,23 @@ column is.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
 import yaml
 
-from query_engine.datasets.column_lexicon import MeasureRule, audience_of, entity_of, header_synonyms, lexicon
+from query_engine.datasets.column_lexicon import (
+    MeasureRule,
+    audience_of,
+    entity_of,
+    header_synonyms,
+    lexicon,
+    normalise_name,
+)
 from query_engine.datasets.column_roles import ClassifiedColumn, ColumnFacts, classify_columns, column_facts
 from query_engine.datasets.rate_rules import StoredRates, derived_rates, key_of, unique, volume_metrics
-from query_engine.interpret.question_text import phrase_key
+from query_engine.interpret.question_text import STOPWORDS, phrase_key
 from query_engine.semantics.model import DEFAULT_MODEL_PATH, semantic_model_from_dict
 
 GRAIN_WORDS = ("day", "week", "month", "quarter", "year", "day_of_week", "weekday")
@@ -34,7 +41,7 @@ def model_from_facts(table: str, facts: list[ColumnFacts], *, title: str | None 
                           if r.role == "dimension" and r.meaning)
     roles = classify_columns(facts, elsewhere)
     builder = _ModelBuilder(table, title or table, facts[0].rows if facts else 0,
-                            any(r.role == "time" for r in roles))
+                            any(r.role == "time" for r in roles), [f.source for f in facts])
     for role in roles:
         builder.add(role)
     for name, (lookup_facts, using) in (lookups or {}).items():
@@ -53,11 +60,26 @@ def _demo_raw() -> dict[str, Any]:
     return yaml.safe_load(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
 
 
+def _thing_words(word: str) -> list[str]:
+    """The thing a gerund column names: 'Targeting' is asked as 'target' and 'targets'."""
+    head, _, last = word.rpartition(" ")
+    if not last.endswith("ing") or len(last) < 7:
+        return []
+    stem = last[:-3]
+    stem = stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem  # 'bidding' -> 'bid'
+    if stem in STOPWORDS:
+        return []
+    thing = f"{head} {stem}".strip()
+    return [thing, f"{thing}s"]
+
+
 class _ModelBuilder:
     """Accumulates tables, dimensions, date fields and metrics, then resolves names and synonyms."""
 
-    def __init__(self, table: str, title: str, rows: int, has_dates: bool) -> None:
+    def __init__(self, table: str, title: str, rows: int, has_dates: bool, headers: Sequence[str] = ()) -> None:
         self.table, self.title, self.rows, self.has_dates = table, title, rows, has_dates
+        # Each header's own words: a word borrowed from the demo never goes to one column when another names it.
+        self.header_words = {h: " " + " ".join(w.rstrip("s") for w in normalise_name(h).split()) + " " for h in headers}
         self.demo = _demo_raw()
         self.time_column: str | None = None
         self.dimensions: dict[str, dict[str, Any]] = {}
@@ -114,7 +136,12 @@ class _ModelBuilder:
         label = (word.replace(" id", " ID").capitalize() if named else f.source)
         dim: dict[str, Any] = {"table": table, "column": f.name, "label": label,
                                "synonyms": unique([*header_synonyms(f.source), *_plurals(header_synonyms(f.source)),
-                                                   word, f"{word}s", *self._borrowed_dimension_words(name)])}
+                                                   word, f"{word}s", *self._borrowed_dimension_words(name, f.source)])}
+        dim["synonyms"] = unique([*dim["synonyms"], *_thing_words(word)])
+        if name.endswith("_id"):  # "campaign number" for a campaign id
+            thing = name[:-3].replace("_", " ")
+            spellings = [f"{thing} {w}" for w in lexicon().raw.get("id_spellings", ())]
+            dim["synonyms"] = unique([*dim["synonyms"], *spellings, *(f"{s}s" for s in spellings)])
         if self.has_dates:
             dim["synonyms"] = [s for s in dim["synonyms"] if s.rstrip("s") not in GRAIN_WORDS]
         entity = bool(role.meaning) and role.meaning in lexicon().entities
@@ -126,10 +153,13 @@ class _ModelBuilder:
         if entity and self.entity_column is None:
             self.entity_column = (name, f.name, table)
 
-    def _borrowed_dimension_words(self, name: str) -> list[str]:
-        """The demo's words for a dimension of the same name, where the lexicon reads them as it (or as nothing)."""
+    def _borrowed_dimension_words(self, name: str, source: str) -> list[str]:
+        """The demo's words for a dimension of the same name, where the lexicon reads them as it (or as nothing)
+        and no other column of the file names them ('source' is a GA4 file's source / medium, not its channel)."""
         words = self.demo["dimensions"].get(name, {}).get("synonyms", ())
-        return [w for w in words if entity_of(w) in (None, name) and audience_of(w) in (None, name)]
+        others = [w for h, w in self.header_words.items() if h != source]
+        return [w for w in words if entity_of(w) in (None, name) and audience_of(w) in (None, name)
+                and not any(" " + " ".join(p.rstrip("s") for p in w.split()) + " " in o for o in others)]
 
     def _measure(self, role: ClassifiedColumn) -> None:
         f = role.facts

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from query_engine.interpret.date_phrases import DatePhrase, bracketed, find_date_phrases
 from query_engine.interpret.date_windows import DateOption
 from query_engine.interpret.question_text import Token
 from query_engine.interpret.vocabulary import Match, Vocabulary
 from query_engine.semantics.model import SemanticModel
-from query_engine.spec.query import DateRange
+from query_engine.spec.query import DateRange, FilterOp
 
 LAUNCH_WORDS = frozenset({"launched", "launch", "started", "start", "began", "begun", "debuted", "introduced"})
 LAUNCH_PAIRS = frozenset({("went", "live"), ("go", "live"), ("gone", "live"), ("kicked", "off"), ("rolled", "out")})
@@ -35,6 +36,58 @@ class NamedDay:
     values: tuple[str, ...]
     name_first: bool  # the question calls them by their noun: 'the Black Friday campaign'
     noun: int | None = None  # the token of that noun, which names the things rather than a grouping
+
+
+class ParsedDates(Protocol):
+    """What these readers take from, and leave in, a parsed question."""
+
+    text: str
+    tokens: list[Token]
+    date_phrases: list[DatePhrase]
+    named_day: NamedDay | None
+    filters: dict[str, tuple[list[str], FilterOp]]
+    dimensions: list[str]
+    qualifier_dimensions: list[str]
+    total_dimensions: list[str]
+    corrections: list[tuple[str, str]]
+
+
+def read_named_days(parsed: ParsedDates, as_of: dt.date, matches: list[Match], vocabulary: Vocabulary,
+                    model: SemanticModel, taken: set[int]) -> set[int]:
+    """Holidays that name things, 'since X launched', and periods named before bracketed dates; the tokens taken."""
+    named = named_day(parsed.tokens, as_of, parsed.date_phrases, matches, vocabulary, model)
+    parsed.named_day = since_launch(parsed.tokens, as_of, named, matches, vocabulary, model) or named
+    used = _use_named_day(parsed)
+    return used | _read_period_names(parsed, taken | used)
+
+
+def _use_named_day(parsed: ParsedDates) -> set[int]:
+    """A holiday that names things ('the Black Friday campaign'): its readings are the date axis's, not filters."""
+    named = parsed.named_day
+    if named is None:
+        return set()
+    values, op = parsed.filters.get(named.dimension, ([], "in"))
+    kept = [v for v in values if v not in named.values]
+    if kept:
+        parsed.filters[named.dimension] = (kept, op)
+    else:
+        parsed.filters.pop(named.dimension, None)
+    if named.noun is not None:  # 'the Black Friday campaign': the noun names them, it groups nothing
+        for names in (parsed.dimensions, parsed.qualifier_dimensions, parsed.total_dimensions):
+            if named.dimension in names:
+                names.remove(named.dimension)
+    taken = set(range(named.phrase.start, named.phrase.end))
+    parsed.date_phrases = [p for p in parsed.date_phrases if not taken & set(range(p.start, p.end))]
+    return taken | ({named.noun} if named.noun is not None else set())
+
+
+def _read_period_names(parsed: ParsedDates, taken: set[int]) -> set[int]:
+    """'during Prime Big Deal Days (Oct 8-9)': the words before dates in brackets name them; they are no subject."""
+    phrases, named = period_names(parsed.text, parsed.tokens, parsed.date_phrases, taken)
+    texts = {parsed.tokens[j].text for j in named}
+    parsed.date_phrases = phrases
+    parsed.corrections = [c for c in parsed.corrections if c[0] not in texts]  # a name is no misspelling
+    return named
 
 
 def named_day(tokens: list[Token], as_of: dt.date, phrases: list[DatePhrase], matches: list[Match],

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from query_engine.interpret.date_phrases import DatePhrase, find_date_phrases
-from query_engine.interpret.named_days import NamedDay, named_day, period_names, since_launch
+from query_engine.interpret.named_days import NamedDay, read_named_days
 from query_engine.interpret.platform_names import scope_spans
 from query_engine.interpret.question_lexicon import lexicon
 from query_engine.interpret.question_text import (
@@ -91,13 +91,14 @@ class ParsedQuestion:
     metric_spans: list[tuple[int, int, str]] = field(default_factory=list)
     metric_choices: dict[str, list[str]] = field(default_factory=dict)
     dimension_choices: dict[str, list[str]] = field(default_factory=dict)  # "channel": two columns share the word
+    name_choices: dict[str, list[str]] = field(default_factory=dict)  # "the brand campaign": several fit the name
     scope: list[tuple[str, str]] = field(default_factory=list)  # (words, platform) that no column filters
     share: bool = False
     when: bool = False
     per_group: str | None = None  # "in each region": a grouping the limit applies within
     singular_dimension: bool = False  # "the best campaign" names one row; "the best campaigns" a ranking
     combined: bool = False  # "Meta and Google combined": one total, not a split
-    totalled: bool = False  # "total spend for A and B": the one total leads, the split follows
+    separately: bool = False  # "spend for A and B separately": the split leads; otherwise the one total does
     listing: bool = False  # "list all campaigns": the things themselves
     unknown: list[str] = field(default_factory=list)
     unknown_groupings: list[str] = field(default_factory=list)
@@ -129,46 +130,15 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
     taken = {i for p in parsed.date_phrases for i in range(p.start, p.end)}
     if vocabulary.platform_scope:  # before columns: "tiktok ads" is the platform, not an 'ads' grouping
         taken |= _read_scope(parsed, taken)
+    taken |= _read_named_things(parsed, vocabulary, model, taken)
     matches = vocabulary.match(tokens, taken, _OWN_WORDS)
     _read_matches(parsed, matches, model)
     taken |= {i for m in matches for i in range(m.start, m.end)}
-    parsed.named_day = named_day(tokens, as_of, parsed.date_phrases, matches, vocabulary, model)
-    parsed.named_day = since_launch(tokens, as_of, parsed.named_day, matches, vocabulary, model) or parsed.named_day
-    taken |= _use_named_day(parsed)
-    taken |= _read_period_names(parsed, taken)
+    taken |= read_named_days(parsed, as_of, matches, vocabulary, model, taken)
     _read_entity_fragments(parsed, vocabulary, taken)
     taken |= _read_thresholds(parsed)
     _read_words(parsed, taken)
     return parsed
-
-
-def _use_named_day(parsed: ParsedQuestion) -> set[int]:
-    """A holiday that names things ('the Black Friday campaign'): its readings are the date axis's, not filters."""
-    named = parsed.named_day
-    if named is None:
-        return set()
-    values, op = parsed.filters.get(named.dimension, ([], "in"))
-    kept = [v for v in values if v not in named.values]
-    if kept:
-        parsed.filters[named.dimension] = (kept, op)
-    else:
-        parsed.filters.pop(named.dimension, None)
-    if named.noun is not None:  # 'the Black Friday campaign': the noun names them, it groups nothing
-        for names in (parsed.dimensions, parsed.qualifier_dimensions, parsed.total_dimensions):
-            if named.dimension in names:
-                names.remove(named.dimension)
-    taken = set(range(named.phrase.start, named.phrase.end))
-    parsed.date_phrases = [p for p in parsed.date_phrases if not taken & set(range(p.start, p.end))]
-    return taken | ({named.noun} if named.noun is not None else set())
-
-
-def _read_period_names(parsed: ParsedQuestion, taken: set[int]) -> set[int]:
-    """'during Prime Big Deal Days (Oct 8-9)': the words before dates in brackets name them; they are no subject."""
-    phrases, named = period_names(parsed.text, parsed.tokens, parsed.date_phrases, taken)
-    texts = {parsed.tokens[j].text for j in named}
-    parsed.date_phrases = phrases
-    parsed.corrections = [c for c in parsed.corrections if c[0] not in texts]  # a name is no misspelling
-    return named
 
 
 def _read_scope(parsed: ParsedQuestion, taken: set[int]) -> set[int]:
@@ -280,6 +250,38 @@ def _count_metric(model: SemanticModel, table: str) -> str | None:
                  if m.table == table and m.aggregation in ("count", "count_distinct")), None)
 
 
+def _read_named_things(parsed: ParsedQuestion, vocabulary: Vocabulary, model: SemanticModel,
+                       taken: set[int]) -> set[int]:
+    """'the traffic campaign', 'our brand ad groups': words from the names of the things named right after them.
+
+    The thing's own name beats a metric's word ('traffic' is also a word for clicks), not another column's value
+    ('Meta campaigns' are the Meta channel's)."""
+    keys = [t.key for t in parsed.tokens]
+    used: set[int] = set()
+    for j in range(1, len(keys)):
+        heads = [t.name for t in vocabulary.index.get((keys[j],), ())
+                 if t.kind == "dimension" and model.dimensions[t.name].entity]
+        for size in range(min(3, j), 0, -1):
+            span = range(j - size, j + 1)
+            words = tuple(keys[j - size:j])
+            if any(t.kind == "value" for t in vocabulary.index.get(words, ())):  # a whole value: matched as such
+                break
+            if any(i in taken or i in used for i in span) or (size == 1 and words[0] in _OWN_WORDS | STOPWORDS):
+                continue
+            named = sorted((heads.index(d), v) for d, v in vocabulary.fragment_values(words) if d in heads)
+            if named:
+                dimension = heads[named[0][0]]
+                values, _ = parsed.filters.setdefault(dimension, ([], "in"))
+                values.extend(v for i, v in named if heads[i] == dimension and v not in values)
+                if parsed.tokens[j].is_plural:  # "brand campaigns": those campaigns, still grouped as usual
+                    used.update(range(j - size, j))
+                else:
+                    parsed.name_choices[dimension] = list(values)
+                    used.update(span)
+                break
+    return used
+
+
 def _read_entity_fragments(parsed: ParsedQuestion, vocabulary: Vocabulary, taken: set[int]) -> None:
     """Runs of leftover words that appear inside entity names ("black friday" campaigns) filter to them.
 
@@ -337,7 +339,7 @@ def _read_words(parsed: ParsedQuestion, taken: set[int]) -> None:
     if {"sorted", "sort", "order", "ordered", "rank", "ranked", "ranking"} & set(keys):
         parsed.singular_dimension = False  # "sorted highest first" asks for a ranking, not one row
     parsed.combined = any(f" {w} " in text for w in ("combined", "together", "altogether", "in total", "all together"))
-    parsed.totalled = bool({"total", "overall", "sum"} & set(keys))
+    parsed.separately = bool({"separately", "individually", "respectively", "split", "breakdown", "broken"} & set(keys))
     parsed.listing = keys[:1] in (["list"], ["name"], ["enumerate"]) or text.startswith((" show all ", " show me all "))
 
 

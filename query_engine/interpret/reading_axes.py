@@ -14,6 +14,7 @@ from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import DateRange, Filter, OrderBy
 
 RANK_WEIGHTS = (0.4, 0.25, 0.2, 0.15, 0.1)
+ADDED_FILTERS = "added_filters"  # an option's filters that add to the question's own rather than replace them
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def date_axis(parsed: ParsedQuestion, as_of: dt.date, parts: DateParts | None = 
     if named is None:
         return options
     label = model.dimensions[named.dimension].label.lower() if model else named.dimension
-    names = (("filters", (Filter(named.dimension, named.values),)),)
+    names = ((ADDED_FILTERS, (Filter(named.dimension, named.values),)),)
     shown = ", ".join(f"'{v}'" for v in named.values[:3]) + (" ..." if len(named.values) > 3 else "")
     if len(options) > 1 or options[0].changes or not named.phrase.options[0].window:
         return [Option(o.weight, o.changes + names, o.distinction) for o in options]
@@ -78,7 +79,7 @@ def _on_parts(parts: DateParts, windows: list[DateRange]) -> tuple[tuple[str, An
     found = parts.filters(windows)
     if found is None:
         return (("date_range", windows[0]),)
-    return (("filters", found),)
+    return ((ADDED_FILTERS, found),)
 
 
 def _contiguous(windows: list[DateRange]) -> bool:
@@ -92,6 +93,9 @@ def _with_field(window: DateRange | None, field: str) -> DateRange | None:
     return DateRange(window.start, window.end, window.label, field)
 
 
+SIDE_BY_SIDE_WORDS = frozenset({"or", "better", "worse", "higher", "lower", "more", "less", "whether", "which"})
+
+
 def grouping_axis(parsed: ParsedQuestion, model: SemanticModel, parts: DateParts | None = None) -> list[Option]:
     """The grouping: the named dimensions and time grain, and a split or a total where the question leaves it open."""
     dims = list(parsed.dimensions)
@@ -103,7 +107,7 @@ def grouping_axis(parsed: ParsedQuestion, model: SemanticModel, parts: DateParts
             elif parsed.combined:
                 continue
             else:
-                split, combined = (0.45, 0.55) if parsed.totalled else (0.55, 0.45)
+                split, combined = (0.55, 0.45) if _set_side_by_side(parsed) else (0.45, 0.55)
                 return [Option(g.weight * w, (("dimensions", (*_grain_dims(g), *dims, *extra)),), d)
                         for g in grains for w, extra, d in ((split, (name,), f"split by {name}"),
                                                             (combined, (), "combined"))]
@@ -121,6 +125,12 @@ def grouping_axis(parsed: ParsedQuestion, model: SemanticModel, parts: DateParts
                    for o in options for w, extra, d in ((0.6, (), f"one total across all {label}s"),
                                                         (0.4, (name,), f"one row per {label}"))]
     return _dimension_choices(parsed, model, options)
+
+
+def _set_side_by_side(parsed: ParsedQuestion) -> bool:
+    """Values named to be told apart ('smartphones or computers', 'which is better', 'separately'), not added up."""
+    keys = {t.key for t in parsed.tokens}
+    return bool(parsed.separately or parsed.polarity or parsed.extreme or keys & SIDE_BY_SIDE_WORDS)
 
 
 def _dimension_choices(parsed: ParsedQuestion, model: SemanticModel, options: list[Option]) -> list[Option]:

@@ -11,9 +11,10 @@ from query_engine.errors import ClarifyError
 from query_engine.interpret.date_parts import DateParts
 from query_engine.interpret.date_phrases import mentions_future
 from query_engine.interpret.descriptions import describe_spec
+from query_engine.interpret.name_choices import name_axis
 from query_engine.interpret.parser import ParsedQuestion, parse_question
 from query_engine.interpret.question_text import clean_question
-from query_engine.interpret.reading_axes import Option, date_axis, grouping_axis, metric_axis
+from query_engine.interpret.reading_axes import ADDED_FILTERS, Option, date_axis, grouping_axis, metric_axis
 from query_engine.interpret.refusals import (
     future_refusal,
     input_refusal,
@@ -145,7 +146,8 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
     _share_of_whole(parsed, model)
     _past_activity(parsed, as_of)
     parts = DateParts.of(model, context.profile)
-    axes = [date_axis(parsed, as_of, parts, model), grouping_axis(parsed, model, parts), metric_axis(parsed, model)]
+    axes = [date_axis(parsed, as_of, parts, model), grouping_axis(parsed, model, parts), metric_axis(parsed, model),
+            name_axis(parsed, model)]
     axes = [_prefer(axis, preferences) for axis in axes]
     base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),
                      thresholds=tuple(parsed.thresholds), share=parsed.share)
@@ -210,12 +212,17 @@ def _share_of_whole(parsed: ParsedQuestion, model: SemanticModel) -> None:
 
 def _apply(base: QuerySpec, combo: tuple[Option, ...]) -> QuerySpec:
     changes: dict[str, Any] = {}
+    added: tuple[Filter, ...] = ()  # filters an axis adds to the question's own (a month column, a named day)
     for option in combo:
         for key, value in option.changes:
-            if key in ("dimensions", "filters"):  # several axes add to these; filters add to the question's own
-                changes[key] = tuple(changes.get(key, base.filters if key == "filters" else ())) + tuple(value)
+            if key == "dimensions":
+                changes[key] = tuple(changes.get(key, ())) + tuple(value)
+            elif key == ADDED_FILTERS:
+                added += tuple(value)
             else:
                 changes[key] = value
+    if added:
+        changes["filters"] = tuple(changes.get("filters", base.filters)) + added
     return base.with_changes(**changes)
 
 

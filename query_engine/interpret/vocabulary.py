@@ -1,6 +1,7 @@
 """The words of a dataset: every phrase that names a metric, grouping, value or date field, with typo tolerance."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from rapidfuzz.distance import OSA
 from query_engine.interpret.platform_names import platform_values
 from query_engine.interpret.question_lexicon import lexicon
 from query_engine.interpret.question_text import STOPWORDS, Token, fold, phrase_key
+from query_engine.interpret.value_words import words_for
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
 from query_engine.spec.calendar import MONTH_NAMES
@@ -18,6 +20,7 @@ DATE_WORDS = tuple(name.lower() for name in MONTH_NAMES) + ("yesterday", "today"
                                                             "weekly", "monthly", "daily", "quarterly", "yearly",
                                                             "previous", "trailing", "between")
 MAX_PHRASE_TOKENS = 6
+COMPOUND_SEPARATOR = re.compile(r"\s+[/|>]\s+")  # 'google / cpc', 'Meta | Prospecting'
 CODE_JOINERS = frozenset({"and", "or", "&", "nor"})  # between codes: "interests 2 and 38"
 MAX_CODE_DIGITS = 4  # a longer number (an id) is specific enough to match on its own
 GENERIC_VALUES = frozenset({"total", "all", "other", "none", "unknown", "na", "n", "a", "misc", "overall", "sum"})
@@ -125,6 +128,8 @@ class Vocabulary:
                     self.codes[value.strip()].append(Term("value", name, value))
                 elif dim.value_matches_bare(value) and not generic:  # a value named "Total" is no filter word
                     self._add(value, Term("value", name, value))
+                    for word in words_for(value) if not dim.value_synonyms else ():  # a model's own words win
+                        self._add(word, Term("value", name, value))
                 if dim.entity:
                     self._add_fragments(name, value)
             self._labels[name] = _without_noise(phrase_key(dim.label)) + phrase_key(name.replace("_", " "))
@@ -132,6 +137,24 @@ class Vocabulary:
                 if value in values or not values:
                     for phrase in synonyms:
                         self._add(phrase, Term("value", name, value))
+        self._add_value_parts(model, profile)
+
+    def _add_value_parts(self, model: SemanticModel, profile: DataProfile) -> None:
+        """Each side of a compound value ('klaviyo / email', a source / medium) names the values that hold it,
+        where no value has that name of its own ('direct' stays the Direct channel)."""
+        parts: dict[tuple[str, ...], list[Term]] = defaultdict(list)
+        for name, dim in model.dimensions.items():
+            for value in profile.values.get(name, ()) if not dim.entity else ():
+                sides = COMPOUND_SEPARATOR.split(value) if COMPOUND_SEPARATOR.search(value) else []
+                if sides:  # 'google organic' is 'google / organic' said without the slash
+                    self._add(" ".join(sides), Term("value", name, value))
+                for part in sides:
+                    key = phrase_key(part)
+                    if key and not set(key) <= GENERIC_VALUES | STOPWORDS:
+                        parts[key].append(Term("value", name, value))
+        for key, terms in parts.items():
+            if not any(t.kind == "value" for t in self.index.get(key, ())):
+                self.index[key].extend(t for t in terms if t not in self.index[key])
 
     def _add_fragments(self, dimension: str, value: str) -> None:
         key = phrase_key(value)
