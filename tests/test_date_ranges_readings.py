@@ -176,3 +176,18 @@ def test_on_a_dated_file_a_comparison_of_months_shows_the_files_month_names(tmp_
         assert [str(r[0]) for r in asker.rows(first)] == ["April", "June"]
     finally:
         asker.pipeline.close()
+
+
+def test_why_a_holiday_dropped_compares_that_day(daily):
+    first = daily.readings("why did clicks drop on black friday")[0]
+    assert first.spec.date_range.end == dt.date(2024, 11, 29) and not first.spec.filters
+
+
+def test_why_a_holiday_campaign_dropped_keeps_to_that_campaign(daily):
+    first = daily.readings("why did spend of the black friday campaign drop")[0]
+    assert [f.values for f in first.spec.filters] == [("Black Friday Push",)]
+
+
+def test_a_holiday_forecast_falls_on_that_holiday_next_year(daily):
+    first = daily.readings("forecast clicks for black friday")[0]
+    assert first.spec.forecast is not None and first.spec.forecast.start == dt.date(2025, 11, 28)  # not Nov 29

@@ -31,6 +31,11 @@ _NAMED_DAY = re.compile(rf"(?:({MONTH_WORDS}) (\d{{1,2}})|(\d{{1,2}}) (?:of )?({
 THIRDS = {"early": 1, "beginning": 1, "start": 1, "mid": 2, "middle": 2, "late": 3, "end": 3}
 
 
+def holiday_called(label: str) -> Holiday | None:
+    """The holiday a window's label names ('Black Friday 2024'), else None."""
+    return next((h for h in HOLIDAYS if re.fullmatch(rf"{re.escape(h.label)} \d{{4}}", label)), None)
+
+
 class WeeksAndDays:
     """Turns each matched day range, week, part of a month or holiday into readings; one method per kind."""
 
