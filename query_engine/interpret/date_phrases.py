@@ -4,19 +4,25 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from query_engine.interpret.date_windows import DateOption
 from query_engine.interpret.explicit_dates import ExplicitDates
-from query_engine.interpret.question_text import NUMBER_WORDS, Token
+from query_engine.interpret.question_text import NUMBER_WORDS, Token, tokenize
 from query_engine.interpret.relative_periods import RelativePeriods
-from query_engine.spec.calendar import MONTH_WORDS
+from query_engine.interpret.weeks_and_days import HOLIDAY_WORDS, WeeksAndDays
+from query_engine.spec.calendar import MONTH_WORDS, add_months
+from query_engine.spec.query import DateRange
 
 UNIT = r"(day|week|month|quarter|year)s?"
 NUM = r"(\d{1,3}|" + "|".join(w for w in NUMBER_WORDS if w not in ("a", "an", "single", "couple")) + ")"
 YEAR = r"((?:19|20)\d\d)"
 MONTH = "(" + MONTH_WORDS + ")"
 ISO = r"(\d{4}-\d{2}-\d{2})"
+# One day, named in any of the ways analysts write it (no groups of its own: the resolver reads the text again).
+DAY = (rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|(?:{MONTH_WORDS}) \d{{1,2}}(?!\d)(?: (?:19|20)\d\d)?|"
+       rf"\d{{1,2}} (?:of )?(?:{MONTH_WORDS})(?: (?:19|20)\d\d)?)")
+HOLIDAY = "(" + HOLIDAY_WORDS + ")"
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,7 @@ class DatePhrase:
     options: tuple[DateOption, ...]
     future: bool = False
     years: tuple[int, ...] = ()
+    kind: str = ""  # the pattern that read it: 'holiday', 'month', 'day_range', ...
 
 
 PATTERNS: tuple[tuple[str, str], ...] = (
@@ -35,14 +42,26 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     (rf"(?:the )?(?:next|coming|upcoming|following) {UNIT}", "next_unit"),
     (rf"(?:the )?(?:rest|remainder|balance|end) of (?:the |this )?{UNIT}", "rest_of"),
     (rf"(?:between|from) {ISO} (?:and|to|until|till|through) {ISO}", "iso_range"),
-    (rf"since {ISO}|since {MONTH}(?: {YEAR})?|since {YEAR}", "since"),
+    (rf"since {ISO}|since (?:the (?:start|beginning) of )?{MONTH}(?: {YEAR})?|since {YEAR}", "since"),
+    (rf"(?:the |a )?week (?:of|starting|beginning|commencing|from|starting on|beginning on|commencing on) "
+     rf"(?:the )?{DAY}", "week_from"),
+    (rf"(?:the )?week (?:ending|ended|ending on) (?:the )?{DAY}", "week_ending"),
+    (rf"(?:the )?week (?:of|around) (?:the )?{HOLIDAY}(?: {YEAR})?|{HOLIDAY}(?: {YEAR})? week", "holiday_week"),
+    (rf"(?:the )?(first|second|third|fourth|fifth|last|final|1|2|3|4|5) week (?:of|in) (?:the month of )?{MONTH}"
+     rf"(?: {YEAR})?", "month_week"),
+    (rf"(?:the )?(first|second|last|1|2) half of {MONTH}(?: {YEAR})?", "month_half"),
+    (rf"(early|mid|late) {MONTH}(?: {YEAR})?|(?:the )?(beginning|start|middle|end) of {MONTH}(?: {YEAR})?",
+     "month_third"),
+    (rf"(?:the )?(first|last) {NUM} days? of {MONTH}(?: {YEAR})?", "month_edge_days"),
+    (rf"(?:from |between )?(\d{{1,2}})(?: {MONTH})? (?:to|and|through|thru|until|till) (\d{{1,2}}) (?:of )?{MONTH}"
+     rf"(?: {YEAR})?", "days_then_month"),
+    (rf"{HOLIDAY}(?: {YEAR})?", "holiday"),
     (rf"{ISO}", "iso_day"),
     (rf"(last|past|previous|prior|trailing|recent|over the last|in the last|over the past|in the past|for the last|"
      rf"for the past|during the last|within the last|over|within|for|during) {NUM} {UNIT}", "last_n"),
     (rf"(?:the )?(first|last) (quarter|month|week) of {YEAR}", "edge_of_year"),
     (rf"(last|past|previous|prior) {UNIT}", "last_unit"),
     (rf"(?:so far )?(?:this|current) {UNIT}(?: so far| to date)?|{UNIT} to date|(wtd|mtd|qtd|ytd)", "to_date"),
-    (rf"(black friday|cyber monday|bfcm|black friday weekend)(?: {YEAR})?", "shopping_day"),
     (r"yesterday", "yesterday"),
     (r"today|latest day|most recent day", "today"),
     (rf"(q[1-4])(?: (?:of )?{YEAR})?|{YEAR} (q[1-4])|"
@@ -62,6 +81,9 @@ FUTURE = re.compile(r"\b(next|upcoming|coming|forecast|forecasts|forecasted|fore
                     r"projected|projection|projections|will we|will it|will our|going to|outlook|on track|on pace|"
                     r"run rate)\b")
 _DATE_PREPOSITIONS = ("in", "during", "for", "of", "since", "from", "until", "through", "to", "and")
+_SPAN_WORDS = {("from", w) for w in ("to", "through", "thru", "until", "till")} | {("between", "and")}
+_LIST_WORDS = ("vs", "versus", "and", "or", "against", "to", "through")
+_MONTH_TOKEN = re.compile(MONTH_WORDS)
 _COMPILED = tuple((re.compile(rf"(?<![\w])(?:{p})(?![\w])"), name) for p, name in PATTERNS)
 
 
@@ -85,15 +107,35 @@ def find_date_phrases(tokens: list[Token], as_of: dt.date,
             taken[m.start():m.end()] = [True] * (m.end() - m.start())
             first, last = _token_span(starts, m.start(), m.end())
             years = tuple(int(y) for y in re.findall(r"(?:19|20)\d\d", m.group(0)))
-            phrases.append(DatePhrase(first, last, options, years=years))
-    phrases.sort(key=lambda p: p.start)
-    return [DatePhrase(p.start, p.end, p.options, _is_future(p, as_of), p.years) for p in phrases]
+            phrases.append(DatePhrase(first, last, options, years=years, kind=name))
+    phrases = _spans(sorted(phrases, key=lambda p: p.start), keys)
+    return [replace(p, future=_is_future(p, as_of)) for p in phrases]
+
+
+def _spans(phrases: list[DatePhrase], keys: list[str]) -> list[DatePhrase]:
+    """'from Black Friday to the end of December', 'between Oct 8 and Cyber Monday': two phrases, one window."""
+    out: list[DatePhrase] = []
+    for phrase in phrases:
+        before = out[-1] if out else None
+        if before and before.start > 0 and phrase.start == before.end + 1 and before.options[0].window and \
+                phrase.options[0].window and (keys[before.start - 1], keys[before.end]) in _SPAN_WORDS:
+            start, end = before.options[0].window.start, phrase.options[0].window.end
+            label = f"{before.options[0].window.label} to {phrase.options[0].window.label}"
+            if start > end and not before.years:  # 'from Oct 8 to Black Friday': the Oct 8 before it
+                start = add_months(start, -12)
+                label = f"{start.isoformat()} to {phrase.options[0].window.label}"
+            if start <= end:
+                out[-1] = DatePhrase(before.start - 1, phrase.end, (DateOption(DateRange(start, end, label)),),
+                                     years=before.years + phrase.years, kind="span")
+                continue
+        out.append(phrase)
+    return out
 
 
 def _resolvers(as_of: dt.date) -> dict[str, Callable[[re.Match], tuple[DateOption, ...]]]:
     """The method that reads each pattern's matches into readings, by the pattern's name."""
-    relative, explicit = RelativePeriods(as_of), ExplicitDates(as_of)
-    return {name: getattr(relative, name, None) or getattr(explicit, name) for _, name in PATTERNS}
+    readers = (RelativePeriods(as_of), ExplicitDates(as_of), WeeksAndDays(as_of))
+    return {name: next(getattr(r, name) for r in readers if hasattr(r, name)) for _, name in PATTERNS}
 
 
 def _is_future(phrase: DatePhrase, as_of: dt.date) -> bool:
@@ -106,11 +148,15 @@ def mentions_future(tokens: list[Token]) -> bool:
 
 
 def _month_word_ok(m: re.Match, name: str, text: str) -> bool:
-    """'may' and 'march' are words too: only read them as months with a year or a preposition before."""
+    """'may' and 'march' are words too: only read them as months with a year or a preposition before, or in a
+    list of months ('april vs may', 'may and june', 'jan vs feb vs march')."""
     if name != "month" or m.group(1) not in ("may", "march", "mar", "jan", "dec", "sept"):
         return True
-    before = text[:m.start()].split()[-1:] or [""]
-    return bool(m.group(2)) or before[0] in _DATE_PREPOSITIONS
+    before = text[:m.start()].split()[-2:]
+    after = text[m.end():].split()[:2]
+    listed = (len(before) == 2 and before[1] in _LIST_WORDS and _MONTH_TOKEN.fullmatch(before[0])) or \
+        (len(after) == 2 and after[0] in _LIST_WORDS and _MONTH_TOKEN.fullmatch(after[1]))
+    return bool(m.group(2)) or (before[-1:] or [""])[0] in _DATE_PREPOSITIONS or bool(listed)
 
 
 def _is_amount(m: re.Match, name: str, text: str) -> bool:
@@ -137,3 +183,13 @@ def _token_span(starts: list[int], begin: int, end: int) -> tuple[int, int]:
     first = max(i for i, s in enumerate(starts) if s <= begin)
     last = max(i for i, s in enumerate(starts) if s < end)
     return first, last + 1
+
+
+def bracketed(text: str, tokens: list[Token], phrases: list[DatePhrase]) -> list[DatePhrase]:
+    """Date phrases that fill a pair of brackets: the dates of the period named before them ('Prime Day (Jul 8-9)')."""
+    found = []
+    for m in re.finditer(r"\(([^()]*)\)", text):
+        first, size = len(tokenize(text[:m.start()])), len(tokenize(m.group(1)))
+        if first + size <= len(tokens):
+            found += [p for p in phrases if p.start == first and p.end == first + size]
+    return found

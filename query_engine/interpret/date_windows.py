@@ -16,6 +16,16 @@ class DateOption:
     distinction: str = ""
 
 
+def latest_year(as_of: dt.date, month: int) -> int:
+    """The year of a month named without one: its latest occurrence up to the as-of date."""
+    return as_of.year if month <= as_of.month else as_of.year - 1
+
+
+def latest_year_of_day(as_of: dt.date, month: int, day: int) -> int:
+    """The year of a day named without one ('Nov 18'): its latest occurrence up to the as-of date."""
+    return as_of.year if (month, day) <= (as_of.month, as_of.day) else as_of.year - 1
+
+
 def month_window(year: int, month: int, label: str = "") -> DateRange:
     """The whole calendar month."""
     return DateRange(dt.date(year, month, 1), month_end(year, month), label or month_label(year, month))

@@ -92,7 +92,7 @@ def _window(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -> str:
         note = f", data through {profile.as_of.isoformat()}"
     elif profile.as_of and window.start > profile.as_of or profile.first_date and window.end < profile.first_date:
         note = f", outside the data ({profile.window_label()})"
-    return f"in {window.describe()}{note}"
+    return f"{'' if window.label.startswith('since ') else 'in '}{window.describe()}{note}"
 
 
 def _order(spec: QuerySpec, model: SemanticModel) -> str:

@@ -1,14 +1,21 @@
 """Dates and ranges a question names, resolved into windows.
 
-ISO days and ranges, months, quarters, halves, years, day and month ranges, 'since ...' and Black Friday /
-Cyber Monday; a month or quarter named without a year is its latest occurrence up to the as-of date.
+ISO days and ranges, months, quarters, halves, years, day and month ranges and 'since ...'; a month or quarter
+named without a year is its latest occurrence up to the as-of date.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-from query_engine.interpret.date_windows import DateOption, month_window, quarter_window, year_window
+from query_engine.interpret.date_windows import (
+    DateOption,
+    latest_year,
+    latest_year_of_day,
+    month_window,
+    quarter_window,
+    year_window,
+)
 from query_engine.spec.calendar import MONTH_NAMES, add_months, month_label, month_number
 from query_engine.spec.query import DateRange
 
@@ -52,8 +59,9 @@ class ExplicitDates:
         m1, d1, y1 = month_number(m.group(1)), int(m.group(2)), m.group(3)
         m2 = month_number(m.group(4)) if m.group(4) else m1
         d2, y2 = int(m.group(5)), m.group(6)
-        end_year = int(y2 or y1 or _latest_year_for(self.as_of, m2))
-        start_year = int(y1) if y1 else (end_year if (m1, d1) <= (m2, d2) else end_year - 1)
+        wraps = (m1, d1) > (m2, d2)  # 'dec 28 to jan 3' runs into the next year
+        start_year = int(y1) if y1 else int(y2) - wraps if y2 else latest_year_of_day(self.as_of, m1, d1)
+        end_year = int(y2) if y2 else start_year + wraps
         try:
             start, end = dt.date(start_year, m1, d1), dt.date(end_year, m2, d2)
         except ValueError:
@@ -74,7 +82,7 @@ class ExplicitDates:
         if groups[0] is None:  # the second alternative: no "from"/"between"
             groups = groups[4:]
         m1, y1, m2, y2 = month_number(groups[0]), groups[1], month_number(groups[2]), groups[3]
-        end_year = int(y2 or y1 or _latest_year_for(self.as_of, m2))
+        end_year = int(y2 or y1 or latest_year(self.as_of, m2))
         start_year = int(y1) if y1 else (end_year if m1 <= m2 else end_year - 1)
         start, end = month_window(start_year, m1).start, month_window(end_year, m2).end
         return (DateOption(DateRange(start, end, f"{MONTH_NAMES[m1 - 1]} to {month_label(end_year, m2)}")),)
@@ -84,7 +92,7 @@ class ExplicitDates:
             start = dt.date.fromisoformat(m.group(1))
         elif m.group(2):
             month = month_number(m.group(2))
-            start = dt.date(int(m.group(3)) if m.group(3) else _latest_year_for(self.as_of, month), month, 1)
+            start = dt.date(int(m.group(3)) if m.group(3) else latest_year(self.as_of, month), month, 1)
         else:
             start = dt.date(int(m.group(4)), 1, 1)
         return (DateOption(DateRange(start, self.as_of, f"since {start.isoformat()}")),)
@@ -93,7 +101,7 @@ class ExplicitDates:
         month = month_number(m.group(1) or m.group(5))
         day = int(m.group(2) or m.group(4))
         year_text = m.group(3) or m.group(6)
-        year = int(year_text) if year_text else _latest_year_for(self.as_of, month)
+        year = int(year_text) if year_text else latest_year_of_day(self.as_of, month, day)
         try:
             date = dt.date(year, month, day)
         except ValueError:
@@ -102,7 +110,7 @@ class ExplicitDates:
 
     def month(self, m: re.Match) -> tuple[DateOption, ...]:
         month = month_number(m.group(1))
-        year = int(m.group(2)) if m.group(2) else _latest_year_for(self.as_of, month)
+        year = int(m.group(2)) if m.group(2) else latest_year(self.as_of, month)
         return (DateOption(month_window(year, month)),)
 
     def year_range(self, m: re.Match) -> tuple[DateOption, ...]:
@@ -111,21 +119,3 @@ class ExplicitDates:
 
     def year(self, m: re.Match) -> tuple[DateOption, ...]:
         return (DateOption(year_window(int(m.group(1)))),)
-
-    def shopping_day(self, m: re.Match) -> tuple[DateOption, ...]:
-        as_of = self.as_of
-        latest = as_of.year if as_of.month == 12 or (as_of.month == 11 and as_of.day >= 28) else as_of.year - 1
-        year = int(m.group(2)) if m.group(2) else latest
-        thursdays = [d for d in range(1, 31) if dt.date(year, 11, d).weekday() == 3]
-        friday = dt.date(year, 11, thursdays[3] + 1)
-        monday = friday + dt.timedelta(days=3)
-        kind = m.group(1)
-        if kind == "black friday":
-            return (DateOption(DateRange(friday, friday, f"Black Friday {year}")),)
-        if kind == "cyber monday":
-            return (DateOption(DateRange(monday, monday, f"Cyber Monday {year}")),)
-        return (DateOption(DateRange(friday, monday, f"Black Friday to Cyber Monday {year}")),)
-
-
-def _latest_year_for(as_of: dt.date, month: int) -> int:
-    return as_of.year if month <= as_of.month else as_of.year - 1

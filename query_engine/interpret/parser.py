@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from query_engine.interpret.date_phrases import DatePhrase, find_date_phrases
 from query_engine.interpret.elided_heads import elided_heads
 from query_engine.interpret.metric_ratios import read_ratios
+from query_engine.interpret.named_days import NamedDay, read_named_days
 from query_engine.interpret.platform_names import scope_spans
 from query_engine.interpret.question_lexicon import lexicon
 from query_engine.interpret.question_text import (
@@ -78,6 +79,7 @@ class ParsedQuestion:
     total_dimensions: list[str] = field(default_factory=list)
     filters: dict[str, tuple[list[str], FilterOp]] = field(default_factory=dict)
     date_phrases: list[DatePhrase] = field(default_factory=list)
+    named_day: NamedDay | None = None  # a holiday that also names things: 'the Black Friday campaign'
     date_field: str | None = None
     grain: str | None = None
     auto_grain: bool = False
@@ -113,7 +115,8 @@ class ParsedQuestion:
     def recognised(self) -> bool:
         """True when the question names anything the data has."""
         return bool(self.metrics or self.weak_metrics or self.dimensions or self.filters or self.date_phrases
-                    or self.metric_group or self.total_dimensions or self.grain or self.qualifier_dimensions)
+                    or self.metric_group or self.total_dimensions or self.grain or self.qualifier_dimensions
+                    or self.named_day)
 
 
 _OWN_WORDS = frozenset(FILLER | BEST_WORDS | WORST_WORDS | PERFORMANCE_WORDS | MAX_WORDS | MIN_WORDS | NEGATIONS
@@ -140,6 +143,7 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
     _read_matches(parsed, matches, model)
     taken |= read_ratios(parsed, model)  # "revenue per session": one ratio, not two measures
     taken |= {i for m in matches for i in range(m.start, m.end)}
+    taken |= read_named_days(parsed, as_of, matches, vocabulary, model, taken)
     _read_entity_fragments(parsed, vocabulary, taken)
     taken |= _read_thresholds(parsed)
     _read_words(parsed, taken)

@@ -91,11 +91,18 @@ def clean_question(question: str) -> str:
 _MONTH_WORD = rf"(?:{MONTH_WORDS})[a-z]*"
 _MONTH_DASH = re.compile(rf"\b({_MONTH_WORD})\s*[-–]\s*({_MONTH_WORD})\b", re.IGNORECASE)
 _US = re.compile(r"\bU\.?S\.?(?:A\.?)?(?![a-zA-Z])")
+# A dash between days of a month is 'to': "Oct 8-9", "Oct 8 - Oct 9", "8-9 October", "8 Oct - 9 Nov".
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_MONTH_SPELT = rf"(?:{MONTH_WORDS})\.?"
+_DAY_DASH = re.compile(rf"\b({_MONTH_SPELT}\s+{_DAY}|{_DAY}\s+{_MONTH_SPELT})\s*[-–]\s*"
+                       rf"(?=(?:{_MONTH_SPELT}\s+)?{_DAY}\b)|\b({_DAY})\s*[-–]\s*(?={_DAY}\s+{_MONTH_SPELT}\b)",
+                       re.IGNORECASE)
 
 
 def tokenize(text: str) -> list[Token]:
     """Lower-case word and number tokens, each with a plural-folded key."""
-    text = _US.sub("USA", _MONTH_DASH.sub(r"\1 to \2", text))  # "the US" is a country, "us" a pronoun
+    text = _US.sub("USA", _MONTH_DASH.sub(r"\1 to \2", text))
+    text = _DAY_DASH.sub(lambda m: f"{m.group(1) or m.group(2)} to ", text)  # "the US" is a country, "us" a pronoun
     lowered = re.sub(r"(?<!\d)-|-(?!\d)", " ", text.lower()).replace("_", " ")
     lowered = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", lowered)
     words = [w.strip("'") for w in _TOKEN.findall(lowered)]

@@ -5,14 +5,16 @@ Each axis is a list of weighted options; the interpreter combines one option fro
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from query_engine.interpret.date_parts import DateParts
 from query_engine.interpret.parser import ParsedQuestion
 from query_engine.semantics.model import SemanticModel
-from query_engine.spec.query import DateRange, OrderBy
+from query_engine.spec.query import DateRange, Filter, OrderBy
 
 RANK_WEIGHTS = (0.4, 0.25, 0.2, 0.15, 0.1)
+ADDED_FILTERS = "added_filters"  # an option's filters that add to the question's own rather than replace them
 
 
 @dataclass(frozen=True)
@@ -24,8 +26,29 @@ class Option:
     distinction: str = ""
 
 
-def date_axis(parsed: ParsedQuestion, as_of: dt.date) -> list[Option]:
-    """The date window: one option, or the readings of an ambiguous phrase ("last month": calendar or trailing)."""
+def date_axis(parsed: ParsedQuestion, as_of: dt.date, parts: DateParts | None = None,
+              model: SemanticModel | None = None) -> list[Option]:
+    """The date window: one option, or the readings of an ambiguous phrase ("last month": calendar or trailing).
+
+    On a file whose months are a column of their own and that has no date (`parts`), named months filter it;
+    a holiday that also names things ('the Black Friday campaign') reads as those things or as the day."""
+    options = _window_options(parsed, parts)
+    named = parsed.named_day
+    if named is None:
+        return options
+    label = model.dimensions[named.dimension].label.lower() if model else named.dimension
+    names = ((ADDED_FILTERS, (Filter(named.dimension, named.values),)),)
+    shown = ", ".join(f"'{v}'" for v in named.values[:3]) + (" ..." if len(named.values) > 3 else "")
+    if len(options) > 1 or options[0].changes or not named.phrase.options[0].window:
+        return [Option(o.weight, o.changes + names, o.distinction) for o in options]
+    window = named.phrase.options[0].window
+    day = _window_options(replace(parsed, date_phrases=[named.phrase], named_day=None), parts)[0]
+    first, second = (0.6, 0.4) if named.name_first else (0.4, 0.6)
+    dates = f"the day, {window.label}" if named.phrase.kind == "holiday" else f"all rows {window.label}"
+    return [Option(first, names, f"the {label} {shown}"), Option(second, day.changes, dates)]
+
+
+def _window_options(parsed: ParsedQuestion, parts: DateParts | None) -> list[Option]:
     phrases = [p for p in parsed.date_phrases if p.options]
     if not phrases:
         return [Option(1.0, ())]
@@ -34,6 +57,8 @@ def date_axis(parsed: ParsedQuestion, as_of: dt.date) -> list[Option]:
         windows = [p.options[0].window for p in phrases if p.options[0].window]
         if not windows:
             return [Option(1.0, ())]
+        if parts and parts.usable:
+            return [Option(1.0, _on_parts(parts, windows))]
         start, end = min(w.start for w in windows), max(w.end for w in windows)
         label = " and ".join(w.label for w in windows)
         changes: tuple[tuple[str, Any], ...] = (("date_range", DateRange(start, end, label, field)),)
@@ -42,8 +67,19 @@ def date_axis(parsed: ParsedQuestion, as_of: dt.date) -> list[Option]:
         return [Option(1.0, changes)]
     options = phrases[0].options
     weights = (1.0,) if len(options) == 1 else (0.65, 0.35)
+    if parts and parts.usable:
+        return [Option(w, _on_parts(parts, [o.window]) if o.window else (), o.distinction)
+                for w, o in zip(weights, options, strict=False)]
     return [Option(w, (("date_range", _with_field(o.window, field)),), o.distinction)
             for w, o in zip(weights, options, strict=False)]
+
+
+def _on_parts(parts: DateParts, windows: list[DateRange]) -> tuple[tuple[str, Any], ...]:
+    """Filters on the month and day columns; a window they cannot say stays a window (no reading runs it)."""
+    found = parts.filters(windows)
+    if found is None:
+        return (("date_range", windows[0]),)
+    return ((ADDED_FILTERS, found),)
 
 
 def _contiguous(windows: list[DateRange]) -> bool:
@@ -61,10 +97,10 @@ TOTAL_WORDS = frozenset({"total", "overall", "sum", "combined", "altogether", "t
 SIDE_BY_SIDE_WORDS = frozenset({"better", "worse", "higher", "lower", "more", "less", "whether", "which"})
 
 
-def grouping_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
+def grouping_axis(parsed: ParsedQuestion, model: SemanticModel, parts: DateParts | None = None) -> list[Option]:
     """The grouping: the named dimensions and time grain, and a split or a total where the question leaves it open."""
     dims = list(parsed.dimensions)
-    grains = _grain_options(parsed)
+    grains = [_on_part_columns(g, parsed, parts) for g in _grain_options(parsed)] if parts else _grain_options(parsed)
     for name, (values, op) in parsed.filters.items():
         if op == "in" and len(values) > 1 and name not in dims and not model.dimensions[name].entity:
             if parsed.compare and not parsed.combined:
@@ -111,6 +147,21 @@ def _dimension_choices(parsed: ParsedQuestion, model: SemanticModel, options: li
 
 def _grain_dims(option: Option) -> tuple[str, ...]:
     return tuple(option.changes[0][1]) if option.changes else ()
+
+
+def _on_part_columns(option: Option, parsed: ParsedQuestion, parts: DateParts) -> Option:
+    """A month grain on the file's own month column: always without a date, and for named months compared."""
+    grains = _grain_dims(option)
+    if parts.month is None or not grains or grains[0] not in ("month", "day"):
+        return option
+    windows = [p.options[0].window for p in parsed.date_phrases if p.options and p.options[0].window]
+    named_months = len(windows) > 1 and all(_window_shape(w) == "month" for w in windows) and \
+        len({w.start.month for w in windows}) == len(windows)
+    if grains[0] == "month" and (parts.usable or named_months):
+        return Option(option.weight, (("dimensions", (parts.month, *grains[1:])),), option.distinction)
+    if grains[0] == "day" and parts.usable and parts.day:
+        return Option(option.weight, (("dimensions", (parts.month, parts.day, *grains[1:])),), option.distinction)
+    return option
 
 
 def _grain_options(parsed: ParsedQuestion) -> list[Option]:

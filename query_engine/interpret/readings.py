@@ -8,17 +8,19 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from query_engine.errors import ClarifyError
+from query_engine.interpret.date_parts import DateParts
 from query_engine.interpret.date_phrases import mentions_future
 from query_engine.interpret.descriptions import describe_spec
 from query_engine.interpret.group_counts import counted_spec, settle_count
 from query_engine.interpret.name_choices import name_axis
 from query_engine.interpret.parser import ParsedQuestion, parse_question
 from query_engine.interpret.question_text import clean_question
-from query_engine.interpret.reading_axes import Option, date_axis, grouping_axis, metric_axis
+from query_engine.interpret.reading_axes import ADDED_FILTERS, Option, date_axis, grouping_axis, metric_axis
 from query_engine.interpret.refusals import (
     future_refusal,
     input_refusal,
     refusal_for,
+    undated_refusal,
     unknown_subject,
 )
 from query_engine.interpret.shares import read_share, share_axis
@@ -87,6 +89,8 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
     if special:
         return Understanding(cleaned, as_of, tuple(special[1]), intent=special[0])
     readings = _readings(parsed, context, as_of, preferences or {})
+    if not readings and parsed.date_phrases and not context.model.time_column and not parsed.unknown:
+        return Understanding(cleaned, as_of, refusal=undated_refusal(context.model))
     if not readings:
         return Understanding(cleaned, as_of, refusal=unknown_subject(parsed.unknown, context.model, False))
     notes = tuple(f"Read '{a}' as '{b}'." for a, b in parsed.corrections) + tuple(
@@ -153,7 +157,8 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
     read_share(parsed, model)
     settle_count(parsed, model)
     _past_activity(parsed, as_of)
-    axes = [date_axis(parsed, as_of), grouping_axis(parsed, model), metric_axis(parsed, model),
+    parts = DateParts.of(model, context.profile)
+    axes = [date_axis(parsed, as_of, parts, model), grouping_axis(parsed, model, parts), metric_axis(parsed, model),
             name_axis(parsed, model), share_axis(parsed)]
     axes = [_prefer(axis, preferences) for axis in axes]
     base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),
@@ -209,12 +214,17 @@ def _past_activity(parsed: ParsedQuestion, as_of: dt.date) -> None:
 
 def _apply(base: QuerySpec, combo: tuple[Option, ...]) -> QuerySpec:
     changes: dict[str, Any] = {}
+    added: tuple[Filter, ...] = ()  # filters an axis adds to the question's own (a month column, a named day)
     for option in combo:
         for key, value in option.changes:
             if key == "dimensions":
                 changes[key] = tuple(changes.get(key, ())) + tuple(value)
+            elif key == ADDED_FILTERS:
+                added += tuple(value)
             else:
                 changes[key] = value
+    if added:
+        changes["filters"] = tuple(changes.get("filters", base.filters)) + added
     return base.with_changes(**changes)
 
 

@@ -115,6 +115,17 @@ def unknown_subject(words: list[str], model: SemanticModel, grouping: bool) -> R
                    suggestions(model))
 
 
+def undated_refusal(model: SemanticModel) -> Refusal:
+    """The refusal for a period over data without a full date: it may hold months and days, but no year."""
+    parts = [d.label for d in model.dimensions.values() if d.time_part]
+    if not parts:
+        return Refusal("This data has no date column, so Clarify cannot filter it by a period; ask without one.",
+                       suggestions(model))
+    return Refusal(f"This data has no full date, only {' and '.join(parts)} (no year), so Clarify can read whole "
+                   "months and days within one month ('spend in May', 'the first half of May', 'April vs May') "
+                   "but not that period.", suggestions(model))
+
+
 def future_refusal(as_of_text: str, model: SemanticModel) -> Refusal:
     """The refusal for questions about the future over data that has no dates to forecast from."""
     return Refusal(f"This data has no date column, so Clarify cannot forecast it (data as of {as_of_text}).",

@@ -8,6 +8,7 @@ from query_engine.interpret.date_phrases import DatePhrase
 from query_engine.interpret.date_windows import period_end
 from query_engine.interpret.descriptions import describe_spec
 from query_engine.interpret.parser import ParsedQuestion
+from query_engine.interpret.weeks_and_days import holiday_called
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
 from query_engine.spec.calendar import add_months
@@ -39,7 +40,7 @@ def forecast_readings(parsed: ParsedQuestion, model: SemanticModel, profile: Dat
                       certainty: float) -> list[Interpretation]:
     """Two readings of a forecast question: trend extrapolation, and same period last year."""
     metric = _metric(parsed, model)
-    horizon = _horizon(parsed.date_phrases, as_of)
+    horizon = _horizon(_phrases(parsed), as_of)
     days = (horizon.end - horizon.start).days + 1
     grain = "day" if days <= 45 else "week" if days <= 200 else "month"
     dims = (grain, *(d for d in parsed.dimensions if d not in model.time_grains))
@@ -65,7 +66,7 @@ def why_readings(parsed: ParsedQuestion, model: SemanticModel, profile: DataProf
                  certainty: float) -> list[Interpretation]:
     """The period against the one before, overall and split by each dimension: where a change came from."""
     metric = _metric(parsed, model, fallback_group="higher")
-    period = _why_period(parsed.date_phrases, as_of)
+    period = _why_period(_phrases(parsed), as_of)
     baseline, grain = _baseline(period)
     window = DateRange(baseline.start, period.end, f"{baseline.label} and {period.label}")
     measures = model.measures_of(metric) if model.metric(metric).is_derived else ()
@@ -92,7 +93,17 @@ def _metric(parsed: ParsedQuestion, model: SemanticModel, fallback_group: str = 
 
 
 def _filters(parsed: ParsedQuestion) -> tuple[Filter, ...]:
-    return tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items())
+    named = parsed.named_day  # 'the Black Friday campaign': its first reading, the things so named
+    own = (Filter(named.dimension, named.values),) if named and named.name_first else ()
+    return tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()) + own
+
+
+def _phrases(parsed: ParsedQuestion) -> list[DatePhrase]:
+    """The question's date phrases, with a holiday that also names things when the day is its first reading."""
+    named = parsed.named_day
+    if named is None or named.name_first:
+        return parsed.date_phrases
+    return sorted([*parsed.date_phrases, named.phrase], key=lambda p: p.start)
 
 
 def _horizon(phrases: list[DatePhrase], as_of: dt.date) -> DateRange:
@@ -107,11 +118,18 @@ def _horizon(phrases: list[DatePhrase], as_of: dt.date) -> DateRange:
             unit = window.label.split()[0]
             return DateRange(as_of + dt.timedelta(days=1), period_end(as_of, unit), f"rest of the {unit}")
         if window.end < as_of and not phrase.years:
-            shifted = DateRange(add_months(window.start, 12), add_months(window.end, 12),
-                                window.label.replace(str(window.start.year), str(window.start.year + 1)))
+            shifted = _a_year_later(phrase, window)
             if shifted.start > as_of:
                 return shifted
     return DateRange(as_of + dt.timedelta(days=1), as_of + dt.timedelta(days=30), "next 30 days")
+
+
+def _a_year_later(phrase: DatePhrase, window: DateRange) -> DateRange:
+    """The same period a year on; a holiday on its own date that year (Black Friday moves with the weekdays)."""
+    holiday = holiday_called(window.label) if phrase.kind == "holiday" else None
+    start, end = holiday.window(window.start.year + 1) if holiday else \
+        (add_months(window.start, 12), add_months(window.end, 12))
+    return DateRange(start, end, window.label.replace(str(window.start.year), str(window.start.year + 1)))
 
 
 def _target(text: str) -> float | None:

@@ -67,6 +67,7 @@ class Vocabulary:
         self._add_model_terms(model)
         self._add_main_words(model)
         self._add_values(model, profile)
+        self.first_dates = profile.first_dates  # an entity value's first day: "since the X campaign launched"
         platforms = platform_values(model, profile)
         for key, found in platforms.items():  # "meta" filters a source column's facebook and instagram rows
             if key not in self.index:

@@ -21,6 +21,8 @@ class DataProfile:
     as_of: dt.date | None
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     row_counts: dict[str, int] = field(default_factory=dict)
+    # An entity's values -> the first date it has rows on (or starts): "since the X campaign launched".
+    first_dates: dict[str, dict[str, dt.date]] = field(default_factory=dict)
 
     def window_label(self) -> str:
         """The data's span in words, e.g. '2024-01-01 to 2025-11-15'."""
@@ -52,11 +54,13 @@ def profile_database(con: CursorSource, model: SemanticModel) -> DataProfile:
     cur = con.cursor()
     try:
         first, last = _date_span(cur, model)
-        values = {name: _distinct_values(cur, model, name) for name in model.dimensions}
+        read = {name: _distinct_values(cur, model, name) for name in model.dimensions}
         counts = {name: _count(cur, name) for name in model.tables}
     finally:
         cur.close()
-    return DataProfile(first, last, {k: v for k, v in values.items() if v}, counts)
+    values = {k: tuple(sorted(v)) for k, v in read.items() if v}
+    starts = {k: {value: day for value, day in v.items() if day} for k, v in read.items()}
+    return DataProfile(first, last, values, counts, {k: v for k, v in starts.items() if v})
 
 
 def _date_span(cur: _Cursor, model: SemanticModel) -> tuple[dt.date | None, dt.date | None]:
@@ -75,17 +79,28 @@ def _as_date(value: object) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def _distinct_values(cur: _Cursor, model: SemanticModel, name: str) -> tuple[str, ...]:
+def _distinct_values(cur: _Cursor, model: SemanticModel, name: str) -> dict[str, dt.date | None]:
+    """A dimension's values; an entity's with the first day it has rows (or starts), in the same one query."""
     dim = model.dimensions[name]
     col = exp.column(dim.column)
     short = exp.LTE(this=exp.Length(this=exp.cast(col, "VARCHAR")), expression=exp.Literal.number(MAX_VALUE_CHARS))
-    sql = (exp.select(col).distinct().from_(dim.table)
+    start = _start_column(model, dim.table) if dim.entity else None
+    select = exp.select(col, exp.Min(this=exp.column(start))).group_by(col) if start else exp.select(col).distinct()
+    sql = (select.from_(dim.table)
            .where(exp.and_(exp.Not(this=exp.Is(this=col, expression=exp.Null())), short))
            .limit(MAX_VALUES_PER_DIMENSION + 1).sql("duckdb"))
     rows = cur.execute(sql).fetchall()
     if len(rows) > MAX_VALUES_PER_DIMENSION:
-        return ()
-    return tuple(sorted(str(r[0]) for r in rows))
+        return {}
+    return {str(r[0]): _as_date(r[1]) if start else None for r in rows}
+
+
+def _start_column(model: SemanticModel, table: str) -> str | None:
+    """The column that dates a table's rows: the data's date, or a lifecycle's start (a campaign's launch)."""
+    if table == model.time_table and model.time_column:
+        return model.time_column
+    life = model.tables[table].lifecycle if table in model.tables else None
+    return life[0] if life else None
 
 
 def _count(cur: _Cursor, table: str) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from dataclasses import dataclass
 
 MONTH_NAMES = tuple(calendar.month_name[1:])  # "January" ... "December"
 WEEKDAY_NAMES = tuple(calendar.day_name)  # "Monday" ... "Sunday"
@@ -84,3 +85,52 @@ def month_end(year: int, month: int) -> dt.date:
 def month_label(year: int, month: int) -> str:
     """'October 2025'."""
     return f"{MONTH_NAMES[month - 1]} {year}"
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """A named day, or run of days, that falls on the same date or the same weekday of a month every year."""
+
+    label: str
+    names: tuple[str, ...]  # how questions write it, lower-case
+    month: int
+    day: int = 0  # a fixed date; 0 when counted by weekday
+    weekday: int = 0  # with nth: the nth such weekday of the month, -1 the last
+    nth: int = 0
+    offset: int = 0  # days after that day (Black Friday is the day after the fourth Thursday of November)
+    days: int = 1  # how many days it runs
+
+    def window(self, year: int) -> tuple[dt.date, dt.date]:
+        """Its first and last day in `year`."""
+        if self.day:
+            first = dt.date(year, self.month, self.day)
+        else:
+            weekdays = [d for d in range(1, month_end(year, self.month).day + 1)
+                        if dt.date(year, self.month, d).weekday() == self.weekday]
+            first = dt.date(year, self.month, weekdays[self.nth - 1 if self.nth > 0 else self.nth])
+        first += dt.timedelta(days=self.offset)
+        return first, first + dt.timedelta(days=self.days - 1)
+
+
+# The one table of named days a question may use as a date; US retail calendar where countries differ.
+HOLIDAYS: tuple[Holiday, ...] = (
+    Holiday("Black Friday", ("black friday",), 11, weekday=3, nth=4, offset=1),
+    Holiday("Cyber Monday", ("cyber monday",), 11, weekday=3, nth=4, offset=4),
+    Holiday("Black Friday to Cyber Monday", ("bfcm", "black friday weekend", "black friday cyber monday",
+                                             "cyber weekend", "cyber five"), 11, weekday=3, nth=4, offset=1, days=4),
+    Holiday("Thanksgiving", ("thanksgiving", "thanksgiving day"), 11, weekday=3, nth=4),
+    Holiday("Singles' Day", ("singles day", "singles' day"), 11, 11),
+    Holiday("Halloween", ("halloween",), 10, 31),
+    Holiday("Christmas Eve", ("christmas eve", "xmas eve"), 12, 24),
+    Holiday("Christmas", ("christmas", "christmas day", "xmas"), 12, 25),
+    Holiday("Boxing Day", ("boxing day",), 12, 26),
+    Holiday("New Year's Eve", ("new year's eve", "new years eve", "nye"), 12, 31),
+    Holiday("New Year's Day", ("new year's day", "new years day"), 1, 1),
+    Holiday("Valentine's Day", ("valentine's day", "valentines day", "valentine's", "valentines"), 2, 14),
+    Holiday("St Patrick's Day", ("st patrick's day", "saint patrick's day", "st paddy's day"), 3, 17),
+    Holiday("Mother's Day", ("mother's day", "mothers day"), 5, weekday=6, nth=2),
+    Holiday("Memorial Day", ("memorial day",), 5, weekday=0, nth=-1),
+    Holiday("Father's Day", ("father's day", "fathers day"), 6, weekday=6, nth=3),
+    Holiday("Independence Day", ("independence day", "fourth of july", "july fourth"), 7, 4),
+    Holiday("Labor Day", ("labor day", "labour day"), 9, weekday=0, nth=1),
+)
