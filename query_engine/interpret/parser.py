@@ -8,6 +8,7 @@ from query_engine.interpret.date_phrases import DatePhrase, find_date_phrases
 from query_engine.interpret.elided_heads import elided_heads
 from query_engine.interpret.metric_ratios import read_ratios
 from query_engine.interpret.named_days import NamedDay, read_named_days
+from query_engine.interpret.named_things import named_things
 from query_engine.interpret.platform_names import scope_spans
 from query_engine.interpret.question_lexicon import lexicon
 from query_engine.interpret.question_text import (
@@ -264,34 +265,15 @@ def _counting_cue(keys: list[str], start: int, metric_spans: list[tuple[int, int
 
 def _read_named_things(parsed: ParsedQuestion, vocabulary: Vocabulary, model: SemanticModel,
                        taken: set[int]) -> set[int]:
-    """'the traffic campaign', 'our brand ad groups': words from the names of the things named right after them.
-
-    The thing's own name beats a metric's word ('traffic' is also a word for clicks), not another column's value
-    ('Meta campaigns' are the Meta channel's)."""
-    keys = [t.key for t in parsed.tokens]
+    """Things named by words from their names ('the traffic campaign'): filters, and a choice when one is meant."""
     used: set[int] = set()
-    for j in range(1, len(keys)):
-        heads = [t.name for t in vocabulary.index.get((keys[j],), ())
-                 if t.kind == "dimension" and model.dimensions[t.name].entity]
-        for size in range(min(3, j), 0, -1):
-            span = range(j - size, j + 1)
-            words = tuple(keys[j - size:j])
-            if any(t.kind == "value" for t in vocabulary.index.get(words, ())):  # a whole value: matched as such
-                break
-            if any(i in taken or i in used for i in span) or (size == 1 and words[0] in _OWN_WORDS | STOPWORDS):
-                continue
-            named = sorted((heads.index(d), v) for d, v in vocabulary.fragment_values(words) if d in heads)
-            if named:
-                dimension = heads[named[0][0]]
-                parsed.filter_starts.setdefault(dimension, j - size)
-                values, _ = parsed.filters.setdefault(dimension, ([], "in"))
-                values.extend(v for i, v in named if heads[i] == dimension and v not in values)
-                if parsed.tokens[j].is_plural:  # "brand campaigns": those campaigns, still grouped as usual
-                    used.update(range(j - size, j))
-                else:
-                    parsed.name_choices[dimension] = list(values)
-                    used.update(span)
-                break
+    for thing in named_things(parsed.tokens, vocabulary, model, taken, _OWN_WORDS):
+        parsed.filter_starts.setdefault(thing.dimension, thing.start)
+        values, _ = parsed.filters.setdefault(thing.dimension, ([], "in"))
+        values.extend(v for v in thing.values if v not in values)
+        if thing.singular:
+            parsed.name_choices[thing.dimension] = list(values)
+        used.update(thing.used)
     return used
 
 
