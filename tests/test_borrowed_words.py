@@ -4,13 +4,12 @@ A GA4 export has both a channel group and a "Session source / medium" column: "s
 on a file with a channel column alone the demo's "source" still finds the channel."""
 from __future__ import annotations
 
-import argparse
 import csv
 from pathlib import Path
 
 import pytest
 
-from query_engine import cli
+from tests.tiny_exports import open_export
 
 ROWS = [("Paid Search", "google / cpc", 300), ("Organic Search", "google / organic", 200),
         ("Organic Search", "bing / organic", 150), ("Email", "klaviyo / email", 100)]
@@ -30,8 +29,7 @@ def _write(path: Path, with_source: bool) -> Path:
 def _first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: Path, question: str):
     home = tmp_path / "home"
     monkeypatch.setenv("CLARIFY_HOME", str(home))
-    settings = cli._settings({"CLARIFY_HOME": str(home), "LITELLM_OFFLINE_MODE": "true"})
-    pipeline, _ = cli._open(settings, argparse.Namespace(url=None, data=data, dataset=None, replace=False, db=None))
+    pipeline = open_export(home, data)
     try:
         top = pipeline.understand(question, None).interpretations
         answer = pipeline.answer(top[0])

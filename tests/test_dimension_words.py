@@ -1,13 +1,12 @@
 """The words a column is asked by, derived from its header: an id is also a 'number', a gerund names its thing."""
 from __future__ import annotations
 
-import argparse
 import csv
 from pathlib import Path
 
 import pytest
 
-from query_engine import cli
+from tests.tiny_exports import open_export
 
 
 @pytest.fixture
@@ -27,8 +26,7 @@ def sponsored(tmp_path: Path) -> Path:
 def _first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: Path, question: str):
     home = tmp_path / "home"
     monkeypatch.setenv("CLARIFY_HOME", str(home))
-    settings = cli._settings({"CLARIFY_HOME": str(home), "LITELLM_OFFLINE_MODE": "true"})
-    pipeline, _ = cli._open(settings, argparse.Namespace(url=None, data=data, dataset=None, replace=False, db=None))
+    pipeline = open_export(home, data)
     try:
         top = pipeline.understand(question, None).interpretations
         answer = pipeline.answer(top[0])

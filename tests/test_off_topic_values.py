@@ -3,13 +3,12 @@
 The same word outside such a name stays off topic ('will it rain tomorrow')."""
 from __future__ import annotations
 
-import argparse
 import csv
 from pathlib import Path
 
 import pytest
 
-from query_engine import cli
+from tests.tiny_exports import open_export
 
 
 @pytest.fixture
@@ -26,8 +25,7 @@ def search_terms(tmp_path: Path) -> Path:
 def _understand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: Path, question: str):
     home = tmp_path / "home"
     monkeypatch.setenv("CLARIFY_HOME", str(home))
-    settings = cli._settings({"CLARIFY_HOME": str(home), "LITELLM_OFFLINE_MODE": "true"})
-    pipeline, _ = cli._open(settings, argparse.Namespace(url=None, data=data, dataset=None, replace=False, db=None))
+    pipeline = open_export(home, data)
     try:
         return pipeline.understand(question, None)
     finally:

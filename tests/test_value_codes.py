@@ -4,13 +4,12 @@ A number alone is a count ("top 3") or a threshold; "interest 17" is a filter on
 another column that also holds a 17 (a day of the month)."""
 from __future__ import annotations
 
-import argparse
 import csv
 from pathlib import Path
 
 import pytest
 
-from query_engine import cli
+from tests.tiny_exports import open_export
 
 INTERESTS = (2, 3, 17, 38)
 
@@ -35,8 +34,7 @@ def _spend(interests: tuple[int, ...]) -> float:
 def _first_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: Path, question: str):
     home = tmp_path / "home"
     monkeypatch.setenv("CLARIFY_HOME", str(home))
-    settings = cli._settings({"CLARIFY_HOME": str(home), "LITELLM_OFFLINE_MODE": "true"})
-    pipeline, _ = cli._open(settings, argparse.Namespace(url=None, data=data, dataset=None, replace=False, db=None))
+    pipeline = open_export(home, data)
     try:
         top = pipeline.understand(question, None).interpretations
         assert top, f"no reading for {question!r}"

@@ -4,13 +4,12 @@
 traffic campaign" is the campaign whose name holds "traffic", even where "traffic" is also a word for clicks."""
 from __future__ import annotations
 
-import argparse
 import csv
 from pathlib import Path
 
 import pytest
 
-from query_engine import cli
+from tests.tiny_exports import open_export
 
 GENDERS = ("female", "male")
 DEVICES = ("Smartphone", "Computer", "Connected TV")
@@ -43,8 +42,7 @@ def audience_export(tmp_path: Path) -> Path:
 def _top(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: Path, question: str):
     home = tmp_path / "home"
     monkeypatch.setenv("CLARIFY_HOME", str(home))
-    settings = cli._settings({"CLARIFY_HOME": str(home), "LITELLM_OFFLINE_MODE": "true"})
-    pipeline, _ = cli._open(settings, argparse.Namespace(url=None, data=data, dataset=None, replace=False, db=None))
+    pipeline = open_export(home, data)
     try:
         top = pipeline.understand(question, None).interpretations
         assert top, f"no reading for {question!r}"
@@ -108,8 +106,7 @@ def test_two_values_are_added_up_unless_set_side_by_side(tmp_path, monkeypatch, 
 def _readings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: Path, question: str):
     home = tmp_path / "home"
     monkeypatch.setenv("CLARIFY_HOME", str(home))
-    settings = cli._settings({"CLARIFY_HOME": str(home), "LITELLM_OFFLINE_MODE": "true"})
-    pipeline, _ = cli._open(settings, argparse.Namespace(url=None, data=data, dataset=None, replace=False, db=None))
+    pipeline = open_export(home, data)
     try:
         return [{f.dimension: sorted(f.values) for f in r.spec.filters}
                 for r in pipeline.understand(question, None).interpretations]
