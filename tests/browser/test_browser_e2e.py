@@ -52,8 +52,9 @@ def test_browser_ask_pick_second_reading_and_find_it_in_history(app_url, page, d
     page.get_by_role("link", name="History").click()
     page.get_by_role("heading", name="History").wait_for()
     # the entry's container can appear before its text on a busy machine: wait for the text itself
-    entry = page.locator("[class*='st-key-history-entry-']", has_text=QUESTION).first
-    entry.wait_for()
+    # and the caption under the question can render a moment after the question: wait for both
+    entry = page.locator("[class*='st-key-history-entry-']", has_text=QUESTION).filter(has_text="reading 2").first
+    entry.wait_for(timeout=30_000)
     assert QUESTION in entry.inner_text()
     assert "reading 2" in entry.inner_text()
 
