@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from query_engine.interpret.dataset_words import in_a_metric_name, in_a_value, names, names_metric
 from query_engine.interpret.question_lexicon import KnownMetric, Phrase, find_phrases, known_metrics
-from query_engine.interpret.question_text import clean_question, fold, tokenize
+from query_engine.interpret.question_text import clean_question, fold, in_figure_slot, tokenize
 from query_engine.interpret.vocabulary import Vocabulary
 from query_engine.semantics.model import SemanticModel
 
@@ -35,7 +35,10 @@ def absent_metric(question: str, model: SemanticModel, vocabulary: Vocabulary) -
     for start, end in find_phrases(texts, table, longest=6):
         metric = table[tuple(texts[start:end])]
         keys = tuple(t.key for t in tokens[start:end])
-        if _verb(metric, texts, start, end) or held(metric, model, vocabulary) or _read_otherwise(keys, vocabulary):
+        if _verb(metric, texts, start, end) or held(metric, model, vocabulary):
+            continue
+        slotted = in_figure_slot([t.key for t in tokens], start, end)  # 'how many installs': the figure itself
+        if not slotted and _read_otherwise(keys, vocabulary):
             continue
         return AbsentMetric(metric, " ".join(texts[start:end]))
     return None

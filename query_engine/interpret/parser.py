@@ -376,6 +376,10 @@ def _read_word(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
 
 def _note_unknown(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
     word = keys[i]
+    if i > 0 and keys[i - 1] in GROUPING_WORDS and word in lexicon().grouping_fillers:
+        parsed.unknown.append(parsed.tokens[i].text)  # "spend by ad" where no column holds ads
+        parsed.unknown_groupings.append(parsed.tokens[i].text)
+        return
     known = (word in STOPWORDS or word in FILLER or word in PERFORMANCE_WORDS or word in BEST_WORDS
              or word in WORST_WORDS or word in MAX_WORDS or word in MIN_WORDS or word in NEGATIONS
              or word in UNIT_GRAINS or not word.isalpha() or len(word) < 2)

@@ -14,6 +14,8 @@ from query_engine.interpret.vocabulary import Vocabulary
 
 _LINKS = ("of", "for", "from")
 _ARTICLES = ("the", "our", "all", "these", "those", "every", "each", "my")
+_GROUPING = ("by", "each", "every", "which")  # not "per": "cost per lead" is a ratio
+_LISTING = ("list", "show", "give", "export", "name", "who", "which", "get", "download", "find", "identify")
 
 
 def person_identifier(question: str, vocabulary: Vocabulary | None = None,
@@ -53,4 +55,24 @@ def _identifier_spans(keys: list[str]) -> list[tuple[int, int]]:
                 after += 1
             if after < len(keys) and (keys[after],) in words.person_words:
                 spans.append((start, after + 1))
+        if start > 0 and (keys[start - 1],) in words.platforms:  # "twitter handles", "instagram profiles"
+            spans.append((start - 1, end))
+    spans.extend(_people_asked(keys))
     return sorted(spans)
+
+
+def _people_asked(keys: list[str]) -> list[tuple[int, int]]:
+    """People asked for one by one: grouped by ('spend by user', 'per snapchat user'), or listed ('list the
+    customers who bought', 'which users clicked')."""
+    words, spans = lexicon(), []
+    listing = keys[:1] and keys[0] in _LISTING
+    for i, key in enumerate(keys):
+        if (key,) not in words.person_words:
+            continue
+        before = [k for k in keys[max(0, i - 3):i]
+                  if (k,) not in words.platforms and (k not in _ARTICLES or k in _GROUPING)]
+        grouped = before[-1:] and before[-1] in _GROUPING
+        listed = listing and i + 1 < len(keys) and keys[i + 1] in ("who", "that", "whose")
+        if grouped or listed:
+            spans.append((i, i + 1))
+    return spans

@@ -39,6 +39,34 @@ def platform_values(model: SemanticModel, profile: DataProfile) -> dict[Phrase, 
     return out
 
 
+def source_platform(model: SemanticModel) -> str | None:
+    """The one platform a dataset comes from: the platform its name names ('snapchat_ads_report_2025'), else the
+    platform whose own headers it has (`platform_headers`: 'Swipe Ups' is Snapchat's), else None."""
+    table = lexicon().platforms
+    named = {table[tuple(key)] for key in _spans(phrase_key(model.name.replace("_", " ")), table)}
+    if len(named) == 1:
+        return named.pop()
+    if named:
+        return None
+    columns = [phrase_key(str(c).replace("_", " ")) for c in _columns(model)]
+    found = {platform for platform, headers in lexicon().platform_headers.items()
+             if any(_contains(column, header) for column in columns for header in headers)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _spans(keys: Phrase, table: dict[Phrase, str]) -> list[Phrase]:
+    return [keys[a:b] for a, b in find_phrases(list(keys), table)]
+
+
+def _columns(model: SemanticModel) -> list[str]:
+    return [c for c in (*(m.column for m in model.metrics.values()), *(d.column for d in model.dimensions.values()))
+            if c]
+
+
+def _contains(words: Phrase, part: Phrase) -> bool:
+    return any(words[i:i + len(part)] == part for i in range(len(words) - len(part) + 1))
+
+
 def scope_spans(keys: list[str], free: set[int]) -> list[tuple[int, int, str]]:
     """(start, end, platform) for each platform name among the `free` tokens of a question."""
     return [(a, b, lexicon().platforms[tuple(keys[a:b])]) for a, b in find_phrases(keys, lexicon().platforms)

@@ -30,6 +30,9 @@ class Lexicon:
     cost_words: frozenset[str] = frozenset()  # "expensive": a ratio of the cost measure
     cost_measure: str = "spend"
     ratio_scales: dict[str, int] = field(default_factory=dict)  # "thousand" in "per thousand impressions"
+    grouping_fillers: frozenset[str] = frozenset()  # "ad" in "spend by ad": a grouping, though filler elsewhere
+    platform_headers: dict[str, frozenset[Phrase]] = field(default_factory=dict)  # headers of one platform only
+    weak_platform_words: frozenset[Phrase] = frozenset()  # too common to say a question is about a platform
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,22 @@ def lexicon() -> Lexicon:
                    _phrases(raw["identifier_words"]), _phrases(raw["audience_breakdowns"]),
                    _phrases(raw.get("ratio_words") or []), _words(raw.get("cost_words") or []),
                    str(raw.get("cost_measure") or "spend"),
-                   {str(k): int(v) for k, v in (raw.get("ratio_scales") or {}).items()})
+                   {str(k): int(v) for k, v in (raw.get("ratio_scales") or {}).items()},
+                   _words(raw.get("grouping_fillers") or []),
+                   {str(k): _phrases(v) for k, v in (raw.get("platform_headers") or {}).items()},
+                   _phrases(raw.get("weak_platform_words") or []))
+
+
+@cache
+def known_words() -> frozenset[str]:
+    """Every single word of the lexicon's own phrases (audience breakdowns, people, identifiers, platforms and
+    well-known metrics), folded: real words of the domain, which the spelling corrector never turns into another
+    word ('country' is not a misspelt 'count'; a dataset without it says it has no country)."""
+    table = lexicon()
+    phrases = (*table.audience_breakdowns, *table.person_words, *table.identifier_words,
+               *table.person_identifiers, *table.platforms,
+               *(phrase_key(" ".join(words)) for words in known_metrics()))
+    return frozenset(word for phrase in phrases for word in phrase if word.isalpha() and len(word) > 3)
 
 
 def _words(words: list[object]) -> frozenset[str]:

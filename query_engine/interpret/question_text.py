@@ -128,6 +128,19 @@ def phrase_key(phrase: str) -> tuple[str, ...]:
     return tuple(t.key for t in tokenize(phrase))
 
 
+FIGURE_CUES = ("how many", "number of", "total", "count of", "sum of")  # right before the figure asked
+GROUPING_CUES = ("by", "per", "each", "across", "for each", "for every", "in each")  # right after it
+
+
+def in_figure_slot(keys: list[str], start: int, end: int) -> bool:
+    """Whether keys[start:end] stand where a question names its figure: right after a count cue ('how many
+    installs') or right before a grouping ('installs by campaign')."""
+    before = " ".join(keys[max(0, start - 2):start])
+    after = keys[end:end + 2]
+    return before.endswith(FIGURE_CUES) or bool(after) and (after[0] in GROUPING_CUES or " ".join(after) in
+                                                            GROUPING_CUES)
+
+
 def number_value(token: Token) -> int | None:
     """The integer a token stands for ('5', 'five'), or None."""
     if token.is_number:

@@ -14,7 +14,7 @@ from query_engine.interpret.descriptions import describe_spec
 from query_engine.interpret.group_counts import counted_spec, settle_count
 from query_engine.interpret.name_choices import name_axis
 from query_engine.interpret.parser import ParsedQuestion, parse_question
-from query_engine.interpret.question_text import clean_question
+from query_engine.interpret.question_text import clean_question, in_figure_slot
 from query_engine.interpret.reading_axes import ADDED_FILTERS, Option, date_axis, grouping_axis, metric_axis
 from query_engine.interpret.refusals import (
     future_refusal,
@@ -131,10 +131,21 @@ def _parsed_refusal(parsed: ParsedQuestion, context: DatasetContext, future: boo
     keys = [t.key for t in parsed.tokens]
     placed = [t.text for t in parsed.tokens if t.text in parsed.unknown and t.index > 0
               and keys[t.index - 1] in PREPOSITIONS]
+    placed = placed or _unknown_figure(parsed, keys)
     if placed or not (parsed.recognised or future):
         words = placed or parsed.unknown or [t.text for t in parsed.tokens if t.text.isalpha()][:3]
         return unknown_subject(words, context.model, grouping=False)
     return None
+
+
+def _unknown_figure(parsed: ParsedQuestion, keys: list[str]) -> list[str]:
+    """Unknown words where the figure goes, when no figure was recognised: 'story opens by campaign', 'how many
+    story opens': answering with a list of campaigns or a count of rows would answer another question."""
+    if parsed.metrics or parsed.weak_metrics or parsed.counted or parsed.thresholds:
+        return []
+    unknown = [t for t in parsed.tokens if t.text in parsed.unknown]
+    slotted = any(in_figure_slot(keys, t.index, t.index + 1) for t in unknown)
+    return [t.text for t in unknown] if slotted else []
 
 
 def ambiguity_key(options: list[Option]) -> str:

@@ -4,7 +4,10 @@ from __future__ import annotations
 import re
 
 from query_engine.interpret.absent_metrics import AbsentMetric, absent_metric
+from query_engine.interpret.dataset_words import in_a_value
 from query_engine.interpret.personal_data import person_identifier
+from query_engine.interpret.platform_names import source_platform
+from query_engine.interpret.question_lexicon import find_phrases, lexicon
 from query_engine.interpret.question_text import MAX_QUESTION_CHARS, clean_question, code_shape, phrase_key, tokenize
 from query_engine.interpret.suggestions import held_figures, suggestions
 from query_engine.interpret.vocabulary import Vocabulary
@@ -40,7 +43,7 @@ OFF_TOPIC = re.compile(
     r"recipe|sports?|football|election|president|capital of|population|translate|poem|joke|song|movie|"
     r"inventory|stock levels?|warehouse|shipping|returns? rate|refunds?|churn|retention|lifetime value|ltv|nps|"
     r"profit margin|margin|cogs|payroll|headcount|world cup|ceo|chief executive|prime minister|who won|"
-    r"who is|who was|who are|who invented|stock ticker)\b", re.IGNORECASE)
+    r"who is|who was|who are|who invented|stock ticker|competitors?|competition|rivals?|market share)\b", re.IGNORECASE)
 
 
 def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | None = None) -> Refusal | None:
@@ -65,6 +68,12 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
                        "figures and shows no customer- or person-level identifiers (emails, names, phone numbers, "
                        "user ids); breakdowns such as age or location are fine where the data has them.",
                        suggestions(model))
+    other = _other_platform(text, model, vocabulary) if vocabulary is not None else None
+    if other:
+        own, asked, platform = other
+        named = platform if asked == platform.lower() else f"{asked} ({platform})"
+        return Refusal(f"This data is a {own} export, so it holds nothing on {named}. Ask about its {own} "
+                       f"figures, or upload a {platform} export and ask there.", suggestions(model))
     absent = absent_metric(text, model, vocabulary) if vocabulary is not None else None
     if absent:
         return absent_metric_refusal(absent, model)
@@ -75,14 +84,36 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
     return None
 
 
-def _off_topic(text: str, vocabulary: Vocabulary | None) -> str | None:
-    """The first off-topic word that is not part of a name the question spells out from the dataset ('rain' in
-    the search term 'rain jacket women' is that search term; 'will it rain' stays off topic)."""
+def _covered(text: str, vocabulary: Vocabulary | None) -> set[str]:
+    """The words of `text` that spell out a name, value or column of the dataset."""
     covered: set[str] = set()
     if vocabulary is not None:
         tokens = tokenize(clean_question(text))
         for match in vocabulary.match(tokens, set()):
             covered.update(t.key for t in tokens[match.start:match.end])
+    return covered
+
+
+def _other_platform(text: str, model: SemanticModel, vocabulary: Vocabulary) -> tuple[str, str, str] | None:
+    """(the file's platform, the words asked, the other platform they name), when a one-platform export is asked about
+    another platform ('spend on facebook' in a Snapchat report) by words that are none of the file's own names."""
+    own = source_platform(model) if vocabulary.platform_scope else None
+    if own is None:
+        return None
+    table, keys = lexicon().platforms, [t.key for t in tokenize(clean_question(text))]
+    covered = _covered(text, vocabulary)
+    for start, end in find_phrases(keys, table):
+        words = tuple(keys[start:end])
+        if (table[words] != own and words not in lexicon().weak_platform_words and not set(words) <= covered
+                and not in_a_value(words, vocabulary)):
+            return own, " ".join(words), table[words]
+    return None
+
+
+def _off_topic(text: str, vocabulary: Vocabulary | None) -> str | None:
+    """The first off-topic word that is not part of a name the question spells out from the dataset ('rain' in
+    the search term 'rain jacket women' is that search term; 'will it rain' stays off topic)."""
+    covered = _covered(text, vocabulary)
     for found in OFF_TOPIC.finditer(text):
         if not set(phrase_key(found.group(0))) <= covered:
             return found.group(0)

@@ -9,7 +9,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from query_engine.interpret.platform_names import platform_values
-from query_engine.interpret.question_lexicon import lexicon
+from query_engine.interpret.question_lexicon import known_words, lexicon
 from query_engine.interpret.question_text import STOPWORDS, Token, fold, phrase_key
 from query_engine.interpret.value_words import words_for
 from query_engine.semantics.model import SemanticModel
@@ -180,7 +180,7 @@ class Vocabulary:
             swapped = next((w for w in self._short_names if sorted(w) == sorted(key) and OSA.distance(w, key) == 1),
                            None)
             return Token(self._short_names[swapped], swapped, token.index) if swapped else token
-        if len(key) < 4 or key in self._word_set or key in STOPWORDS or not key.isalpha():
+        if len(key) < 4 or key in self._word_set or key in STOPWORDS or key in known_words() or not key.isalpha():
             return token
         limit = 1 if len(key) <= 6 else 2
         best = process.extractOne(key, self.words, scorer=OSA.distance, score_cutoff=limit)
