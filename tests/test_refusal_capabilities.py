@@ -113,3 +113,38 @@ def test_aggregate_people_figures_are_answered(exports, file, question):
 def test_competitors_are_off_topic(exports, question):
     refusal = _refusal(exports, "leads", question)
     assert refusal is not None and "nothing about" in refusal.reason, refusal
+
+
+@pytest.mark.parametrize("question", [
+    "bump squad A's budget to 500", "give Squad B more money", "scale up the best squad", "allocate $1000 to Squad A",
+    "duplicate the best ad squad", "create a new campaign", "cancel the Gen Z Awareness campaign",
+    "stop spending on Squad B", "make Squad B's bid higher", "lower Squad A's spend by half",
+    "please put $500 into Squad A", "can you scale back the worst ad squad", "raise Gen Z Awareness's bids"])
+def test_changes_to_a_platforms_settings_are_refused(exports, question):
+    refusal = _refusal(exports, "snapchat_ads_report", question)
+    assert refusal is not None and "only reads data" in refusal.reason, refusal
+
+
+@pytest.mark.parametrize("question", [
+    "create a chart of spend by week", "increase in spend last week", "give me spend by campaign",
+    "make a table of impressions by ad squad", "increase in Squad A's spend", "spend this month by campaign",
+    "add up spend by ad squad", "which squads should get more money"])
+def test_questions_that_start_like_a_change_are_not_refused_as_one(exports, question):
+    refusal = _refusal(exports, "snapchat_ads_report", question)
+    assert refusal is None or "only reads data" not in refusal.reason, refusal
+
+
+@pytest.mark.parametrize("question, word", [
+    ("which lens performed best", "lens"), ("which creative did best", "creative"),
+    ("cpm by campaign objective", "objective"), ("swipe ups by campaign type", "type"),
+    ("spend per campaign format", "format")])
+def test_a_grouping_named_after_which_or_after_a_known_grouping_is_refused_when_the_file_lacks_it(exports, question,
+                                                                                                   word):
+    refusal = _refusal(exports, "snapchat_ads_report", question)
+    assert refusal is not None and f"'{word}' to group by" in refusal.reason, refusal
+
+
+@pytest.mark.parametrize("question", ["which one had the best cpm", "which performed best last week",
+                                      "swipe ups by campaign name", "spend by ad squad overall"])
+def test_plain_words_after_which_or_a_grouping_are_not_groupings(exports, question):
+    assert _refusal(exports, "snapchat_ads_report", question) is None

@@ -38,7 +38,7 @@ def absent_metric(question: str, model: SemanticModel, vocabulary: Vocabulary) -
         if _verb(metric, texts, start, end) or held(metric, model, vocabulary):
             continue
         slotted = in_figure_slot([t.key for t in tokens], start, end)  # 'how many installs': the figure itself
-        if not slotted and _read_otherwise(keys, vocabulary):
+        if _read_otherwise(keys, vocabulary, whole_values=not slotted):
             continue
         return AbsentMetric(metric, " ".join(texts[start:end]))
     return None
@@ -62,10 +62,11 @@ def _verb(metric: KnownMetric, texts: list[str], start: int, end: int) -> bool:
     return following in metric.not_before or (NUMBER_MARK in metric.not_before and following[:1].isdigit())
 
 
-def _read_otherwise(keys: Phrase, vocabulary: Vocabulary) -> bool:
-    """Whether the dataset reads these words as something of its own: a name or value it holds, or a value's
-    words before a metric it has."""
-    if names(keys, vocabulary) or in_a_value(keys, vocabulary):
+def _read_otherwise(keys: Phrase, vocabulary: Vocabulary, whole_values: bool = True) -> bool:
+    """Whether the dataset reads these words as something of its own: a name or value it holds (unless not
+    `whole_values`: 'how many installs' asks for installs, though a campaign is called 'App Installs'), or a
+    value's words before a metric it has ('organic sales')."""
+    if names(keys, vocabulary) or whole_values and in_a_value(keys, vocabulary):
         return True
     return any(in_a_value(keys[:cut], vocabulary) and names_metric(keys[cut:], vocabulary)
                for cut in range(1, len(keys)))

@@ -25,6 +25,7 @@ class Parsed(Protocol):
     metrics: list[str]
     metric_spans: list[Span]
     metric_choices: dict[str, list[str]]
+    extreme: str | None
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,24 @@ def read_ratios(parsed: Parsed, model: SemanticModel) -> set[int]:
         parsed.metrics.insert(at, joined.metric)
         parsed.metrics[:] = list(dict.fromkeys(m for m in parsed.metrics if m not in joined.parts or m in kept))
         _ratio_choices(parsed, joined, model)
-    return covered
+    return covered | _read_cost(parsed, model)
+
+
+def _read_cost(parsed: Parsed, model: SemanticModel) -> set[int]:
+    """'The most expensive interest', 'the cheapest campaign': with no figure named, what a thing costs is the cost
+    measure, highest first, or lowest first for the cheap words."""
+    keys, words = [t.key for t in parsed.tokens], lexicon()
+    cost = _cost_measure(keys, model)
+    at = next((i for i, key in enumerate(keys) if key in words.cost_words), None)
+    if parsed.metrics or cost is None or at is None:
+        return set()
+    parsed.metrics.append(cost)
+    parsed.metric_spans = sorted([*parsed.metric_spans, (at, at + 1, cost)])
+    if keys[at] in words.cheap_words:
+        parsed.extreme = "min"
+    elif keys[at].endswith("est"):  # "the priciest", "the costliest": the one highest
+        parsed.extreme = parsed.extreme or "max"
+    return {at}
 
 
 def _ratio_choices(parsed: Parsed, joined: Joined, model: SemanticModel) -> None:

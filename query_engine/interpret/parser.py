@@ -10,7 +10,7 @@ from query_engine.interpret.metric_ratios import read_ratios
 from query_engine.interpret.named_days import NamedDay, read_named_days
 from query_engine.interpret.named_things import named_things
 from query_engine.interpret.platform_names import scope_spans
-from query_engine.interpret.question_lexicon import lexicon
+from query_engine.interpret.question_lexicon import known_words, lexicon
 from query_engine.interpret.question_text import (
     STOPWORDS,
     Token,
@@ -387,6 +387,10 @@ def _note_unknown(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
         return
     parsed.unknown.append(parsed.tokens[i].text)
     audience = lexicon().audience_breakdowns  # "which age group ...": a grouping the data lacks
-    if (i > 0 and keys[i - 1] in GROUPING_WORDS) or word in FINER_THAN_DAYS or \
+    asked_which = (i > 0 and keys[i - 1] == "which" and not word.endswith("ed")  # "which lens", not "which worked"
+                   and number_value(parsed.tokens[i]) is None)  # nor "which one"
+    qualifies = (i > 1 and keys[i - 2] in GROUPING_WORDS and keys[i - 1] not in STOPWORDS  # "by campaign objective"
+                 and word not in known_words())  # not "by age group" where the data has an age
+    if (i > 0 and keys[i - 1] in GROUPING_WORDS) or asked_which or qualifies or word in FINER_THAN_DAYS or \
             (word,) in audience or tuple(keys[i:i + 2]) in audience:
         parsed.unknown_groupings.append(parsed.tokens[i].text)

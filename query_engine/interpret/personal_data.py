@@ -30,7 +30,8 @@ def person_identifier(question: str, vocabulary: Vocabulary | None = None,
         if vocabulary is None or not in_a_value(tuple(keys[start:end]), vocabulary):
             return " ".join(t.text for t in tokens[start:end])
     for start, end in _identifier_spans(keys):
-        if vocabulary is None or not _held(tuple(keys[start:end]), vocabulary):
+        if vocabulary is None or not any(_held(tuple(keys[start:stop]), vocabulary)  # "by member job function"
+                                         for stop in range(end, min(len(keys), end + 3) + 1)):
             return " ".join(t.text for t in tokens[start:end])
     return None
 

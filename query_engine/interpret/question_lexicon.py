@@ -29,6 +29,7 @@ class Lexicon:
     ratio_words: frozenset[Phrase] = frozenset()  # "per", "/": between two measures, one ratio of their sums
     cost_words: frozenset[str] = frozenset()  # "expensive": a ratio of the cost measure
     cost_measure: str = "spend"
+    cheap_words: frozenset[str] = frozenset()  # the cost words that rank the lowest cost first
     ratio_scales: dict[str, int] = field(default_factory=dict)  # "thousand" in "per thousand impressions"
     grouping_fillers: frozenset[str] = frozenset()  # "ad" in "spend by ad": a grouping, though filler elsewhere
     platform_headers: dict[str, frozenset[Phrase]] = field(default_factory=dict)  # headers of one platform only
@@ -83,7 +84,7 @@ def lexicon() -> Lexicon:
                    _phrases(raw["person_identifiers"]), _phrases(raw["person_words"]),
                    _phrases(raw["identifier_words"]), _phrases(raw["audience_breakdowns"]),
                    _phrases(raw.get("ratio_words") or []), _words(raw.get("cost_words") or []),
-                   str(raw.get("cost_measure") or "spend"),
+                   str(raw.get("cost_measure") or "spend"), _words(raw.get("cheap_words") or []),
                    {str(k): int(v) for k, v in (raw.get("ratio_scales") or {}).items()},
                    _words(raw.get("grouping_fillers") or []),
                    {str(k): _phrases(v) for k, v in (raw.get("platform_headers") or {}).items()},

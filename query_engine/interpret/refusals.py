@@ -17,14 +17,29 @@ from query_engine.spec.query import Refusal
 _POLITE = r"^(?:(?:please|pls|kindly|hey|ok|okay|now|then|also|just|go ahead and|can you|could you|would you|" \
           r"will you|i want to|i'd like to|i would like to|i need to|help me|let's|lets|we should|we need to)\s+)*"
 _ALWAYS_WRITE = r"(?:drop|delete|remove|truncate|update|insert|alter|modify|wipe|erase|overwrite|rename|grant|revoke|" \
-                r"purge|destroy|deactivate|archive|unpause|upsert|merge into|replace)"
+                r"purge|destroy|deactivate|archive|unpause|upsert|merge into|replace|bump|cancel|stop spending|" \
+                r"scale (?:up|down|back))"
 _WRITE_WITH_OBJECT = r"(?:set|change|increase|decrease|raise|lower|cut|reduce|pause|resume|stop|start|launch|add|" \
                      r"reset|double|halve|boost|edit|move|shift|reallocate|allocate|assign|turn off|turn on|" \
                      r"kill|end|restart|disable|enable)"
-_OBJECT = r"(?:all|the|every|each|our|my|a|an|this|that|these|those|new|budgets?|bids?|campaigns?|tables?|rows?|" \
-          r"data|database|records?|status|spend|channels?|\w+ (?:campaigns?|budgets?))\b"
+# What a write verb acts on: a determiner, a thing a platform runs, an amount ('allocate $1000 to') or something's
+# own setting ('lower squad A's spend'), with no preposition before it ('increase in Brand's spend' is a question).
+_THINGS = r"(?:budgets?|bids?|campaigns?|ad sets?|ad groups?|ad squads?|squads?|ads|line items?|keywords?|creatives?)"
+_NOT_A_PREPOSITION = r"(?!in\b|of\b|by\b|for\b|per\b|on\b|over\b|vs\b|from\b|to\b)"
+_AMOUNT = r"\$\s?\d[\d,.]*k?"
+_OBJECT = r"(?:all|the|every|each|our|my|a|an|this|that|these|those|new|tables?|rows?|data|database|records?|" \
+          rf"status|spend|channels?|\w+ (?:campaigns?|budgets?)|{_THINGS}|{_AMOUNT}|" \
+          rf"(?:{_NOT_A_PREPOSITION}\w+\s+){{0,2}}\w+'s)\b"
+# Making a platform's things, handing out money, moving a setting: 'duplicate the best ad squad', 'put $500 into
+# squad A', 'give squad C more money', 'make squad D's bid higher'.
+_OTHER_WRITES = (
+    rf"(?:create|duplicate|clone|set up)\s+(?:(?:a|an|the|our|new|another|best|worst|top|this|that|\w+'s)\s+){{0,3}}"
+    rf"{_THINGS}\b"
+    rf"|(?:put|spend|move|shift|allocate|add|invest)\s+(?:another\s+|an extra\s+|extra\s+)?{_AMOUNT}"
+    r"|give\s+(?!me\b|us\b)\S.{0,40}?\b(?:more|less|extra)\s+(?:money|budget|spend|cash)\b"
+    r"|make\s+.{0,40}?\b(?:bids?|budgets?|spend)\s+(?:higher|lower|bigger|smaller|larger)\b")
 MUTATION = re.compile(
-    _POLITE + rf"(?:{_ALWAYS_WRITE}\b|{_WRITE_WITH_OBJECT}\s+{_OBJECT})"
+    _POLITE + rf"(?:{_ALWAYS_WRITE}\b|{_WRITE_WITH_OBJECT}\s+{_OBJECT}|{_OTHER_WRITES})"
     r"|\b(?:drop|truncate|alter|create)\s+(?:table|database|schema|view|index)\b|\bdelete\s+from\b"
     r"|\binsert\s+into\b|\bupdate\s+\w+\s+set\b"
     # The engine's own commands, where a command stands or with a command's object; elsewhere "ad copy", "cost per

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -183,7 +184,8 @@ class Vocabulary:
         if len(key) < 4 or key in self._word_set or key in STOPWORDS or key in known_words() or not key.isalpha():
             return token
         limit = 1 if len(key) <= 6 else 2
-        best = process.extractOne(key, self.words, scorer=OSA.distance, score_cutoff=limit)
+        best = process.extractOne(key, self.words, scorer=OSA.distance, score_cutoff=limit) \
+            or process.extractOne(key, _known_words(), scorer=OSA.distance, score_cutoff=limit)  # "gruop"
         if best is None:
             # "waht", "totla": a plain word misspelt is a plain word, not an unknown subject.
             plain = process.extractOne(key, _PLAIN_WORDS, scorer=OSA.distance, score_cutoff=1)
@@ -290,3 +292,9 @@ def _main_runs(words: tuple[str, ...]) -> set[tuple[str, ...]]:
                 runs.add(run)
     runs.discard(words)
     return runs
+
+
+@cache
+def _known_words() -> tuple[str, ...]:
+    """The lexicon's own domain words, in a fixed order for the spelling corrector."""
+    return tuple(sorted(known_words()))
