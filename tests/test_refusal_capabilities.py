@@ -145,6 +145,7 @@ def test_a_grouping_named_after_which_or_after_a_known_grouping_is_refused_when_
 
 
 @pytest.mark.parametrize("question", ["which one had the best cpm", "which performed best last week",
+                                      "spend of each one of our campaigns",
                                       "swipe ups by campaign name", "spend by ad squad overall"])
 def test_plain_words_after_which_or_a_grouping_are_not_groupings(exports, question):
     assert _refusal(exports, "snapchat_ads_report", question) is None

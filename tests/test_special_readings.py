@@ -21,6 +21,10 @@ def pipeline(demo_db, tmp_path_factory):
     ("projected conversions by channel for December", "conversions", "2025-12-01", "2025-12-31", "day", None),
     ("will we hit 500k revenue this quarter?", "revenue", "2025-11-16", "2025-12-31", "week", 500_000.0),
     ("what will we spend next month", "spend", "2025-12-01", "2025-12-31", "day", None),
+    # "will" with a month named and no year: that month's next occurrence, never the last one in the data
+    ("what will roas be in january", "roas", "2026-01-01", "2026-01-31", "day", None),
+    ("how much will meta spend in december", "spend", "2025-12-01", "2025-12-31", "day", None),
+    ("what will revenue look like in february", "revenue", "2026-02-01", "2026-02-28", "day", None),
 ])
 def test_forecast_questions_get_trend_and_last_year_readings(pipeline, question, metric, start, end, grain, target):
     understanding = pipeline.understand(question)

@@ -78,7 +78,7 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     (r"all time|ever|lifetime|since launch|since the beginning|since inception|to date", "all_time"),
 )
 FUTURE = re.compile(r"\b(next|upcoming|coming|forecast|forecasts|forecasted|forecasting|predict|predicted|prediction|"
-                    r"projected|projection|projections|will we|will it|will our|going to|outlook|on track|on pace|"
+                    r"projected|projection|projections|will|going to|outlook|on track|on pace|"
                     r"run rate)\b")
 _DATE_PREPOSITIONS = ("in", "during", "for", "of", "since", "from", "until", "through", "to", "and")
 _SPAN_WORDS = {("from", w) for w in ("to", "through", "thru", "until", "till")} | {("between", "and")}

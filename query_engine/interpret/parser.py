@@ -10,7 +10,7 @@ from query_engine.interpret.metric_ratios import read_ratios
 from query_engine.interpret.named_days import NamedDay, read_named_days
 from query_engine.interpret.named_things import named_things
 from query_engine.interpret.platform_names import scope_spans
-from query_engine.interpret.question_lexicon import known_words, lexicon
+from query_engine.interpret.question_lexicon import lexicon
 from query_engine.interpret.question_text import (
     STOPWORDS,
     Token,
@@ -19,11 +19,11 @@ from query_engine.interpret.question_text import (
     tokenize,
 )
 from query_engine.interpret.thresholds import read_thresholds
+from query_engine.interpret.unknown_groupings import GROUPING_WORDS, names_a_grouping
 from query_engine.interpret.vocabulary import Match, Vocabulary
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import FilterOp, Threshold
 
-GROUPING_WORDS = ("by", "per", "each", "across")  # the words after these name a grouping
 COUNT_CUES = ("number of", "count of", "no of", "amount of")  # and "how many", "many"
 
 BEST_WORDS = {"best", "top", "high", "highest", "strongest", "winner", "winning", "successful", "great", "good",
@@ -48,7 +48,6 @@ UNIT_GRAINS = {"day": "day", "week": "week", "month": "month", "quarter": "quart
                "weekday": "day_of_week"}
 SHARE_PHRASES = ("share", "percent of", "percentage of", "% of", "proportion", "fraction of", "contribution",
                  "split of", "breakdown of", "mix")
-FINER_THAN_DAYS = {"hour", "hourly", "minute", "second", "intraday"}  # the data's finest grain is a day
 RANK_CUES = {"best", "worst", "top", "highest", "lowest", "biggest", "strongest", "weakest", "peak", "busiest",
              "slowest", "quietest", "most", "least"}
 COMPARE_WORDS = {"vs", "versus", "compare", "compared", "comparison", "against"}
@@ -386,11 +385,5 @@ def _note_unknown(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
     if known or any(word in w.split() for w in (*TREND_WORDS, *EFFICIENCY_WORDS, *ENGAGEMENT_WORDS)):
         return
     parsed.unknown.append(parsed.tokens[i].text)
-    audience = lexicon().audience_breakdowns  # "which age group ...": a grouping the data lacks
-    asked_which = (i > 0 and keys[i - 1] == "which" and not word.endswith("ed")  # "which lens", not "which worked"
-                   and number_value(parsed.tokens[i]) is None)  # nor "which one"
-    qualifies = (i > 1 and keys[i - 2] in GROUPING_WORDS and keys[i - 1] not in STOPWORDS  # "by campaign objective"
-                 and word not in known_words())  # not "by age group" where the data has an age
-    if (i > 0 and keys[i - 1] in GROUPING_WORDS) or asked_which or qualifies or word in FINER_THAN_DAYS or \
-            (word,) in audience or tuple(keys[i:i + 2]) in audience:
+    if names_a_grouping(parsed.tokens, i, parsed.metric_spans):
         parsed.unknown_groupings.append(parsed.tokens[i].text)

@@ -32,6 +32,7 @@ class Lexicon:
     cheap_words: frozenset[str] = frozenset()  # the cost words that rank the lowest cost first
     ratio_scales: dict[str, int] = field(default_factory=dict)  # "thousand" in "per thousand impressions"
     grouping_fillers: frozenset[str] = frozenset()  # "ad" in "spend by ad": a grouping, though filler elsewhere
+    grouping_verbs: frozenset[str] = frozenset()  # "drop" in "why did spend by channel drop": no grouping
     platform_headers: dict[str, frozenset[Phrase]] = field(default_factory=dict)  # headers of one platform only
     weak_platform_words: frozenset[Phrase] = frozenset()  # too common to say a question is about a platform
 
@@ -86,7 +87,7 @@ def lexicon() -> Lexicon:
                    _phrases(raw.get("ratio_words") or []), _words(raw.get("cost_words") or []),
                    str(raw.get("cost_measure") or "spend"), _words(raw.get("cheap_words") or []),
                    {str(k): int(v) for k, v in (raw.get("ratio_scales") or {}).items()},
-                   _words(raw.get("grouping_fillers") or []),
+                   _words(raw.get("grouping_fillers") or []), _words(raw.get("grouping_verbs") or []),
                    {str(k): _phrases(v) for k, v in (raw.get("platform_headers") or {}).items()},
                    _phrases(raw.get("weak_platform_words") or []))
 

@@ -1,0 +1,27 @@
+"""Whether an unknown word of a question names a grouping: then the data lacks it, and the question is refused with
+what it can group by ('no lens to group by'), instead of answered with the grouping dropped."""
+from __future__ import annotations
+
+from query_engine.interpret.question_lexicon import known_words, lexicon
+from query_engine.interpret.question_text import STOPWORDS, Token, number_value
+
+GROUPING_WORDS = ("by", "per", "each", "across")  # the words after these name a grouping
+FINER_THAN_DAYS = {"hour", "hourly", "minute", "second", "intraday"}  # the data's finest grain is a day
+
+
+def names_a_grouping(tokens: list[Token], i: int, metric_spans: list[tuple[int, int, str]]) -> bool:
+    """Whether the unknown word tokens[i] names a grouping: after 'by' ('spend by lens'), after 'which' ('which
+    lens'), after a grouping named by 'by' ('by campaign objective'), finer than days, or an audience breakdown.
+    Numbers ('each one') and verbs ('which grew', 'why did spend by channel drop') never do."""
+    keys, word, audience = [t.key for t in tokens], tokens[i].key, lexicon().audience_breakdowns
+    if number_value(tokens[i]) is not None:
+        return False
+    if (i > 0 and keys[i - 1] in GROUPING_WORDS) or word in FINER_THAN_DAYS or (word,) in audience \
+            or tuple(keys[i:i + 2]) in audience:
+        return True
+    if word in lexicon().grouping_verbs or word.endswith("ed"):
+        return False
+    qualifies = (i > 1 and keys[i - 2] in GROUPING_WORDS and keys[i - 1] not in STOPWORDS
+                 and word not in known_words()  # not "by age group" where the data has an age
+                 and not any(a <= i - 1 < b for a, b, _ in metric_spans))  # nor "revenue per session drop"
+    return qualifies or (i > 0 and keys[i - 1] == "which")
