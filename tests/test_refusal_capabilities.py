@@ -149,3 +149,19 @@ def test_a_grouping_named_after_which_or_after_a_known_grouping_is_refused_when_
                                       "swipe ups by campaign name", "spend by ad squad overall"])
 def test_plain_words_after_which_or_a_grouping_are_not_groupings(exports, question):
     assert _refusal(exports, "snapchat_ads_report", question) is None
+
+
+@pytest.mark.parametrize("question", ["how many story opens did we get last week", "lens plays by campaign",
+                                      "filter swipes by ad squad", "total screen time", "attachment conversions",
+                                      "earned impressions by campaign", "outbound clicks by campaign"])
+def test_platform_metrics_a_file_lacks_are_refused_not_read_as_a_near_one(exports, question):
+    """'filter swipes' are not swipe ups and 'earned impressions' are not the file's impressions."""
+    refusal = _refusal(exports, "snapchat_ads_report", question)
+    assert refusal is not None and "This data has no" in refusal.reason, refusal
+
+
+@pytest.mark.parametrize("question", ["paid impressions last week", "swipe ups by ad squad",
+                                      "which campaign opens the most"])
+def test_the_files_own_metrics_stay_answered_beside_platform_metric_names(exports, question):
+    refusal = _refusal(exports, "snapchat_ads_report", question)
+    assert refusal is None or "This data has no" not in refusal.reason, refusal

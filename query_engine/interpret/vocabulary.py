@@ -184,8 +184,7 @@ class Vocabulary:
         if len(key) < 4 or key in self._word_set or key in STOPWORDS or key in known_words() or not key.isalpha():
             return token
         limit = 1 if len(key) <= 6 else 2
-        best = process.extractOne(key, self.words, scorer=OSA.distance, score_cutoff=limit) \
-            or process.extractOne(key, _known_words(), scorer=OSA.distance, score_cutoff=limit)  # "gruop"
+        best = process.extractOne(key, self.words, scorer=OSA.distance, score_cutoff=limit) or _known_word(key, limit)
         if best is None:
             # "waht", "totla": a plain word misspelt is a plain word, not an unknown subject.
             plain = process.extractOne(key, _PLAIN_WORDS, scorer=OSA.distance, score_cutoff=1)
@@ -298,3 +297,10 @@ def _main_runs(words: tuple[str, ...]) -> set[tuple[str, ...]]:
 def _known_words() -> tuple[str, ...]:
     """The lexicon's own domain words, in a fixed order for the spelling corrector."""
     return tuple(sorted(known_words()))
+
+
+def _known_word(key: str, limit: int) -> tuple[str, float, int] | None:
+    """The lexicon's domain word a misspelt key stands for ('gruop' is 'group'); a short key only with its letters
+    swapped ('bnad' is 'band', but 'tent' is no 'sent')."""
+    best = process.extractOne(key, _known_words(), scorer=OSA.distance, score_cutoff=limit)
+    return best if best and (len(key) > 4 or sorted(best[0]) == sorted(key)) else None
