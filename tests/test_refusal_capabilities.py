@@ -102,6 +102,7 @@ def test_people_one_by_one_are_refused(exports, question):
 
 
 @pytest.mark.parametrize("file, question", [("leads", "cost per lead by campaign"), ("leads", "how many leads"),
+                                            ("traffic", "conversion rate by channel group"),
                                             ("traffic", "total users by channel group"),
                                             ("traffic", "users per session by channel group")])
 def test_aggregate_people_figures_are_answered(exports, file, question):

@@ -66,6 +66,16 @@ def _demo_raw() -> dict[str, Any]:
     return yaml.safe_load(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
 
 
+_GENERIC_HEADS = {"group", "set", "type", "name", "title", "text", "level", "format", "id", "status", "label"}
+
+
+def _ad_heads(synonyms: list[str]) -> list[str]:
+    """The thing an 'ad ...' header names, asked without 'ad': 'Ad Squad Name' is asked as 'squad' and 'squads'
+    (never 'set' or 'group', which name other things)."""
+    heads = [s.split()[1] for s in synonyms if len(s.split()) == 2 and s.split()[0] == "ad"]
+    return [w for head in heads if len(head) >= 5 and head not in _GENERIC_HEADS for w in (head, f"{head}s")]
+
+
 def _thing_words(word: str) -> list[str]:
     """The thing a gerund column names: 'Targeting' is asked as 'target' and 'targets'."""
     head, _, last = word.rpartition(" ")
@@ -144,7 +154,7 @@ class _ModelBuilder:
         dim: dict[str, Any] = {"table": table, "column": f.name, "label": label,
                                "synonyms": unique([*header_synonyms(f.source), *_plurals(header_synonyms(f.source)),
                                                    word, f"{word}s", *self._borrowed_dimension_words(name, f.source)])}
-        dim["synonyms"] = unique([*dim["synonyms"], *_thing_words(word)])
+        dim["synonyms"] = unique([*dim["synonyms"], *_thing_words(word), *_ad_heads(dim["synonyms"])])
         if name.endswith("_id"):  # "campaign number" for a campaign id
             thing = name[:-3].replace("_", " ")
             spellings = [f"{thing} {w}" for w in lexicon().raw.get("id_spellings", ())]

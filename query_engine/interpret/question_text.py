@@ -129,7 +129,7 @@ def phrase_key(phrase: str) -> tuple[str, ...]:
 
 
 FIGURE_CUES = ("how many", "number of", "total", "count of", "sum of")  # right before the figure asked
-GROUPING_CUES = ("by", "per", "each", "across", "for each", "for every", "in each")  # right after it
+GROUPING_CUES = ("by", "per", "each", "across", "for each", "for every", "in each", "of each", "of every")  # after it
 
 
 def in_figure_slot(keys: list[str], start: int, end: int) -> bool:
