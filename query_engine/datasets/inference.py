@@ -72,8 +72,8 @@ _GENERIC_HEADS = {"group", "set", "type", "name", "title", "text", "level", "for
 def _ad_heads(synonyms: list[str]) -> list[str]:
     """The thing an 'ad ...' header names, asked without 'ad': 'Ad Squad Name' is asked as 'squad' and 'squads'
     (never 'set' or 'group', which name other things)."""
-    heads = [s.split()[1] for s in synonyms if len(s.split()) == 2 and s.split()[0] == "ad"]
-    return [w for head in heads if len(head) >= 5 and head not in _GENERIC_HEADS for w in (head, f"{head}s")]
+    heads = {s.split()[1].removesuffix("s") for s in synonyms if len(s.split()) == 2 and s.split()[0] == "ad"}
+    return [w for head in sorted(heads) if len(head) >= 5 and head not in _GENERIC_HEADS for w in (head, f"{head}s")]
 
 
 def _thing_words(word: str) -> list[str]:
