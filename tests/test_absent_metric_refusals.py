@@ -141,7 +141,8 @@ def test_saves_as_a_verb_is_no_metric(opened):
 
 
 # What the sponsored-products file holds, by the lexicon's names; computed ones need inputs it lacks.
-SPONSORED_HOLDS = {"Spend", "Impressions", "Clicks", "Revenue", "CTR", "CPC", "CPM", "CPA", "ROAS", "ACOS", "AOV"}
+SPONSORED_HOLDS = {"Spend", "Impressions", "Clicks", "Revenue", "CTR", "CPC", "CPM", "CPA", "ROAS", "ACOS", "AOV",
+                   "Conversion rate"}
 COMPUTED = {"Frequency", "Cost per view", "View rate", "Bounce rate"}
 
 

@@ -35,6 +35,7 @@ class Lexicon:
     grouping_verbs: frozenset[str] = frozenset()  # "drop" in "why did spend by channel drop": no grouping
     platform_headers: dict[str, frozenset[Phrase]] = field(default_factory=dict)  # headers of one platform only
     weak_platform_words: frozenset[Phrase] = frozenset()  # too common to say a question is about a platform
+    status_words: frozenset[Phrase] = frozenset()  # "paused": a delivery state, asked of a file that may lack one
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def lexicon() -> Lexicon:
                    {str(k): int(v) for k, v in (raw.get("ratio_scales") or {}).items()},
                    _words(raw.get("grouping_fillers") or []), _words(raw.get("grouping_verbs") or []),
                    {str(k): _phrases(v) for k, v in (raw.get("platform_headers") or {}).items()},
-                   _phrases(raw.get("weak_platform_words") or []))
+                   _phrases(raw.get("weak_platform_words") or []), _phrases(raw.get("status_words") or []))
 
 
 @cache
@@ -99,7 +100,7 @@ def known_words() -> frozenset[str]:
     word ('country' is not a misspelt 'count'; a dataset without it says it has no country)."""
     table = lexicon()
     phrases = (*table.audience_breakdowns, *table.person_words, *table.identifier_words,
-               *table.person_identifiers, *table.platforms,
+               *table.person_identifiers, *table.platforms, *table.status_words,
                *(phrase_key(" ".join(words)) for words in known_metrics()))
     return frozenset(word for phrase in phrases for word in phrase if word.isalpha() and len(word) > 3)
 

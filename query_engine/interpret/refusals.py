@@ -9,6 +9,7 @@ from query_engine.interpret.personal_data import person_identifier
 from query_engine.interpret.platform_names import source_platform
 from query_engine.interpret.question_lexicon import find_phrases, lexicon
 from query_engine.interpret.question_text import MAX_QUESTION_CHARS, clean_question, code_shape, phrase_key, tokenize
+from query_engine.interpret.status_words import absent_status
 from query_engine.interpret.suggestions import held_figures, suggestions
 from query_engine.interpret.vocabulary import Vocabulary
 from query_engine.semantics.model import SemanticModel
@@ -92,6 +93,9 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
     absent = absent_metric(text, model, vocabulary) if vocabulary is not None else None
     if absent:
         return absent_metric_refusal(absent, model)
+    status = absent_status(text, _covered(text, vocabulary)) if vocabulary is not None else None
+    if status:
+        return status_refusal(status, model)
     found = _off_topic(text, vocabulary)
     if found:
         return Refusal(f"The data has nothing about '{found}'; it holds ad-campaign delivery and results only.",
@@ -146,6 +150,15 @@ def absent_metric_refusal(absent: AbsentMetric, model: SemanticModel) -> Refusal
     return Refusal(f"This data has no {named}{asked}.{needs} Clarify will not answer with another figure instead; "
                    f"the data holds {', '.join(held_figures(model))}{by}"
                    f"{' and date' if model.time_column else ''}.", suggestions(model))
+
+
+def status_refusal(status: str, model: SemanticModel) -> Refusal:
+    """The refusal for a delivery state ('paused') over data that records none."""
+    dims = ", ".join(d.label.lower() for d in model.dimensions.values())
+    return Refusal(f"This data records no delivery status (asked as '{status}'), so Clarify can't tell what is active, "
+                   f"paused or rejected. It holds "
+                   f"{', '.join(held_figures(model))} by {dims}; ask about those, for example which campaigns "
+                   "spent in the latest period.", suggestions(model))
 
 
 def unknown_subject(words: list[str], model: SemanticModel, grouping: bool) -> Refusal:

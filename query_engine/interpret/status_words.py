@@ -1,0 +1,20 @@
+"""Delivery states asked of a file that records none: 'which campaigns are active' over an export with no status
+column is refused by name instead of listing every campaign."""
+from __future__ import annotations
+
+from query_engine.interpret.question_lexicon import find_phrases, known_metrics, lexicon
+from query_engine.interpret.question_text import clean_question, phrase_key, tokenize
+
+
+def absent_status(text: str, covered: set[str]) -> str | None:
+    """The status words of `text` ('paused') when no column, value or metric of the dataset spells them, else None.
+    A status word inside a well-known metric's name ('active users', 'active view') is that metric's."""
+    keys = [t.key for t in tokenize(clean_question(text))]
+    metric_spans = find_phrases(keys, frozenset(phrase_key(" ".join(words)) for words in known_metrics()))
+    inside_metric = {i for start, end in metric_spans if end - start > 1 for i in range(start, end)}
+    for start, end in find_phrases(keys, lexicon().status_words):
+        span = set(range(start, end))
+        if span & inside_metric or set(keys[start:end]) <= covered:
+            continue
+        return " ".join(keys[start:end])
+    return None

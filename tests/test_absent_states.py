@@ -1,0 +1,81 @@
+"""A delivery status, a budget or a conversion rate asked of an export that records none is refused by name, never
+answered as a list of every row, as spend or as plain conversions. The same words are answered where the file
+holds them: a 'Campaign state' column's values, a 'Budget' column, or clicks to divide conversions by."""
+from __future__ import annotations
+
+import pytest
+
+from tests.tiny_exports import open_export, write_export
+
+FILES = {
+    "snapchat_ads_report": (["Campaign Name", "Ad Squad Name", "Date", "Impressions", "Swipe Ups", "Spend",
+                             "Purchases"],
+                            [("Gen Z Awareness", "Squad A"), ("Summer Push", "Squad B")], [900, 40, 120.5, 3]),
+    "search_report": (["Campaign", "Campaign state", "Date", "Impressions", "Clicks", "Cost", "Conversions",
+                       "Budget"],
+                      [("Brand", "Enabled"), ("Generic", "Paused")], [900, 40, 55.5, 3, 80.0]),
+}
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("states")
+    pipelines = {name: open_export(folder / f"home-{name}", write_export(folder, name, *spec))
+                 for name, spec in FILES.items()}
+    yield pipelines
+    for pipeline in pipelines.values():
+        pipeline.close()
+
+
+def _understand(exports, file, question):
+    return exports[file].understand(question, None)
+
+
+@pytest.mark.parametrize("question", ["which campaigns are active", "list paused ad squads",
+                                      "how many campaigns are enabled", "which ads were rejected",
+                                      "spend for active campaigns last week", "status of each campaign"])
+def test_a_status_the_file_does_not_record_is_refused(exports, question):
+    refusal = _understand(exports, "snapchat_ads_report", question).refusal
+    assert refusal is not None and "no delivery status" in refusal.reason, refusal
+
+
+@pytest.mark.parametrize("question, value", [("spend for paused campaigns", "Paused"),
+                                             ("how many campaigns are enabled", "Enabled")])
+def test_a_status_the_file_records_filters_by_its_values(exports, question, value):
+    understanding = _understand(exports, "search_report", question)
+    assert understanding.refusal is None, understanding.refusal
+    spec = understanding.interpretations[0].spec
+    assert any(value in f.values for f in spec.filters), spec
+
+
+@pytest.mark.parametrize("question", ["active users by campaign", "spend by campaign"])
+def test_metric_names_with_a_status_word_are_not_a_status(exports, question):
+    refusal = _understand(exports, "snapchat_ads_report", question).refusal
+    assert refusal is None or "no delivery status" not in refusal.reason, refusal
+
+
+@pytest.mark.parametrize("question", ["spend vs budget by campaign", "budget remaining by ad squad",
+                                      "which campaign has the biggest budget", "daily budget per campaign"])
+def test_a_budget_the_file_lacks_is_refused_not_read_as_spend(exports, question):
+    refusal = _understand(exports, "snapchat_ads_report", question).refusal
+    assert refusal is not None and "no budget" in refusal.reason, refusal
+
+
+def test_a_budget_column_is_answered(exports):
+    understanding = _understand(exports, "search_report", "budget by campaign")
+    assert understanding.refusal is None, understanding.refusal
+    assert "budget" in understanding.interpretations[0].spec.metrics[0].lower()
+
+
+@pytest.mark.parametrize("question", ["conversion rate by campaign", "cvr by ad squad", "conv rate last week"])
+def test_a_conversion_rate_without_clicks_is_refused_not_read_as_conversions(exports, question):
+    refusal = _understand(exports, "snapchat_ads_report", question).refusal
+    assert refusal is not None and "no conversion rate" in refusal.reason, refusal
+
+
+@pytest.mark.parametrize("question", ["conversion rate by campaign", "cvr last week"])
+def test_a_conversion_rate_with_clicks_is_the_ratio(exports, question):
+    understanding = _understand(exports, "search_report", question)
+    assert understanding.refusal is None, understanding.refusal
+    assert "conversion" in understanding.interpretations[0].description.lower() and \
+        "clicks" in understanding.interpretations[0].description.lower(), understanding.interpretations[0].description
