@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from query_engine.interpret.date_windows import DateOption
-from query_engine.interpret.explicit_dates import ExplicitDates
+from query_engine.interpret.explicit_dates import ExplicitDates, ImpossibleDate
 from query_engine.interpret.question_text import NUMBER_WORDS, Token, tokenize
 from query_engine.interpret.relative_periods import RelativePeriods
 from query_engine.interpret.weeks_and_days import HOLIDAY_WORDS, WeeksAndDays
@@ -71,7 +71,8 @@ PATTERNS: tuple[tuple[str, str], ...] = (
      rf"(?:{MONTH} )?(\d{{1,2}})(?!\d)(?: {YEAR})?", "day_range"),
     (rf"(?:from|between) {MONTH}(?: {YEAR})? (?:to|and|through|thru|until|till) {MONTH}(?: {YEAR})?|"
      rf"{MONTH}(?: {YEAR})? (?:to|through|thru|until|till) {MONTH}(?: {YEAR})?", "month_range"),
-    (rf"{MONTH} (\d{{1,2}})(?!\d)(?: {YEAR})?|(\d{{1,2}}) {MONTH}(?: {YEAR})?", "month_day"),
+    (rf"{MONTH} (\d{{1,2}})(?!\d)(?: {YEAR})?|(?<!top )(?<!bottom )(\d{{1,2}}) (?:of )?{MONTH}(?: {YEAR})?",
+     "month_day"),
     (rf"(?<!\w){MONTH}(?: (?:of )?{YEAR})?(?!\w)", "month"),
     (rf"(?:from|between) {YEAR} (?:to|and|through|until) {YEAR}", "year_range"),
     (rf"(?<![\w-]){YEAR}(?![\w-])", "year"),
@@ -87,10 +88,11 @@ _MONTH_TOKEN = re.compile(MONTH_WORDS)
 _COMPILED = tuple((re.compile(rf"(?<![\w])(?:{p})(?![\w])"), name) for p, name in PATTERNS)
 
 
-def find_date_phrases(tokens: list[Token], as_of: dt.date,
-                      skip: set[int] | frozenset[int] = frozenset()) -> list[DatePhrase]:
+def find_date_phrases(tokens: list[Token], as_of: dt.date, skip: set[int] | frozenset[int] = frozenset(),
+                      impossible: list[str] | None = None) -> list[DatePhrase]:
     """Every date phrase in the question, left to right, resolved against `as_of`; tokens in `skip` (a campaign
-    called "Black Friday Retargeting 2024") are names, not dates."""
+    called "Black Friday Retargeting 2024") are names, not dates. A day the calendar lacks ('May 32') is no phrase:
+    what is wrong with it goes to `impossible`."""
     keys = [t.key for t in tokens]
     text, starts = _joined(keys)
     resolvers, taken = _resolvers(as_of), [False] * len(text)
@@ -101,7 +103,14 @@ def find_date_phrases(tokens: list[Token], as_of: dt.date,
         for m in pattern.finditer(text):
             if any(taken[m.start():m.end()]) or not _month_word_ok(m, name, text) or _is_amount(m, name, text):
                 continue
-            options = resolvers[name](m)
+            try:
+                options = resolvers[name](m)
+            except ValueError as exc:  # ImpossibleDate, or a date in a shape no resolver checks
+                taken[m.start():m.end()] = [True] * (m.end() - m.start())
+                if impossible is not None:
+                    impossible.append(f"'{m.group(0)}': {exc}" if isinstance(exc, ImpossibleDate) else
+                                      f"'{m.group(0)}' is not a date on the calendar")
+                continue
             if not options:
                 continue
             taken[m.start():m.end()] = [True] * (m.end() - m.start())

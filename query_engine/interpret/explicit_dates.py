@@ -22,6 +22,26 @@ from query_engine.spec.query import DateRange
 ORDINALS = {"first": 1, "1": 1, "second": 2, "2": 2, "third": 3, "3": 3, "fourth": 4, "4": 4, "last": 4}
 
 
+class ImpossibleDate(ValueError):
+    """A day the calendar does not have ('February 30', '2025-13-01'): the question is refused, not widened."""
+
+
+def calendar_day(year: int, month: int, day: int) -> dt.date:
+    """The date, or ImpossibleDate naming what is wrong with it."""
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        if not 1 <= month <= 12:
+            raise ImpossibleDate(f"there is no month {month}") from None
+        raise ImpossibleDate(f"{MONTH_NAMES[month - 1]} {year} has no day {day}") from None
+
+
+def iso_date(text: str) -> dt.date:
+    """A YYYY-MM-DD date, or ImpossibleDate."""
+    year, month, day = (int(part) for part in text.split("-"))
+    return calendar_day(year, month, day)
+
+
 class ExplicitDates:
     """Turns each matched named date or range into readings; one method per kind of phrase."""
 
@@ -29,11 +49,11 @@ class ExplicitDates:
         self.as_of = as_of
 
     def iso_range(self, m: re.Match) -> tuple[DateOption, ...]:
-        a, b = sorted((dt.date.fromisoformat(m.group(1)), dt.date.fromisoformat(m.group(2))))
+        a, b = sorted((iso_date(m.group(1)), iso_date(m.group(2))))
         return (DateOption(DateRange(a, b, f"{a} to {b}")),)
 
     def iso_day(self, m: re.Match) -> tuple[DateOption, ...]:
-        day = dt.date.fromisoformat(m.group(1))
+        day = iso_date(m.group(1))
         return (DateOption(DateRange(day, day, day.isoformat())),)
 
     def quarter(self, m: re.Match) -> tuple[DateOption, ...]:
@@ -62,10 +82,7 @@ class ExplicitDates:
         wraps = (m1, d1) > (m2, d2)  # 'dec 28 to jan 3' runs into the next year
         start_year = int(y1) if y1 else int(y2) - wraps if y2 else latest_year_of_day(self.as_of, m1, d1)
         end_year = int(y2) if y2 else start_year + wraps
-        try:
-            start, end = dt.date(start_year, m1, d1), dt.date(end_year, m2, d2)
-        except ValueError:
-            return ()
+        start, end = calendar_day(start_year, m1, d1), calendar_day(end_year, m2, d2)
         return (DateOption(DateRange(start, end, f"{start.isoformat()} to {end.isoformat()}")),)
 
     def edge_of_year(self, m: re.Match) -> tuple[DateOption, ...]:
@@ -102,10 +119,7 @@ class ExplicitDates:
         day = int(m.group(2) or m.group(4))
         year_text = m.group(3) or m.group(6)
         year = int(year_text) if year_text else latest_year_of_day(self.as_of, month, day)
-        try:
-            date = dt.date(year, month, day)
-        except ValueError:
-            return ()
+        date = calendar_day(year, month, day)
         return (DateOption(DateRange(date, date, date.isoformat())),)
 
     def month(self, m: re.Match) -> tuple[DateOption, ...]:

@@ -79,6 +79,7 @@ class ParsedQuestion:
     total_dimensions: list[str] = field(default_factory=list)
     filters: dict[str, tuple[list[str], FilterOp]] = field(default_factory=dict)
     date_phrases: list[DatePhrase] = field(default_factory=list)
+    impossible_dates: list[str] = field(default_factory=list)  # "'may 32': May 2025 has no day 32"
     named_day: NamedDay | None = None  # a holiday that also names things: 'the Black Friday campaign'
     date_field: str | None = None
     grain: str | None = None
@@ -134,7 +135,7 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
                           for a, b in zip(raw_tokens, tokens, strict=False)
                           if a.key != b.key and b.key not in STOPWORDS]  # fixed plain words need no note
     names = _entity_names(tokens, vocabulary, model)
-    parsed.date_phrases = find_date_phrases(tokens, as_of, names)
+    parsed.date_phrases = find_date_phrases(tokens, as_of, names, parsed.impossible_dates)
     taken = {i for p in parsed.date_phrases for i in range(p.start, p.end)}
     if vocabulary.platform_scope:  # before columns: "tiktok ads" is the platform, not an 'ads' grouping
         taken |= _read_scope(parsed, taken)

@@ -18,6 +18,7 @@ from query_engine.interpret.question_text import clean_question, in_figure_slot
 from query_engine.interpret.reading_axes import ADDED_FILTERS, Option, date_axis, grouping_axis, metric_axis
 from query_engine.interpret.refusals import (
     future_refusal,
+    impossible_date_refusal,
     input_refusal,
     refusal_for,
     undated_refusal,
@@ -124,6 +125,8 @@ def _special_readings(text: str, parsed: ParsedQuestion, context: DatasetContext
 
 
 def _parsed_refusal(parsed: ParsedQuestion, context: DatasetContext, future: bool) -> Refusal | None:
+    if parsed.impossible_dates:
+        return impossible_date_refusal(parsed.impossible_dates[0], context.model)
     if future and not context.model.time_column:
         return future_refusal(context.as_of.isoformat(), context.model)
     if parsed.unknown_groupings:

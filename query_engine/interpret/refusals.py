@@ -185,6 +185,12 @@ def undated_refusal(model: SemanticModel) -> Refusal:
                    "but not that period.", suggestions(model))
 
 
+def impossible_date_refusal(problem: str, model: SemanticModel) -> Refusal:
+    """The refusal for a day the calendar does not have: Clarify does not widen it to the month around it."""
+    return Refusal(f"That date does not exist ({problem}), so Clarify did not guess another. Ask again with a real "
+                   "day, such as the last day of that month, or ask for the whole month.", suggestions(model))
+
+
 def future_refusal(as_of_text: str, model: SemanticModel) -> Refusal:
     """The refusal for questions about the future over data that has no dates to forecast from."""
     return Refusal(f"This data has no date column, so Clarify cannot forecast it (data as of {as_of_text}).",

@@ -1,0 +1,45 @@
+"""A day the calendar does not have is refused with what is wrong with it, never widened to the month around it
+nor a crash; a real day written as 'the 10th of May' is that one day."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from query_engine.pipeline import Pipeline
+from query_engine.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def pipeline(demo_db, tmp_path_factory):
+    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize("question, problem", [
+    ("spend on 2025-02-30", "February 2025 has no day 30"),
+    ("spend on February 30 2025", "February 2025 has no day 30"),
+    ("clicks on the 32nd of May", "has no day 32"),
+    ("revenue on may 32", "has no day 32"),
+    ("spend from may 30 to may 34", "has no day 34"),
+    ("spend between 2025-01-01 and 2025-13-01", "no month 13"),
+    ("conversions on 31 april 2025", "April 2025 has no day 31")])
+def test_a_day_the_calendar_lacks_is_refused_by_name(pipeline, question, problem):
+    refusal = pipeline.understand(question, None).refusal
+    assert refusal is not None and "does not exist" in refusal.reason and problem in refusal.reason, refusal
+
+
+@pytest.mark.parametrize("question, day", [
+    ("spend on the 10th of May", dt.date(2025, 5, 10)), ("clicks on 3 of june 2025", dt.date(2025, 6, 3)),
+    ("revenue on february 28 2025", dt.date(2025, 2, 28)), ("spend on 2024-02-29", dt.date(2024, 2, 29))])
+def test_a_real_day_in_any_spelling_is_that_one_day(pipeline, question, day):
+    understanding = pipeline.understand(question, None)
+    assert understanding.refusal is None, understanding.refusal
+    window = understanding.interpretations[0].spec.date_range
+    assert (window.start, window.end) == (day, day), window
+
+
+def test_a_top_n_before_a_month_is_a_limit_not_a_day(pipeline):
+    spec = pipeline.understand("top 5 of may campaigns by spend", None).interpretations[0].spec
+    assert spec.limit == 5 and spec.date_range.start == dt.date(2025, 5, 1), spec
