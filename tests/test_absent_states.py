@@ -14,6 +14,8 @@ FILES = {
     "search_report": (["Campaign", "Campaign state", "Date", "Impressions", "Clicks", "Cost", "Conversions",
                        "Budget"],
                       [("Brand", "Enabled"), ("Generic", "Paused")], [900, 40, 55.5, 3, 80.0]),
+    "home_report": (["Campaign", "Ad group", "Date", "Impressions", "Clicks", "Cost"],
+                    [("Generic - Bedding", "Sheets"), ("Generic - Bath", "Towels")], [900, 40, 55.5]),
 }
 
 
@@ -79,3 +81,14 @@ def test_a_conversion_rate_with_clicks_is_the_ratio(exports, question):
     assert understanding.refusal is None, understanding.refusal
     assert "conversion" in understanding.interpretations[0].description.lower() and \
         "clicks" in understanding.interpretations[0].description.lower(), understanding.interpretations[0].description
+
+
+@pytest.mark.parametrize("question", ["cpc for each ad group in the Generic - Bedding campaign",
+                                      "clicks for bedding", "spend of the generic bedding campaign"])
+def test_a_word_of_the_files_own_names_is_never_corrected_into_a_lexicon_word(exports, question):
+    """'Bedding' is a campaign's word, not a misspelt 'pending' (a status word)."""
+    understanding = _understand(exports, "home_report", question)
+    assert understanding.refusal is None, understanding.refusal
+    filters = understanding.interpretations[0].spec.filters
+    assert [f.values for f in filters] == [("Generic - Bedding",)] or \
+        [list(f.values) for f in filters] == [["Generic - Bedding"]], filters

@@ -181,7 +181,8 @@ class Vocabulary:
             swapped = next((w for w in self._short_names if sorted(w) == sorted(key) and OSA.distance(w, key) == 1),
                            None)
             return Token(self._short_names[swapped], swapped, token.index) if swapped else token
-        if len(key) < 4 or key in self._word_set or key in STOPWORDS or key in known_words() or not key.isalpha():
+        if len(key) < 4 or key in self._word_set or key in STOPWORDS or key in known_words() or not key.isalpha() \
+                or (key,) in self.fragments:  # "bedding" in 'Generic - Bedding' is no misspelt "pending"
             return token
         limit = 1 if len(key) <= 6 else 2
         best = process.extractOne(key, self.words, scorer=OSA.distance, score_cutoff=limit) or _known_word(key, limit)
