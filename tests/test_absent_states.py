@@ -92,3 +92,37 @@ def test_a_word_of_the_files_own_names_is_never_corrected_into_a_lexicon_word(ex
     filters = understanding.interpretations[0].spec.filters
     assert [f.values for f in filters] == [("Generic - Bedding",)] or \
         [list(f.values) for f in filters] == [["Generic - Bedding"]], filters
+
+
+@pytest.fixture(scope="module")
+def two_results(tmp_path_factory):
+    """Purchases and sign-ups side by side, as a Reddit export has them: both read as conversions."""
+    folder = tmp_path_factory.mktemp("results")
+    header = ["Campaign Name", "Date", "Impressions", "Clicks", "Spend", "Purchase (Click)", "Sign Up (Click)"]
+    pipeline = open_export(folder / "home", write_export(folder, "reddit_ads", header, [("Brand",), ("Retarget",)],
+                                                         [900, 40, 55.5, 3, 8]))
+    yield pipeline
+    pipeline.close()
+
+
+@pytest.mark.parametrize("question", ["how many sign ups per campaign", "signups by campaign", "sign up by campaign",
+                                      "total signups last week"])
+def test_a_columns_own_header_words_beat_a_borrowed_synonym(two_results, question):
+    """'signups' is a demo synonym of conversions, but this file's 'Sign Up (Click)' column says it itself."""
+    understanding = two_results.understand(question, None)
+    assert understanding.refusal is None, understanding.refusal
+    metric = two_results.model.metrics[understanding.interpretations[0].spec.metrics[0]]
+    assert metric.column == "Sign_Up_Click", metric
+
+
+def test_the_other_column_keeps_its_own_words(two_results):
+    spec = two_results.understand("purchases by campaign", None).interpretations[0].spec
+    assert two_results.model.metrics[spec.metrics[0]].column == "Purchase_Click", spec
+
+
+@pytest.mark.parametrize("question", ["show the auction insights for our campaigns",
+                                      "what's the audience overlap between Gen Z Awareness and Summer Push",
+                                      "overlap rate with competitors", "outranking share by campaign"])
+def test_what_no_export_holds_is_refused_even_beside_the_files_own_names(exports, question):
+    refusal = _understand(exports, "snapchat_ads_report", question).refusal
+    assert refusal is not None and "nothing about" in refusal.reason, refusal

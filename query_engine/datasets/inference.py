@@ -208,8 +208,19 @@ class _ModelBuilder:
         ambiguities += stored.ambiguities
         if not metrics:
             raise_no_measures(self.title)
-        _deconflict(metrics, self.dimensions, ambiguities)
+        _deconflict(metrics, self.dimensions, ambiguities, self._header_owners(metrics))
         return self._raw(metrics, ambiguities)
+
+    def _header_owners(self, metrics: dict[str, Any]) -> dict[str, set[str]]:
+        """Each phrase of a column's own header, and the metrics summed from that column: 'sign ups' belongs to
+        'Sign Up (Click)', so no other metric keeps it as a word borrowed from the demo."""
+        owners: dict[str, set[str]] = {}
+        for name, item in metrics.items():
+            column = self.columns.get(str(item.get("column") or ""))
+            if column and item.get("aggregation") == "sum":
+                for phrase in header_synonyms(column["source"]):
+                    owners.setdefault(_loose_key(phrase), set()).add(name)
+        return owners
 
     def _raw(self, metrics: dict[str, Any], ambiguities: list[dict[str, Any]]) -> dict[str, Any]:
         defaults: list[str] = [m for m in ("spend", "conversions", "revenue", "roas", "cpa") if m in metrics] or \
@@ -262,8 +273,10 @@ def _count_metric(table: str, entity: str, column: str) -> dict[str, Any]:
             "synonyms": [f"number of {word}s", f"{word} count", f"count of {word}s", f"how many {word}s"]}
 
 
-def _deconflict(metrics: dict[str, Any], dimensions: dict[str, Any], ambiguities: list[dict[str, Any]]) -> None:
-    """Drop a synonym that is another item's own name or label, unless the ambiguity is recorded."""
+def _deconflict(metrics: dict[str, Any], dimensions: dict[str, Any], ambiguities: list[dict[str, Any]],
+                header_owners: Mapping[str, set[str]]) -> None:
+    """Drop a synonym that is another item's own name or label, or a phrase of another column's own header that is
+    none of this item's, unless the ambiguity is recorded."""
     owned: dict[tuple[str, ...], str] = {}
     for kind, items in (("metric", metrics), ("dimension", dimensions)):
         for name, item in items.items():
@@ -273,5 +286,21 @@ def _deconflict(metrics: dict[str, Any], dimensions: dict[str, Any], ambiguities
     for kind, items in (("metric", metrics), ("dimension", dimensions)):
         for name, item in items.items():
             me = f"{kind}:{name}"
-            item["synonyms"] = [s for s in item.get("synonyms", ())
-                                if owned.get(phrase_key(s), me) == me or (phrase_key(s), me) in shared]
+            kept = [s for s in item.get("synonyms", ()) if owned.get(phrase_key(s), me) == me
+                    or (phrase_key(s), me) in shared]
+            item["synonyms"] = [s for s in kept if _header_free(s, name, kind, header_owners)]
+            for synonym in set(kept) - set(item["synonyms"]):  # 'signups' goes to the 'Sign Up' column's metric
+                owner = next(iter(header_owners[_loose_key(synonym)]))
+                if len(header_owners[_loose_key(synonym)]) == 1 and synonym not in metrics[owner]["synonyms"]:
+                    metrics[owner]["synonyms"] = [*metrics[owner]["synonyms"], synonym]
+
+
+def _loose_key(phrase: str) -> str:
+    """A phrase with its spaces and plural endings gone: 'sign ups', 'signups' and 'Sign Up' are one."""
+    return "".join(word.removesuffix("s") for word in phrase_key(phrase))
+
+
+def _header_free(synonym: str, name: str, kind: str, header_owners: Mapping[str, set[str]]) -> bool:
+    """Whether a metric may keep `synonym`: no other column's header says it, or its own header does too."""
+    owners = header_owners.get(_loose_key(synonym))
+    return kind != "metric" or not owners or name in owners or not any(o != name for o in owners)

@@ -10,7 +10,6 @@ from query_engine.interpret.metric_ratios import read_ratios
 from query_engine.interpret.named_days import NamedDay, read_named_days
 from query_engine.interpret.named_things import named_things
 from query_engine.interpret.platform_names import scope_spans
-from query_engine.interpret.question_lexicon import lexicon
 from query_engine.interpret.question_text import (
     STOPWORDS,
     Token,
@@ -19,7 +18,12 @@ from query_engine.interpret.question_text import (
     tokenize,
 )
 from query_engine.interpret.thresholds import read_thresholds
-from query_engine.interpret.unknown_groupings import GROUPING_WORDS, names_a_grouping
+from query_engine.interpret.unknown_groupings import (
+    GROUPING_WORDS,
+    filler_grouping,
+    names_a_grouping,
+    ranks_a_delivery_unit,
+)
 from query_engine.interpret.vocabulary import Match, Vocabulary
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import FilterOp, Threshold
@@ -37,9 +41,10 @@ EFFICIENCY_WORDS = {"efficient", "efficiency", "cost effective", "cost efficient
 ENGAGEMENT_WORDS = {"engagement", "engaging", "engaged", "interaction", "interactions"}
 QUALITY_ADJECTIVES = {"efficient", "effective", "successful", "profitable", "valuable", "productive", "engaging",
                       "impactful", "lucrative", "cost", "performant"}
-MAX_WORDS = {"highest", "most", "largest", "biggest", "max", "maximum", "greatest", "more", "peak", "top", "busiest"}
+MAX_WORDS = {"highest", "most", "largest", "biggest", "max", "maximum", "greatest", "more", "peak", "top", "busiest",
+             "higher"}
 MIN_WORDS = {"lowest", "least", "smallest", "min", "minimum", "fewest", "cheapest", "less", "fewer", "bottom",
-             "slowest", "quietest"}
+             "slowest", "quietest", "lower"}
 GROUP_CUES = {"by", "per", "each", "every", "across", "which", "what", "breakdown", "split", "among", "between"}
 NEGATIONS = {"excluding", "except", "without", "not", "exclude", "excl", "besides", "ex", "non", "other"}
 TREND_WORDS = {"trend", "trends", "trending", "over time", "timeline", "time series", "evolution", "trajectory",
@@ -286,7 +291,7 @@ def _read_entity_fragments(parsed: ParsedQuestion, vocabulary: Vocabulary, taken
     i = 0
     while i < len(keys):
         hit = None
-        if i > 0 and keys[i - 1] in GROUPING_WORDS:
+        if (i > 0 and keys[i - 1] in GROUPING_WORDS) or ranks_a_delivery_unit(keys, i):
             i += 1
             continue
         for size in range(min(4, len(keys) - i), 0, -1):
@@ -376,9 +381,10 @@ def _read_word(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
 
 def _note_unknown(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
     word = keys[i]
-    if i > 0 and keys[i - 1] in GROUPING_WORDS and word in lexicon().grouping_fillers:
-        parsed.unknown.append(parsed.tokens[i].text)  # "spend by ad" where no column holds ads
-        parsed.unknown_groupings.append(parsed.tokens[i].text)
+    named = filler_grouping(keys, i)  # "spend by ad", "which campaign spent most": no column holds them
+    if named:
+        parsed.unknown.append(named)
+        parsed.unknown_groupings.append(named)
         return
     known = (word in STOPWORDS or word in FILLER or word in PERFORMANCE_WORDS or word in BEST_WORDS
              or word in WORST_WORDS or word in MAX_WORDS or word in MIN_WORDS or word in NEGATIONS

@@ -36,6 +36,7 @@ class Lexicon:
     platform_headers: dict[str, frozenset[Phrase]] = field(default_factory=dict)  # headers of one platform only
     weak_platform_words: frozenset[Phrase] = frozenset()  # too common to say a question is about a platform
     status_words: frozenset[Phrase] = frozenset()  # "paused": a delivery state, asked of a file that may lack one
+    delivery_units: frozenset[Phrase] = frozenset()  # "pin", "site": what a platform reports by
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ def lexicon() -> Lexicon:
                    {str(k): int(v) for k, v in (raw.get("ratio_scales") or {}).items()},
                    _words(raw.get("grouping_fillers") or []), _words(raw.get("grouping_verbs") or []),
                    {str(k): _phrases(v) for k, v in (raw.get("platform_headers") or {}).items()},
-                   _phrases(raw.get("weak_platform_words") or []), _phrases(raw.get("status_words") or []))
+                   _phrases(raw.get("weak_platform_words") or []), _phrases(raw.get("status_words") or []),
+                   _phrases(raw.get("delivery_units") or []))
 
 
 @cache

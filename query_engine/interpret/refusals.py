@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from query_engine.interpret.absent_metrics import AbsentMetric, absent_metric
+from query_engine.interpret.change_requests import is_change_request
 from query_engine.interpret.dataset_words import in_a_value
 from query_engine.interpret.personal_data import person_identifier
 from query_engine.interpret.platform_names import source_platform
@@ -15,41 +16,6 @@ from query_engine.interpret.vocabulary import Vocabulary
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import Refusal
 
-_POLITE = r"^(?:(?:please|pls|kindly|hey|ok|okay|now|then|also|just|go ahead and|can you|could you|would you|" \
-          r"will you|i want to|i'd like to|i would like to|i need to|help me|let's|lets|we should|we need to)\s+)*"
-_ALWAYS_WRITE = r"(?:drop|delete|remove|truncate|update|insert|alter|modify|wipe|erase|overwrite|rename|grant|revoke|" \
-                r"purge|destroy|deactivate|archive|unpause|upsert|merge into|replace|bump|cancel|stop spending|" \
-                r"scale (?:up|down|back))"
-_WRITE_WITH_OBJECT = r"(?:set|change|increase|decrease|raise|lower|cut|reduce|pause|resume|stop|start|launch|add|" \
-                     r"reset|double|halve|boost|edit|move|shift|reallocate|allocate|assign|turn off|turn on|" \
-                     r"kill|end|restart|disable|enable)"
-# What a write verb acts on: a determiner, a thing a platform runs, an amount ('allocate $1000 to') or something's
-# own setting ('lower squad A's spend'), with no preposition before it ('increase in Brand's spend' is a question).
-_THINGS = r"(?:budgets?|bids?|campaigns?|ad sets?|ad groups?|ad squads?|squads?|ads|line items?|keywords?|creatives?)"
-_NOT_A_PREPOSITION = r"(?!in\b|of\b|by\b|for\b|per\b|on\b|over\b|vs\b|from\b|to\b)"
-_AMOUNT = r"\$\s?\d[\d,.]*k?"
-_OBJECT = r"(?:all|the|every|each|our|my|a|an|this|that|these|those|new|tables?|rows?|data|database|records?|" \
-          rf"status|spend|channels?|\w+ (?:campaigns?|budgets?)|{_THINGS}|{_AMOUNT}|" \
-          rf"(?:{_NOT_A_PREPOSITION}\w+\s+){{0,2}}\w+'s)\b"
-# Making a platform's things, handing out money, moving a setting: 'duplicate the best ad squad', 'put $500 into
-# squad A', 'give squad C more money', 'make squad D's bid higher'.
-_OTHER_WRITES = (
-    rf"(?:create|duplicate|clone|set up)\s+(?:(?:a|an|the|our|new|another|best|worst|top|this|that|\w+'s)\s+){{0,3}}"
-    rf"{_THINGS}\b"
-    rf"|(?:put|spend|move|shift|allocate|add|invest)\s+(?:another\s+|an extra\s+|extra\s+)?{_AMOUNT}"
-    r"|give\s+(?!me\b|us\b)\S.{0,40}?\b(?:more|less|extra)\s+(?:money|budget|spend|cash)\b"
-    r"|make\s+.{0,40}?\b(?:bids?|budgets?|spend)\s+(?:higher|lower|bigger|smaller|larger)\b")
-MUTATION = re.compile(
-    _POLITE + rf"(?:{_ALWAYS_WRITE}\b|{_WRITE_WITH_OBJECT}\s+{_OBJECT}|{_OTHER_WRITES})"
-    r"|\b(?:drop|truncate|alter|create)\s+(?:table|database|schema|view|index)\b|\bdelete\s+from\b"
-    r"|\binsert\s+into\b|\bupdate\s+\w+\s+set\b"
-    # The engine's own commands, where a command stands or with a command's object; elsewhere "ad copy", "cost per
-    # install", "page load time" and "this export" are things analysts ask about.
-    r"|" + _POLITE + r"(?:attach|detach|copy|install|load|pragma|export)\s+(?!rates?\b|times?\b|speeds?\b)\w"
-    r"|\b(?:install|load)\s+(?:httpfs|extensions?\b|\w+\s+extension\b)|\bcopy\s+\S+\s+(?:to|from)\s"
-    r"|\bexport\s+(?:database|to)\b|\bpragma\s+\w|\b(?:attach|detach)\s+(?:database\b|')"
-    r"|^(?:please\s+|pls\s+|can you\s+|could you\s+)?set\b.{1,60}\bto\s+(?:zero|nothing|\$?\d)",
-    re.IGNORECASE)
 SECRET = re.compile(
     r"\b(?:passwords?|passwd|credentials?|api[ _-]?keys?|secret|secrets|tokens?|ssn|social security|credit cards?|"
     r"card numbers?|admin|administrator|logins?|private keys?|access keys?|connection strings?|env(?:ironment)? vars?|"
@@ -59,7 +25,9 @@ OFF_TOPIC = re.compile(
     r"recipe|sports?|football|election|president|capital of|population|translate|poem|joke|song|movie|"
     r"inventory|stock levels?|warehouse|shipping|returns? rate|refunds?|churn|retention|lifetime value|ltv|nps|"
     r"profit margin|margin|cogs|payroll|headcount|world cup|ceo|chief executive|prime minister|who won|"
-    r"who is|who was|who are|who invented|stock ticker|competitors?|competition|rivals?|market share)\b", re.IGNORECASE)
+    r"who is|who was|who are|who invented|stock ticker|competitors?|competition|rivals?|market share|"
+    r"audience overlap|overlap rate|auction insights?|outranking share|overlap between (?:the )?audiences)\b",
+    re.IGNORECASE)
 
 
 def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | None = None) -> Refusal | None:
@@ -72,7 +40,7 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
     if shape:
         return Refusal(f"That looks like code or markup ({shape}), not a question, so Clarify did not read it. "
                        "Ask in plain words about your campaigns, for example one of these.", suggestions(model))
-    if MUTATION.search(text):
+    if is_change_request(text, vocabulary):
         return Refusal("Clarify only reads data: it can't change, delete or create budgets, campaigns or tables.",
                        suggestions(model))
     if SECRET.search(text):
