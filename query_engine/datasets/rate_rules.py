@@ -88,10 +88,13 @@ def derived_rates(metrics: Mapping[str, Any], demo: Mapping[str, Any]) -> dict[s
 
 
 def complement_rates(metrics: Mapping[str, Any]) -> dict[str, Any]:
-    """Rates that are one minus another rate of the model ('bounce rate' = 1 - engagement rate), as formulas."""
+    """Rates that are one minus another rate of the model ('bounce rate' = 1 - engagement rate), as formulas; only
+    where the rate's own weight is held (a bounce rate is of sessions, never one minus engagements per impression)."""
     out: dict[str, Any] = {}
     for rule in lexicon().measures:
         base = metrics.get(rule.complement) if rule.complement else None
+        if rule.weight and not any(w in metrics for w in rule.weight):
+            continue
         formula = _one_minus(rule.complement, base) if base and rule.key not in metrics else None
         if formula and base:
             out[rule.key] = {"label": rule.label, "formula": formula, "format": rule.format,

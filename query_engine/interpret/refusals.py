@@ -56,7 +56,8 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
     if other:
         own, asked, platform = other
         named = platform if asked == platform.lower() else f"{asked} ({platform})"
-        return Refusal(f"This data is a {own} export, so it holds nothing on {named}. Ask about its {own} "
+        article = "an" if own[:1].upper() in "AEIOUX" else "a"  # an Amazon export, an X export
+        return Refusal(f"This data is {article} {own} export, so it holds nothing on {named}. Ask about its {own} "
                        f"figures, or upload a {platform} export and ask there.", suggestions(model))
     absent = absent_metric(text, model, vocabulary) if vocabulary is not None else None
     if absent:
