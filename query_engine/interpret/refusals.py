@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from query_engine.interpret.absent_metrics import AbsentMetric, absent_metric
+from query_engine.interpret.attribution_windows import absent_window
 from query_engine.interpret.change_requests import is_change_request
 from query_engine.interpret.dataset_words import in_a_value
 from query_engine.interpret.personal_data import person_identifier
@@ -59,6 +60,9 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
         article = "an" if own[:1].upper() in "AEIOUX" else "a"  # an Amazon export, an X export
         return Refusal(f"This data is {article} {own} export, so it holds nothing on {named}. Ask about its {own} "
                        f"figures, or upload a {platform} export and ask there.", suggestions(model))
+    window = absent_window(text, model) if vocabulary is not None else None
+    if window:
+        return window_refusal(*window, model)
     absent = absent_metric(text, model, vocabulary) if vocabulary is not None else None
     if absent:
         return absent_metric_refusal(absent, model)
@@ -119,6 +123,16 @@ def absent_metric_refusal(absent: AbsentMetric, model: SemanticModel) -> Refusal
     return Refusal(f"This data has no {named}{asked}.{needs} Clarify will not answer with another figure instead; "
                    f"the data holds {', '.join(held_figures(model))}{by}"
                    f"{' and date' if model.time_column else ''}.", suggestions(model))
+
+
+def window_refusal(asked: str, held: set[tuple[str, str]], model: SemanticModel) -> Refusal:
+    """The refusal for an attribution window the data's figures are not counted on."""
+    shown = ", ".join(sorted(f"{d}-day {k}".replace("-day ", "-day ").strip() if d else f"{k}-through"
+                             for d, k in held))
+    stated = f"its figures are counted on a {shown} window" if held else "its headers do not say which attribution " \
+        "window its conversions use"
+    return Refusal(f"This data has no '{asked}' figures: {stated}, and Clarify will not relabel them as another "
+                   f"window. Ask for {', '.join(held_figures(model)[:3])} as exported.", suggestions(model))
 
 
 def status_refusal(status: str, model: SemanticModel) -> Refusal:
