@@ -126,3 +126,12 @@ def test_the_other_column_keeps_its_own_words(two_results):
 def test_what_no_export_holds_is_refused_even_beside_the_files_own_names(exports, question):
     refusal = _understand(exports, "snapchat_ads_report", question).refusal
     assert refusal is not None and "nothing about" in refusal.reason, refusal
+
+
+@pytest.mark.parametrize("word", ["projected", "improved", "disproved", "enabler"])
+def test_status_words_are_never_a_spelling_correction(exports, word):
+    """'projected' is no misspelt 'rejected', nor 'improved' an 'approved'."""
+    from query_engine.interpret.question_text import Token
+
+    vocabulary = exports["snapchat_ads_report"].context.vocabulary
+    assert vocabulary.correct(Token(word, word, 0)).key == word

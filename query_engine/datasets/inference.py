@@ -288,7 +288,8 @@ def _deconflict(metrics: dict[str, Any], dimensions: dict[str, Any], ambiguities
             me = f"{kind}:{name}"
             kept = [s for s in item.get("synonyms", ()) if owned.get(phrase_key(s), me) == me
                     or (phrase_key(s), me) in shared]
-            item["synonyms"] = [s for s in kept if _header_free(s, name, kind, header_owners)]
+            item["synonyms"] = [s for s in kept if (phrase_key(s), me) in shared
+                                or _header_free(s, name, kind, header_owners)]
             for synonym in set(kept) - set(item["synonyms"]):  # 'signups' goes to the 'Sign Up' column's metric
                 owner = next(iter(header_owners[_loose_key(synonym)]))
                 if len(header_owners[_loose_key(synonym)]) == 1 and synonym not in metrics[owner]["synonyms"]:

@@ -37,6 +37,7 @@ class Lexicon:
     weak_platform_words: frozenset[Phrase] = frozenset()  # too common to say a question is about a platform
     status_words: frozenset[Phrase] = frozenset()  # "paused": a delivery state, asked of a file that may lack one
     delivery_units: frozenset[Phrase] = frozenset()  # "pin", "site": what a platform reports by
+    breakdown_values: dict[Phrase, str] = field(default_factory=dict)  # "android" -> "operating system"
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,9 @@ def lexicon() -> Lexicon:
                    _words(raw.get("grouping_fillers") or []), _words(raw.get("grouping_verbs") or []),
                    {str(k): _phrases(v) for k, v in (raw.get("platform_headers") or {}).items()},
                    _phrases(raw.get("weak_platform_words") or []), _phrases(raw.get("status_words") or []),
-                   _phrases(raw.get("delivery_units") or []))
+                   _phrases(raw.get("delivery_units") or []),
+                   {key: str(name) for name, words in (raw.get("breakdown_values") or {}).items()
+                    for key in _phrases(words)})
 
 
 @cache

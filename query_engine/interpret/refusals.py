@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from query_engine.interpret.absent_breakdowns import absent_breakdown
 from query_engine.interpret.absent_metrics import AbsentMetric, absent_metric
 from query_engine.interpret.attribution_windows import absent_window
 from query_engine.interpret.change_requests import is_change_request
@@ -66,6 +67,9 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
     absent = absent_metric(text, model, vocabulary) if vocabulary is not None else None
     if absent:
         return absent_metric_refusal(absent, model)
+    split = absent_breakdown(text, vocabulary, _covered(text, vocabulary)) if vocabulary is not None else None
+    if split:
+        return breakdown_refusal(*split, model)
     status = absent_status(text, _covered(text, vocabulary)) if vocabulary is not None else None
     if status:
         return status_refusal(status, model)
@@ -133,6 +137,13 @@ def window_refusal(asked: str, held: set[tuple[str, str]], model: SemanticModel)
         "window its conversions use"
     return Refusal(f"This data has no '{asked}' figures: {stated}, and Clarify will not relabel them as another "
                    f"window. Ask for {', '.join(held_figures(model)[:3])} as exported.", suggestions(model))
+
+
+def breakdown_refusal(breakdown: str, asked: str, model: SemanticModel) -> Refusal:
+    """The refusal for a breakdown value ('android') over data with no such breakdown."""
+    dims = ", ".join(d.label.lower() for d in model.dimensions.values())
+    return Refusal(f"The data has no {breakdown} to split by (asked as '{asked}'), so Clarify can't compare or filter "
+                   f"by it. You can group by {dims}, or by day, week, month, quarter or year.", suggestions(model))
 
 
 def status_refusal(status: str, model: SemanticModel) -> Refusal:

@@ -295,9 +295,12 @@ def _main_runs(words: tuple[str, ...]) -> set[tuple[str, ...]]:
 
 
 @cache
+@cache
 def _known_words() -> tuple[str, ...]:
-    """The lexicon's own domain words, in a fixed order for the spelling corrector."""
-    return tuple(sorted(known_words()))
+    """The lexicon's own domain words, in a fixed order for the spelling corrector; status words ('rejected',
+    'approved') are never a correction, or 'projected' and 'improved' would become them."""
+    states = {word for phrase in lexicon().status_words for word in phrase}
+    return tuple(sorted(known_words() - states))
 
 
 def _known_word(key: str, limit: int) -> tuple[str, float, int] | None:
