@@ -106,7 +106,8 @@ def known_words() -> frozenset[str]:
     table = lexicon()
     phrases = (*table.audience_breakdowns, *table.person_words, *table.identifier_words,
                *table.person_identifiers, *table.platforms, *table.status_words,
-               *(phrase_key(" ".join(words)) for words in known_metrics()))
+               *(phrase_key(" ".join(words)) for words in known_metrics()),
+               *(phrase_key(str(w)) for w in _raw().get("plain_english") or ()))
     return frozenset(word for phrase in phrases for word in phrase if word.isalpha() and len(word) > 3)
 
 

@@ -6,7 +6,8 @@ from query_engine.interpret.question_lexicon import known_words, lexicon
 from query_engine.interpret.question_text import STOPWORDS, Token, number_value
 
 GROUPING_WORDS = ("by", "per", "each", "across")  # the words after these name a grouping
-FINER_THAN_DAYS = {"hour", "hourly", "minute", "second", "intraday"}  # the data's finest grain is a day
+FINER_THAN_DAYS = {"hour", "hourly", "minute", "second", "intraday", "morning", "mornings", "afternoon", "evening",
+                   "evenings", "night", "nights", "daypart", "dayparts", "dayparting"}  # the finest grain is a day
 RANKING_WORDS = {"which", "what", "top", "bottom", "best", "worst", "most", "least", "highest", "lowest", "each",
                  "every"}
 

@@ -185,7 +185,8 @@ class Vocabulary:
                 or (key,) in self.fragments:  # "bedding" in 'Generic - Bedding' is no misspelt "pending"
             return token
         limit = 1 if len(key) <= 6 else 2
-        best = process.extractOne(key, self.words, scorer=OSA.distance, score_cutoff=limit) or _known_word(key, limit)
+        close = process.extract(key, self.words, scorer=OSA.distance, score_cutoff=limit, limit=8)
+        best = next((c for c in close if keeps_meaning(key, c[0])), None) or _known_word(key, limit)
         if best is None:
             # "waht", "totla": a plain word misspelt is a plain word, not an unknown subject.
             plain = process.extractOne(key, _PLAIN_WORDS, scorer=OSA.distance, score_cutoff=1)
@@ -306,5 +307,15 @@ def _known_words() -> tuple[str, ...]:
 def _known_word(key: str, limit: int) -> tuple[str, float, int] | None:
     """The lexicon's domain word a misspelt key stands for ('gruop' is 'group'); a short key only with its letters
     swapped ('bnad' is 'band', but 'tent' is no 'sent')."""
-    best = process.extractOne(key, _known_words(), scorer=OSA.distance, score_cutoff=limit)
+    close = process.extract(key, _known_words(), scorer=OSA.distance, score_cutoff=limit, limit=8)
+    best = next((c for c in close if keeps_meaning(key, c[0])), None)
     return best if best and (len(key) > 4 or sorted(best[0]) == sorted(key)) else None
+
+
+def keeps_meaning(key: str, word: str) -> bool:
+    """Whether reading `key` as `word` is a typo fixed, not a meaning changed: typists keep the first letter
+    ('morning' is no 'earning', 'targeting' no 'marketing'), and a short word with one letter replaced is another
+    word or code ('ecpa' is no 'ecpm'), unless its letters are only swapped."""
+    if key[:1] != word[:1] and sorted(key[:2]) != sorted(word[:2]):
+        return False
+    return len(key) > 4 or len(key) != len(word) or sorted(key) == sorted(word)
