@@ -10,6 +10,7 @@ from query_engine.interpret.metric_ratios import read_ratios
 from query_engine.interpret.named_days import NamedDay, read_named_days
 from query_engine.interpret.named_things import named_things
 from query_engine.interpret.platform_names import scope_spans
+from query_engine.interpret.question_lexicon import lexicon
 from query_engine.interpret.question_text import (
     STOPWORDS,
     Token,
@@ -179,8 +180,10 @@ def _read_matches(parsed: ParsedQuestion, matches: list[Match], model: SemanticM
     keys = [t.key for t in parsed.tokens]
     has_window = any(p.options for p in parsed.date_phrases)
     previous: Match | None = None
-    for match in matches:
+    for n, match in enumerate(matches):
         kinds = {t.kind for t in match.terms}
+        if _modifies_a_figure(keys, match, matches[n + 1:n + 2]):
+            continue  # "ad cost by platform": 'ad' says whose cost, it groups nothing
         before = keys[max(0, match.start - 3):match.start]
         if "date_field" in kinds and has_window:
             parsed.date_field = next(t.name for t in match.terms if t.kind == "date_field")
@@ -218,6 +221,14 @@ def _read_matches(parsed: ParsedQuestion, matches: list[Match], model: SemanticM
         previous = match
 
 
+def _modifies_a_figure(keys: list[str], match: Match, following: list[Match]) -> bool:
+    """A filler word ('ad', 'campaign') right before a figure and after no grouping cue ('ad cost', 'campaign
+    spend by channel') qualifies that figure; it is no grouping."""
+    words, cues = keys[match.start:match.end], set(keys[max(0, match.start - 2):match.start]) & GROUP_CUES
+    return bool(following) and following[0].start == match.end and not cues \
+        and all(w in lexicon().grouping_fillers for w in words) and any(t.kind == "metric" for t in following[0].terms)
+
+
 def _preferred(match: Match):
     order = {"metric": 0, "weak_metric": 1, "dimension": 2, "value": 3, "grain": 4, "date_field": 5}
     return min(match.terms, key=lambda t: order.get(t.kind, 9))
@@ -236,7 +247,9 @@ def _read_dimension(parsed: ParsedQuestion, name: str, match: Match, before: lis
     if before[-1:] in (["all"], ["total"]) and not set(before[-3:-1]) & {"by", "per", "each", "which"} and not listing:
         parsed.total_dimensions.append(name)
         return
-    asked_amount = [t.key for t in parsed.tokens[:2]] == ["how", "much"]  # "how much did X campaigns spend"
+    # "how much did X campaigns spend", "how many clicks did TikTok campaigns get", "total spend of meta campaigns"
+    asked_amount = [t.key for t in parsed.tokens[:2]] in (["how", "much"], ["how", "many"]) or \
+        parsed.tokens[0].key == "total"
     if dim.entity and asked_amount and not set(before) & GROUP_CUES:
         parsed.total_dimensions.append(name)
         return

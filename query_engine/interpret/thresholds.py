@@ -32,7 +32,7 @@ def read_thresholds(keys: list[str], metric_spans: list[tuple[int, int, str]]) -
         last = max(i for i, st in enumerate(starts) if st < m.end()) + 1
         if first is None or (last < len(keys) and keys[last] in _UNIT_WORDS):
             continue
-        metric = _threshold_metric(metric_spans, first, last)
+        metric = _threshold_metric(metric_spans, first, last, keys)
         if metric is None:
             continue
         value = float(m.group(2).replace(",", ""))
@@ -44,8 +44,19 @@ def read_thresholds(keys: list[str], metric_spans: list[tuple[int, int, str]]) -
     return found, used
 
 
-def _threshold_metric(metric_spans: list[tuple[int, int, str]], first: int, last: int) -> str | None:
-    after = [name for start, _, name in metric_spans if last <= start <= last + 1]
+def _threshold_metric(metric_spans: list[tuple[int, int, str]], first: int, last: int,
+                      keys: list[str] | None = None) -> str | None:
+    """The metric a comparison binds to: the one right before it ('ROAS above 3'), else the one right after it
+    ('more than 100 conversions'), else one a word after it unless that word joins another condition ('ROAS above
+    3 and spend over 10k': 'and' starts the next one), else one shortly before it."""
+    touching = [name for _, end, name in metric_spans if end == first]
+    if touching:
+        return touching[-1]
+    right_after = [name for start, _, name in metric_spans if start == last]
+    if right_after:
+        return right_after[0]
+    joined = keys is not None and last < len(keys) and keys[last] in ("and", "or", "but")
+    after = [name for start, _, name in metric_spans if start == last + 1 and not joined]
     before = [name for _, end, name in metric_spans if first - 3 <= end <= first]
     if after:
         return after[0]
