@@ -53,3 +53,14 @@ def test_a_filler_before_a_figure_groups_nothing(pipeline, question):
 @pytest.mark.parametrize("question", ["spend by ad", "which ad had the most clicks"])
 def test_the_filler_where_a_grouping_goes_still_groups(pipeline, question):
     assert pipeline.understand(question, None).interpretations[0].spec.dimensions == ("campaign",)
+
+
+@pytest.mark.parametrize("question, numerator, denominator", [
+    ("revenue per click by channel", "revenue", "clicks"), ("conversions per impression", "conversions", "impressions"),
+    ("revenue per click last month", "revenue", "clicks")])
+def test_a_measure_per_a_rates_denominator_is_their_ratio(pipeline, question, numerator, denominator):
+    """'per click' is how CPC is asked, but after revenue it divides revenue by clicks, not revenue beside CPC."""
+    spec = pipeline.understand(question, None).interpretations[0].spec
+    metric = spec.metrics[0]
+    assert "cpc" not in spec.metrics, spec
+    assert metric.startswith(numerator) and denominator in metric, spec

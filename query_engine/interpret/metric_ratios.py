@@ -74,6 +74,29 @@ def _joined(keys: list[str], ordered: list[Span], i: int, before: int | None, pe
     return Joined(start - width, end, metric, (denominator,)) if metric else None
 
 
+def _opened_rates(keys: list[str], spans: list[Span], model: SemanticModel) -> list[Span]:
+    """'revenue per click': a rate matched by its 'per ...' words ('per click' of CPC) right after another measure is
+    that rate's denominator, so the measure before it is divided by it (revenue / clicks, not revenue and CPC)."""
+    ends = {end: name for _, end, name in spans}
+    opened = []
+    for start, end, name in spans:
+        metric = model.metrics.get(name)
+        width, _ = _ratio_word_after(keys, start)
+        numerator, denominator = (metric.numerator, metric.denominator) if metric else (None, None)
+        if width and denominator in model.metrics and start in ends and ends[start] != numerator:
+            opened.append((start + width, end, denominator))
+        else:
+            opened.append((start, end, name))
+    return opened
+
+
+def _ratio_word_after(keys: list[str], start: int) -> tuple[int, int]:
+    """How many tokens of a ratio word start at `start` ('per' of 'per click')."""
+    words = lexicon().ratio_words
+    width = next((n for n in (2, 1) if tuple(keys[start:start + n]) in words), 0)
+    return width, 1
+
+
 def _ratio_word_before(keys: list[str], start: int) -> tuple[int, int]:
     """How many tokens of a ratio word ('per', 'for each', 'per 1,000') end right before `start`, and the scale."""
     scale = _scale(keys[start - 1]) if start > 0 else None
@@ -99,7 +122,13 @@ def read_ratios(parsed: Parsed, model: SemanticModel) -> set[int]:
     """Each ratio the question names takes the place of the measures it divides, in the metrics and their spans;
     the tokens the ratios cover ('per', 'thousand') are returned as read."""
     covered: set[int] = set()
-    for joined in joined_ratios([t.key for t in parsed.tokens], parsed.metric_spans, model):
+    keys = [t.key for t in parsed.tokens]
+    opened = _opened_rates(keys, parsed.metric_spans, model)
+    for (_, _, was), (_, _, now) in zip(parsed.metric_spans, opened, strict=True):
+        if was != now and was in parsed.metrics:
+            parsed.metrics[parsed.metrics.index(was)] = now
+    parsed.metric_spans = opened
+    for joined in joined_ratios(keys, parsed.metric_spans, model):
         covered.update(range(joined.start, joined.end))
         inside = [s for s in parsed.metric_spans if joined.start <= s[0] and s[1] <= joined.end]
         outside = [s for s in parsed.metric_spans if s not in inside]
