@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from query_engine.interpret.date_phrases import DatePhrase, find_date_phrases
 from query_engine.interpret.elided_heads import elided_heads
 from query_engine.interpret.metric_ratios import read_ratios
+from query_engine.interpret.name_fragments import read_name_fragments
 from query_engine.interpret.named_days import NamedDay, read_named_days
 from query_engine.interpret.named_things import named_things
 from query_engine.interpret.platform_names import scope_spans
@@ -23,7 +24,6 @@ from query_engine.interpret.unknown_groupings import (
     GROUPING_WORDS,
     filler_grouping,
     names_a_grouping,
-    ranks_a_delivery_unit,
 )
 from query_engine.interpret.vocabulary import Match, Vocabulary
 from query_engine.semantics.model import SemanticModel
@@ -151,7 +151,7 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
     taken |= read_ratios(parsed, model)  # "revenue per session": one ratio, not two measures
     taken |= {i for m in matches for i in range(m.start, m.end)}
     taken |= read_named_days(parsed, as_of, matches, vocabulary, model, taken)
-    _read_entity_fragments(parsed, vocabulary, taken)
+    read_name_fragments(parsed, vocabulary, taken, STOPWORDS | FILLER)
     taken |= _read_thresholds(parsed)
     _read_words(parsed, taken)
     return parsed
@@ -293,38 +293,6 @@ def _read_named_things(parsed: ParsedQuestion, vocabulary: Vocabulary, model: Se
             parsed.name_choices[thing.dimension] = list(values)
         used.update(thing.used)
     return used
-
-
-def _read_entity_fragments(parsed: ParsedQuestion, vocabulary: Vocabulary, taken: set[int]) -> None:
-    """Runs of leftover words that appear inside entity names ("black friday" campaigns) filter to them.
-
-    Words right after "by", "per", "each" or "across" name a grouping, so they never filter by a name that
-    happens to contain them ("by customer segment" is not the "New Customers" campaigns)."""
-    keys = [t.key for t in parsed.tokens]
-    i = 0
-    while i < len(keys):
-        hit = None
-        if (i > 0 and keys[i - 1] in GROUPING_WORDS) or ranks_a_delivery_unit(keys, i):
-            i += 1
-            continue
-        for size in range(min(4, len(keys) - i), 0, -1):
-            span = range(i, i + size)
-            if any(j in taken for j in span) or (size == 1 and (keys[i] in STOPWORDS or keys[i] in FILLER)):
-                continue
-            fragment_values = vocabulary.fragment_values(tuple(keys[i:i + size]))
-            if fragment_values:
-                hit = (size, fragment_values)
-                break
-        if not hit:
-            i += 1
-            continue
-        for dim, value in sorted(hit[1]):
-            parsed.filter_starts.setdefault(dim, i)
-            values, op = parsed.filters.setdefault(dim, ([], "in"))
-            if value not in values:
-                values.append(value)
-        taken.update(range(i, i + hit[0]))
-        i += hit[0]
 
 
 def _read_thresholds(parsed: ParsedQuestion) -> set[int]:
