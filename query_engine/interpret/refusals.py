@@ -111,7 +111,8 @@ def _off_topic(text: str, vocabulary: Vocabulary | None) -> str | None:
     the search term 'rain jacket women' is that search term; 'will it rain' stays off topic)."""
     covered = _covered(text, vocabulary)
     for found in OFF_TOPIC.finditer(text):
-        if not set(phrase_key(found.group(0))) <= covered:
+        words = phrase_key(found.group(0))
+        if not set(words) <= covered and not (vocabulary is not None and in_a_value(words, vocabulary)):
             return found.group(0)
     return None
 

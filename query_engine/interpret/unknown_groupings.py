@@ -32,8 +32,8 @@ def names_a_grouping(tokens: list[Token], i: int, metric_spans: list[tuple[int, 
     lens'), after a grouping named by 'by' ('by campaign objective'), finer than days, or an audience breakdown.
     Numbers ('each one') and verbs ('which grew', 'why did spend by channel drop') never do."""
     keys, word, audience = [t.key for t in tokens], tokens[i].key, lexicon().audience_breakdowns
-    if number_value(tokens[i]) is not None:
-        return False
+    if number_value(tokens[i]) is not None or keys[i + 1:i + 2] in (["date"], ["dates"]):
+        return False  # 'by start date': a qualifier of the date the data is by, not a grouping of its own
     if (i > 0 and keys[i - 1] in GROUPING_WORDS) or word in FINER_THAN_DAYS or (word,) in audience \
             or tuple(keys[i:i + 2]) in audience or ranks_a_delivery_unit(keys, i):
         return True
