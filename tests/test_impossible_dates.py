@@ -43,3 +43,13 @@ def test_a_real_day_in_any_spelling_is_that_one_day(pipeline, question, day):
 def test_a_top_n_before_a_month_is_a_limit_not_a_day(pipeline):
     spec = pipeline.understand("top 5 of may campaigns by spend", None).interpretations[0].spec
     assert spec.limit == 5 and spec.date_range.start == dt.date(2025, 5, 1), spec
+
+
+@pytest.mark.parametrize("question, start, end", [
+    ("spend April 20 to the end of the month", dt.date(2025, 4, 20), dt.date(2025, 4, 30)),
+    ("revenue from November 20 to the end of the month", dt.date(2024, 11, 20), dt.date(2024, 11, 30)),
+    ("clicks March 1 through the end of the month", dt.date(2025, 3, 1), dt.date(2025, 3, 31)),
+    ("spend from 2025-02-10 until the end of the month", dt.date(2025, 2, 10), dt.date(2025, 2, 28))])
+def test_to_the_end_of_the_month_is_the_end_of_that_days_month(pipeline, question, start, end):
+    spec = pipeline.understand(question, None).interpretations[0].spec
+    assert (spec.date_range.start, spec.date_range.end) == (start, end), spec.date_range

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from query_engine.interpret.date_windows import DateOption
+from query_engine.interpret.date_windows import DateOption, month_window
 from query_engine.interpret.explicit_dates import ExplicitDates, ImpossibleDate
 from query_engine.interpret.question_text import NUMBER_WORDS, Token, tokenize
 from query_engine.interpret.relative_periods import RelativePeriods
@@ -126,19 +126,36 @@ def _spans(phrases: list[DatePhrase], keys: list[str]) -> list[DatePhrase]:
     out: list[DatePhrase] = []
     for phrase in phrases:
         before = out[-1] if out else None
-        if before and before.start > 0 and phrase.start == before.end + 1 and before.options[0].window and \
-                phrase.options[0].window and (keys[before.start - 1], keys[before.end]) in _SPAN_WORDS:
+        to_its_end = _to_the_end_of_its_month(before, phrase, keys)
+        if before and (to_its_end or before.start > 0 and phrase.start == before.end + 1 and before.options[0].window
+                       and phrase.options[0].window and (keys[before.start - 1], keys[before.end]) in _SPAN_WORDS):
+            assert before.options[0].window and phrase.options[0].window
             start, end = before.options[0].window.start, phrase.options[0].window.end
             label = f"{before.options[0].window.label} to {phrase.options[0].window.label}"
+            if to_its_end:  # 'April 20 to the end of the month': the end of April, not of the as-of month
+                end = month_window(start.year, start.month).end
+                label = f"{start.isoformat()} to {end.isoformat()}"
             if start > end and not before.years:  # 'from Oct 8 to Black Friday': the Oct 8 before it
                 start = add_months(start, -12)
                 label = f"{start.isoformat()} to {phrase.options[0].window.label}"
             if start <= end:
-                out[-1] = DatePhrase(before.start - 1, phrase.end, (DateOption(DateRange(start, end, label)),),
+                first = before.start - 1 if before.start > 0 and keys[before.start - 1] in ("from", "between") \
+                    else before.start
+                out[-1] = DatePhrase(first, phrase.end, (DateOption(DateRange(start, end, label)),),
                                      years=before.years + phrase.years, kind="span")
                 continue
         out.append(phrase)
     return out
+
+
+def _to_the_end_of_its_month(before: DatePhrase | None, phrase: DatePhrase, keys: list[str]) -> bool:
+    """'April 20 to the end of the month', 'from March 1 through the end of the month': a day, a joining word and
+    the end of 'the month', which is that day's month."""
+    if before is None or phrase.kind != "rest_of" or phrase.start != before.end + 1 or not before.options[0].window:
+        return False
+    joined = keys[before.end] in ("to", "through", "thru", "until", "till")
+    said = keys[phrase.start:phrase.end]
+    return joined and before.kind in ("month_day", "iso_day") and "end" in said and said[-1] == "month"
 
 
 def _resolvers(as_of: dt.date) -> dict[str, Callable[[re.Match], tuple[DateOption, ...]]]:
