@@ -44,3 +44,12 @@ def test_cost_words_with_a_figure_divide_it(search):
                                       "impressions by age groups"])
 def test_misspelt_domain_words_do_not_refuse_a_grouping_the_data_has(search, question):
     assert _spec(search, question).dimensions == ("age",)
+
+
+@pytest.mark.parametrize("question, metric, descending", [
+    ("which ad group got the cheapest clicks", "cpc", False), ("the most expensive conversions by campaign", "cpa", True),
+    ("campaigns with the cheapest conversions", "cpa", False)])
+def test_a_cost_word_before_a_counted_figure_is_its_cost_per_one(search, question, metric, descending):
+    spec = _spec(search, question)
+    assert spec.metrics[0] == metric, spec
+    assert spec.order_by and spec.order_by[0].field == metric and spec.order_by[0].descending is descending, spec

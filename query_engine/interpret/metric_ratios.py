@@ -147,14 +147,31 @@ def _read_cost(parsed: Parsed, model: SemanticModel) -> set[int]:
     keys, words = [t.key for t in parsed.tokens], lexicon()
     cost = _cost_measure(keys, model)
     at = next((i for i, key in enumerate(keys) if key in words.cost_words), None)
-    if parsed.metrics or cost is None or at is None:
+    if cost is None or at is None:
         return set()
+    if parsed.metrics:
+        return _cost_of_a_figure(parsed, model, cost, at)
     parsed.metrics.append(cost)
     parsed.metric_spans = sorted([*parsed.metric_spans, (at, at + 1, cost)])
     if keys[at] in words.cheap_words:
         parsed.extreme = "min"
     elif keys[at].endswith("est"):  # "the priciest", "the costliest": the one highest
         parsed.extreme = parsed.extreme or "max"
+    return {at}
+
+
+def _cost_of_a_figure(parsed: Parsed, model: SemanticModel, cost: str, at: int) -> set[int]:
+    """'the cheapest leads', 'the most expensive clicks': a cost word right before a counted figure asks what each
+    costs, the cost measure per that figure (cost per lead), lowest or highest first."""
+    keys = [t.key for t in parsed.tokens]
+    following = [s for s in parsed.metric_spans if at < s[0] <= at + 2 and s[2] != cost]
+    metric = ratio_of(model, cost, following[0][2]) if len(following) == 1 and len(parsed.metrics) == 1 else None
+    if metric is None:
+        return set()
+    start, end, figure = following[0]
+    parsed.metrics[parsed.metrics.index(figure)] = metric
+    parsed.metric_spans = sorted([*(s for s in parsed.metric_spans if s != following[0]), (at, end, metric)])
+    parsed.extreme = "min" if keys[at] in lexicon().cheap_words else "max"
     return {at}
 
 
