@@ -64,3 +64,12 @@ def test_a_measure_per_a_rates_denominator_is_their_ratio(pipeline, question, nu
     metric = spec.metrics[0]
     assert "cpc" not in spec.metrics, spec
     assert metric.startswith(numerator) and denominator in metric, spec
+
+
+@pytest.mark.parametrize("question", ["Was there an increase in spend from April to May 2025?",
+                                      "did revenue decrease from Q2 to Q3 2025", "clicks rose from June to August 2025",
+                                      "how did conversions decline from march to may 2025"])
+def test_a_change_between_periods_is_shown_period_by_period(pipeline, question):
+    """'increase from April to May' compares the periods; one total over both would hide the change."""
+    spec = pipeline.understand(question, None).interpretations[0].spec
+    assert any(d in ("month", "week", "quarter") or "month" in d for d in spec.dimensions) or spec.periods, spec

@@ -49,7 +49,8 @@ MIN_WORDS = {"lowest", "least", "smallest", "min", "minimum", "fewest", "cheapes
 GROUP_CUES = {"by", "per", "each", "every", "across", "which", "what", "breakdown", "split", "among", "between"}
 NEGATIONS = {"excluding", "except", "without", "not", "exclude", "excl", "besides", "ex", "non", "other"}
 TREND_WORDS = {"trend", "trends", "trending", "over time", "timeline", "time series", "evolution", "trajectory",
-               "history", "historically", "progression", "changed", "change", "evolve", "evolved", "growth"}
+               "history", "historically", "progression", "changed", "change", "evolve", "evolved", "growth",
+               "increase", "increased", "decrease", "decreased", "grew", "rise", "rose", "fell", "decline", "declined"}
 UNIT_GRAINS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year", "date": "day",
                "weekday": "day_of_week"}
 SHARE_PHRASES = ("share", "percent of", "percentage of", "% of", "proportion", "fraction of", "contribution",
