@@ -47,7 +47,8 @@ def test_misspelt_domain_words_do_not_refuse_a_grouping_the_data_has(search, que
 
 
 @pytest.mark.parametrize("question, metric, descending", [
-    ("which ad group got the cheapest clicks", "cpc", False), ("the most expensive conversions by campaign", "cpa", True),
+    ("which ad group got the cheapest clicks", "cpc", False),
+    ("the most expensive conversions by campaign", "cpa", True),
     ("campaigns with the cheapest conversions", "cpa", False)])
 def test_a_cost_word_before_a_counted_figure_is_its_cost_per_one(search, question, metric, descending):
     spec = _spec(search, question)
