@@ -112,9 +112,19 @@ def _off_topic(text: str, vocabulary: Vocabulary | None) -> str | None:
     covered = _covered(text, vocabulary)
     for found in OFF_TOPIC.finditer(text):
         words = phrase_key(found.group(0))
-        if not set(words) <= covered and not (vocabulary is not None and in_a_value(words, vocabulary)):
+        named = vocabulary is not None and in_a_value(words, vocabulary) and _before_a_thing(text[found.end():])
+        if not set(words) <= covered and not named:
             return found.group(0)
     return None
+
+
+def _before_a_thing(rest: str) -> bool:
+    """Whether the next word names things a file holds ('competitor keywords', 'competitor campaigns'): then an
+    off-topic word inside the file's names qualifies them ('will it rain tomorrow' stays off topic)."""
+    following = [t.key for t in tokenize(clean_question(rest))][:1]
+    table = lexicon()
+    return bool(following) and ((following[0],) in table.delivery_units or following[0] in table.grouping_fillers
+                                or following[0] in ("term", "terms", "group", "groups"))
 
 
 def absent_metric_refusal(absent: AbsentMetric, model: SemanticModel) -> Refusal:
