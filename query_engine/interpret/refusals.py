@@ -54,7 +54,8 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
                        "figures and shows no customer- or person-level identifiers (emails, names, phone numbers, "
                        "user ids); breakdowns such as age or location are fine where the data has them.",
                        suggestions(model))
-    other = _other_platform(text, model, vocabulary) if vocabulary is not None else None
+    covered = _covered(text, vocabulary)  # the words that spell the data's own names, found once
+    other = _other_platform(text, model, vocabulary, covered) if vocabulary is not None else None
     if other:
         own, asked, platform = other
         named = platform if asked == platform.lower() else f"{asked} ({platform})"
@@ -67,13 +68,13 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
     absent = absent_metric(text, model, vocabulary) if vocabulary is not None else None
     if absent:
         return absent_metric_refusal(absent, model)
-    split = absent_breakdown(text, vocabulary, _covered(text, vocabulary)) if vocabulary is not None else None
+    split = absent_breakdown(text, vocabulary, covered) if vocabulary is not None else None
     if split:
         return breakdown_refusal(*split, model)
-    status = absent_status(text, _covered(text, vocabulary)) if vocabulary is not None else None
+    status = absent_status(text, covered) if vocabulary is not None else None
     if status:
         return status_refusal(status, model)
-    found = _off_topic(text, vocabulary)
+    found = _off_topic(text, vocabulary, covered)
     if found:
         return Refusal(f"The data has nothing about '{found}'; it holds ad-campaign delivery and results only.",
                        suggestions(model))
@@ -90,14 +91,14 @@ def _covered(text: str, vocabulary: Vocabulary | None) -> set[str]:
     return covered
 
 
-def _other_platform(text: str, model: SemanticModel, vocabulary: Vocabulary) -> tuple[str, str, str] | None:
+def _other_platform(text: str, model: SemanticModel, vocabulary: Vocabulary,
+                    covered: set[str]) -> tuple[str, str, str] | None:
     """(the file's platform, the words asked, the other platform they name), when a one-platform export is asked about
     another platform ('spend on facebook' in a Snapchat report) by words that are none of the file's own names."""
     own = source_platform(model) if vocabulary.platform_scope else None
     if own is None:
         return None
     table, keys = lexicon().platforms, [t.key for t in tokenize(clean_question(text))]
-    covered = _covered(text, vocabulary)
     for start, end in find_phrases(keys, table):
         words = tuple(keys[start:end])
         if (table[words] != own and words not in lexicon().weak_platform_words and not set(words) <= covered
@@ -106,10 +107,9 @@ def _other_platform(text: str, model: SemanticModel, vocabulary: Vocabulary) -> 
     return None
 
 
-def _off_topic(text: str, vocabulary: Vocabulary | None) -> str | None:
+def _off_topic(text: str, vocabulary: Vocabulary | None, covered: set[str]) -> str | None:
     """The first off-topic word that is not part of a name the question spells out from the dataset ('rain' in
     the search term 'rain jacket women' is that search term; 'will it rain' stays off topic)."""
-    covered = _covered(text, vocabulary)
     for found in OFF_TOPIC.finditer(text):
         words = phrase_key(found.group(0))
         named = vocabulary is not None and in_a_value(words, vocabulary) and _before_a_thing(text[found.end():])
