@@ -40,3 +40,28 @@ def test_a_breakdown_value_the_file_holds_nowhere_is_refused(exports, question, 
 def test_a_value_the_file_holds_is_answered(exports, file, question):
     refusal = exports[file].understand(question, None).refusal
     assert refusal is None, refusal
+
+
+@pytest.fixture(scope="module")
+def audience(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("audience")
+    header = ["Campaign name", "Gender", "Day", "Impressions", "Amount spent", "Purchases"]
+    pipeline = open_export(folder / "home", write_export(folder, "meta_ads", header,
+                                                         [("Spring", "male"), ("Spring", "female")], [900, 55.5, 3]))
+    yield pipeline
+    pipeline.close()
+
+
+@pytest.mark.parametrize("question", ["how many purchases came from male users",
+                                      "impressions among female users last week", "spend for male users"])
+def test_users_of_a_breakdown_value_are_that_segment_not_the_users_metric(audience, question):
+    understanding = audience.understand(question, None)
+    assert understanding.refusal is None, understanding.refusal
+    assert any(f.dimension == "gender" for f in understanding.interpretations[0].spec.filters), \
+        understanding.interpretations[0].spec
+
+
+@pytest.mark.parametrize("question", ["how many users", "male users last week"])
+def test_users_asked_as_the_figure_are_still_refused(audience, question):
+    refusal = audience.understand(question, None).refusal
+    assert refusal is not None and "no users" in refusal.reason, refusal

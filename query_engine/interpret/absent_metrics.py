@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from query_engine.interpret.dataset_words import in_a_metric_name, in_a_value, names, names_metric
-from query_engine.interpret.question_lexicon import KnownMetric, Phrase, find_phrases, known_metrics
-from query_engine.interpret.question_text import clean_question, fold, in_figure_slot, tokenize
+from query_engine.interpret.question_lexicon import KnownMetric, Phrase, find_phrases, known_metrics, lexicon
+from query_engine.interpret.question_text import Token, clean_question, fold, in_figure_slot, tokenize
 from query_engine.interpret.vocabulary import Vocabulary
 from query_engine.semantics.model import SemanticModel
 
@@ -35,7 +35,7 @@ def absent_metric(question: str, model: SemanticModel, vocabulary: Vocabulary) -
     for start, end in find_phrases(texts, table, longest=6):
         metric = table[tuple(texts[start:end])]
         keys = tuple(t.key for t in tokens[start:end])
-        if _verb(metric, texts, start, end) or held(metric, model, vocabulary):
+        if _verb(metric, texts, start, end) or held(metric, model, vocabulary) or _a_segment(tokens, start):
             continue
         slotted = in_figure_slot([t.key for t in tokens], start, end)  # 'how many installs': the figure itself
         if _read_otherwise(keys, vocabulary, whole_values=not slotted):
@@ -52,6 +52,16 @@ def held(metric: KnownMetric, model: SemanticModel, vocabulary: Vocabulary) -> b
         return True
     keys = [tuple(fold(w) for w in words) for words in metric.words]
     return any(names_metric(k, vocabulary) or (len(k) > 1 and in_a_metric_name(k, vocabulary)) for k in keys)
+
+
+_SEGMENT_WORDS = ("from", "among", "of", "for", "by")
+
+
+def _a_segment(tokens: list[Token], start: int) -> bool:
+    """'purchases from male users', 'ctr among mobile users': people of a breakdown value the question's figure
+    comes from, not the Users metric."""
+    keys = [t.key for t in tokens]
+    return start >= 2 and (keys[start - 1],) in lexicon().breakdown_values and keys[start - 2] in _SEGMENT_WORDS
 
 
 def _verb(metric: KnownMetric, texts: list[str], start: int, end: int) -> bool:
