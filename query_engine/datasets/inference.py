@@ -304,4 +304,4 @@ def _loose_key(phrase: str) -> str:
 def _header_free(synonym: str, name: str, kind: str, header_owners: Mapping[str, set[str]]) -> bool:
     """Whether a metric may keep `synonym`: no other column's header says it, or its own header does too."""
     owners = header_owners.get(_loose_key(synonym))
-    return kind != "metric" or not owners or name in owners or not any(o != name for o in owners)
+    return kind != "metric" or not owners or name in owners

@@ -51,13 +51,12 @@ _WRITE_THEN_NAME = re.compile(_POLITE + rf"{_WRITE_WITH_OBJECT}\s+{_NOT_A_PREPOS
 def _writes_a_held_name(text: str, vocabulary: Vocabulary) -> bool:
     """A write verb whose object is one of the data's own names: 'pause Site Retargeting - 30d', 'turn off
     Traffic - Hashtag Hiking'. A metric after the verb ('lower cpc campaigns') is a question, not a change."""
-    found = _WRITE_THEN_NAME.match(text.strip())
+    found = _WRITE_THEN_NAME.match(text)
     if not found:
         return False
     tokens = tokenize(clean_question(text[found.end():]))
     hits = vocabulary.match(tokens, set()) if tokens else []
     return bool(hits) and hits[0].start == 0 and all(term.kind == "value" for term in hits[0].terms)
-
 
 
 # Verbs that are only ever commands at the start of a request, whatever follows ('please pause Site Retargeting').

@@ -81,7 +81,7 @@ def _opened_rates(keys: list[str], spans: list[Span], model: SemanticModel) -> l
     opened = []
     for start, end, name in spans:
         metric = model.metrics.get(name)
-        width, _ = _ratio_word_after(keys, start)
+        width = _ratio_word_after(keys, start)
         numerator, denominator = (metric.numerator, metric.denominator) if metric else (None, None)
         if width and denominator in model.metrics and start in ends and ends[start] != numerator:
             opened.append((start + width, end, denominator))
@@ -90,11 +90,10 @@ def _opened_rates(keys: list[str], spans: list[Span], model: SemanticModel) -> l
     return opened
 
 
-def _ratio_word_after(keys: list[str], start: int) -> tuple[int, int]:
+def _ratio_word_after(keys: list[str], start: int) -> int:
     """How many tokens of a ratio word start at `start` ('per' of 'per click')."""
     words = lexicon().ratio_words
-    width = next((n for n in (2, 1) if tuple(keys[start:start + n]) in words), 0)
-    return width, 1
+    return next((n for n in (2, 1) if tuple(keys[start:start + n]) in words), 0)
 
 
 def _ratio_word_before(keys: list[str], start: int) -> tuple[int, int]:
@@ -168,7 +167,7 @@ def _cost_of_a_figure(parsed: Parsed, model: SemanticModel, cost: str, at: int) 
     metric = ratio_of(model, cost, following[0][2]) if len(following) == 1 and len(parsed.metrics) == 1 else None
     if metric is None:
         return set()
-    start, end, figure = following[0]
+    _, end, figure = following[0]
     parsed.metrics[parsed.metrics.index(figure)] = metric
     parsed.metric_spans = sorted([*(s for s in parsed.metric_spans if s != following[0]), (at, end, metric)])
     parsed.extreme = "min" if keys[at] in lexicon().cheap_words else "max"

@@ -99,6 +99,12 @@ def lexicon() -> Lexicon:
 
 
 @cache
+def known_metric_phrases() -> frozenset[Phrase]:
+    """Every well-known metric's words, folded as question tokens are ('active users', 'cpc')."""
+    return frozenset(phrase_key(" ".join(words)) for words in known_metrics())
+
+
+@cache
 def known_words() -> frozenset[str]:
     """Every single word of the lexicon's own phrases (audience breakdowns, people, identifiers, platforms and
     well-known metrics), folded: real words of the domain, which the spelling corrector never turns into another
@@ -106,7 +112,7 @@ def known_words() -> frozenset[str]:
     table = lexicon()
     phrases = (*table.audience_breakdowns, *table.person_words, *table.identifier_words,
                *table.person_identifiers, *table.platforms, *table.status_words,
-               *(phrase_key(" ".join(words)) for words in known_metrics()),
+               *known_metric_phrases(),
                *(phrase_key(str(w)) for w in _raw().get("plain_english") or ()))
     return frozenset(word for phrase in phrases for word in phrase if word.isalpha() and len(word) > 3)
 

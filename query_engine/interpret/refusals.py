@@ -142,41 +142,43 @@ def absent_metric_refusal(absent: AbsentMetric, model: SemanticModel) -> Refusal
 
 def window_refusal(asked: str, held: set[tuple[str, str]], model: SemanticModel) -> Refusal:
     """The refusal for an attribution window the data's figures are not counted on."""
-    shown = ", ".join(sorted(f"{d}-day {k}".replace("-day ", "-day ").strip() if d else f"{k}-through"
-                             for d, k in held))
+    shown = ", ".join(sorted(f"{d}-day {k}".strip() if d else f"{k}-through" for d, k in held))
     stated = f"its figures are counted on a {shown} window" if held else "its headers do not say which attribution " \
         "window its conversions use"
     return Refusal(f"This data has no '{asked}' figures: {stated}, and Clarify will not relabel them as another "
                    f"window. Ask for {', '.join(held_figures(model)[:3])} as exported.", suggestions(model))
 
 
+def _groupings(model: SemanticModel) -> str:
+    """The data's groupings as a refusal names them: 'channel, region, device'."""
+    return ", ".join(d.label.lower() for d in model.dimensions.values())
+
+
+def _group_by_instead(model: SemanticModel) -> str:
+    return f"You can group by {_groupings(model)}, or by day, week, month, quarter or year."
+
+
 def breakdown_refusal(breakdown: str, asked: str, model: SemanticModel) -> Refusal:
     """The refusal for a breakdown value ('android') over data with no such breakdown."""
-    dims = ", ".join(d.label.lower() for d in model.dimensions.values())
     return Refusal(f"The data has no {breakdown} to split by (asked as '{asked}'), so Clarify can't compare or filter "
-                   f"by it. You can group by {dims}, or by day, week, month, quarter or year.", suggestions(model))
+                   f"by it. {_group_by_instead(model)}", suggestions(model))
 
 
 def status_refusal(status: str, model: SemanticModel) -> Refusal:
     """The refusal for a delivery state ('paused') over data that records none."""
-    dims = ", ".join(d.label.lower() for d in model.dimensions.values())
     return Refusal(f"This data records no delivery status (asked as '{status}'), so Clarify can't tell what is active, "
-                   f"paused or rejected. It holds "
-                   f"{', '.join(held_figures(model))} by {dims}; ask about those, for example which campaigns "
-                   "spent in the latest period.", suggestions(model))
+                   f"paused or rejected. It holds {', '.join(held_figures(model))} by {_groupings(model)}; ask about "
+                   "those, for example which campaigns spent in the latest period.", suggestions(model))
 
 
 def unknown_subject(words: list[str], model: SemanticModel, grouping: bool) -> Refusal:
     """The refusal for a question whose subject the data does not have."""
     shown = ", ".join(f"'{w}'" for w in words[:4]) or "that"
     if grouping:
-        dims = ", ".join(d.label.lower() for d in model.dimensions.values())
-        return Refusal(f"The data has no {shown} to group by. You can group by {dims}, or by day, week, month, "
-                       "quarter or year.", suggestions(model))
+        return Refusal(f"The data has no {shown} to group by. {_group_by_instead(model)}", suggestions(model))
     return Refusal(f"I couldn't find {shown} in the campaign data. It holds "
                    + ", ".join(m.label for m in list(model.metrics.values())[:8])
-                   + f" by {', '.join(d.label.lower() for d in model.dimensions.values())} and date.",
-                   suggestions(model))
+                   + f" by {_groupings(model)} and date.", suggestions(model))
 
 
 def undated_refusal(model: SemanticModel) -> Refusal:

@@ -296,7 +296,6 @@ def _main_runs(words: tuple[str, ...]) -> set[tuple[str, ...]]:
 
 
 @cache
-@cache
 def _known_words() -> tuple[str, ...]:
     """The lexicon's own domain words, in a fixed order for the spelling corrector; status words ('rejected',
     'approved') are never a correction, or 'projected' and 'improved' would become them."""
