@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tiny_exports import open_export, write_export
+from tests.tiny_exports import open_export, opened_exports, write_export
 
 FILES = {
     "snapchat_ads": (["Campaign Name", "Date", "Impressions", "Swipe Ups", "Spend"],
@@ -17,12 +17,8 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("breakdowns")
-    pipelines = {name: open_export(folder / f"home-{name}", write_export(folder, name, *spec))
-                 for name, spec in FILES.items()}
-    yield pipelines
-    for pipeline in pipelines.values():
-        pipeline.close()
+    with opened_exports(tmp_path_factory.mktemp("breakdowns"), FILES) as pipelines:
+        yield pipelines
 
 
 @pytest.mark.parametrize("question, breakdown", [

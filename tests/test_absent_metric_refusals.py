@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from query_engine.interpret.question_lexicon import known_metrics
-from tests.tiny_exports import open_export, write_export
+from tests.tiny_exports import opened_exports
 
 FILES = {
     "search": (["Campaign", "Ad group", "Keyword", "Day", "Impressions", "Clicks", "Cost", "Conversions",
@@ -45,12 +45,8 @@ FILES = {
 @pytest.fixture(scope="module")
 def opened(tmp_path_factory):
     """Each tiny export opened as an upload, once per module."""
-    folder = tmp_path_factory.mktemp("exports")
-    pipelines = {name: open_export(folder / "home", write_export(folder, name, header, groups, measures))
-                 for name, (header, groups, measures) in FILES.items()}
-    yield pipelines
-    for pipeline in pipelines.values():
-        pipeline.close()
+    with opened_exports(tmp_path_factory.mktemp("exports"), FILES) as pipelines:
+        yield pipelines
 
 
 def _refusal(opened, file, question):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tiny_exports import open_export, write_export
+from tests.tiny_exports import open_export, opened_exports, write_export
 
 FILES = {
     "snapchat_ads_report": (["Campaign Name", "Ad Squad Name", "Date", "Impressions", "Swipe Ups", "Spend",
@@ -21,12 +21,8 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("states")
-    pipelines = {name: open_export(folder / f"home-{name}", write_export(folder, name, *spec))
-                 for name, spec in FILES.items()}
-    yield pipelines
-    for pipeline in pipelines.values():
-        pipeline.close()
+    with opened_exports(tmp_path_factory.mktemp("states"), FILES) as pipelines:
+        yield pipelines
 
 
 def _understand(exports, file, question):

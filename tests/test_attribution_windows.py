@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tiny_exports import open_export, write_export
+from tests.tiny_exports import opened_exports
 
 FILES = {
     "tiktok_ads": (["Campaign name", "Date", "Impressions", "Clicks", "Cost", "Conversions"],
@@ -17,12 +17,8 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("windows")
-    pipelines = {name: open_export(folder / f"home-{name}", write_export(folder, name, *spec))
-                 for name, spec in FILES.items()}
-    yield pipelines
-    for pipeline in pipelines.values():
-        pipeline.close()
+    with opened_exports(tmp_path_factory.mktemp("windows"), FILES) as pipelines:
+        yield pipelines
 
 
 @pytest.mark.parametrize("file, question", [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tiny_exports import open_export, write_export
+from tests.tiny_exports import opened_exports
 
 FILES = {
     "pinterest_ads": (["Campaign name", "Ad group name", "Date", "Impressions", "Pin clicks", "Spend"],
@@ -18,12 +18,8 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("ranked")
-    pipelines = {name: open_export(folder / f"home-{name}", write_export(folder, name, *spec))
-                 for name, spec in FILES.items()}
-    yield pipelines
-    for pipeline in pipelines.values():
-        pipeline.close()
+    with opened_exports(tmp_path_factory.mktemp("ranked"), FILES) as pipelines:
+        yield pipelines
 
 
 @pytest.mark.parametrize("file, question, word", [

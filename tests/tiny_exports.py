@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from query_engine import cli
@@ -33,3 +34,19 @@ def open_export(home: Path, path: Path) -> Pipeline:
     settings = cli._settings({"CLARIFY_HOME": str(home), "LITELLM_OFFLINE_MODE": "true"})
     args = argparse.Namespace(url=None, data=path, dataset=None, replace=False, db=None)
     return cli._open(settings, args)[0]
+
+
+ExportSpec = tuple[Sequence[str], Sequence[Sequence[object]], Sequence[float]]  # header, groups, measures
+
+
+@contextmanager
+def opened_exports(folder: Path, files: Mapping[str, ExportSpec]) -> Iterator[dict[str, Pipeline]]:
+    """Each (header, groups, measures) written as `write_export` writes it and opened as an upload, each in a home
+    of its own, by name; all closed afterwards."""
+    pipelines = {name: open_export(folder / f"home-{name}", write_export(folder, name, *spec))
+                 for name, spec in files.items()}
+    try:
+        yield pipelines
+    finally:
+        for pipeline in pipelines.values():
+            pipeline.close()
