@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     pick.add_argument("--all", action="store_true", help="run every reading")
     ask.add_argument("--as-of", type=_date,
                      help="resolve relative dates against YYYY-MM-DD instead of the data's latest date")
+    ask.add_argument("--follow-up", action="append", metavar="EARLIER", default=[],
+                     help="read the question as a follow-up of EARLIER (its first reading); repeat for a chain, "
+                          "oldest first: --follow-up 'spend by channel' --follow-up 'only Meta' 'now by device'")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     sub.add_parser("evaluate", help="score the engine on a question set: evaluate QUESTIONS.jsonl [--db PATH] [--json]")
     sql = sub.add_parser("sql", help="check and run one SQL statement (the path edited SQL takes)")
@@ -248,7 +251,15 @@ def json_safe(value: Any) -> Any:
 
 
 def _ask(pipeline: Pipeline, args: argparse.Namespace) -> int:
-    understanding = pipeline.understand(args.question, args.as_of)
+    previous = None
+    for earlier in args.follow_up:
+        prior = pipeline.understand(earlier, args.as_of, previous=previous)
+        if not prior.interpretations:
+            why = (prior.refusal.reason if prior.refusal else "it got no reading").rstrip(".")
+            return _answer_failed(args, f"The earlier question '{earlier}' has no answer to follow up ({why}). "
+                                        "Ask it on its own first, or drop --follow-up.")
+        previous = prior.interpretations[0].spec
+    understanding = pipeline.understand(args.question, args.as_of, previous=previous)
     chosen = set(range(1, 6)) if args.all else {args.pick}
     answers = {i.rank: pipeline.answer(i) for i in understanding.interpretations if i.rank in chosen}
     if args.json:
@@ -263,6 +274,7 @@ def _ask_payload(pipeline: Pipeline, understanding: Understanding, answers: dict
     refusal = understanding.refusal
     return {
         "question": understanding.question,
+        "follow_up": understanding.intent == "follow_up",
         "as_of": understanding.as_of.isoformat(),
         "database": str(pipeline.database),
         "tables": tables,

@@ -132,14 +132,15 @@ class Pipeline:
         return self._runner(guarded, time_limit_s=self.settings.time_limit_s, row_cap=self.settings.row_cap)
 
     def understand(self, question: str, as_of: dt.date | None = None, *, question_id: str | None = None,
-                   preferences: Mapping[str, str] | None = None) -> Understanding:
+                   preferences: Mapping[str, str] | None = None, previous: QuerySpec | None = None) -> Understanding:
         """Interpret a question into ranked readings (or a refusal); a model's readings come first when it has a key.
 
-        `preferences` (ambiguity -> the option a team keeps picking) rank learned choices first.
+        `preferences` (ambiguity -> the option a team keeps picking) rank learned choices first. `previous` is the
+        last answer's reading, which a follow-up refines (offline: a model never sees the last answer).
         """
-        offline = interpret(question, self.context, as_of, preferences)
+        offline = interpret(question, self.context, as_of, preferences, previous)
         self.adopt(*(i.spec for i in offline.interpretations))
-        if self.llm is None:
+        if self.llm is None or offline.intent == "follow_up":
             return offline
         offline = replace(offline, question_id=question_id or new_question_id())
         if not self._ready(TaskType.QUERY_INTERPRETATION) or self._final_refusal(offline) or (

@@ -280,3 +280,24 @@ def test_ask_csv_download_has_no_float_noise():
     columns = (ColumnInfo("campaign", "dimension", "Campaign"), ColumnInfo("roas", "metric", "ROAS", "ratio"),
                ColumnInfo("revenue", "metric", "Revenue", "currency"))
     assert csv_bytes(frame, columns).decode().splitlines() == ["campaign,roas,revenue", "A,19.1013,336022.85"]
+
+
+def test_ask_follow_up_refines_the_last_answer_and_can_be_asked_alone(app, demo_db):
+    at = ask(app, "total spend by channel in 2024")
+    channels = query(demo_db, "SELECT COUNT(DISTINCT c.channel) FROM campaign_daily d JOIN campaigns c USING "
+                              "(campaign_id) WHERE d.date BETWEEN DATE '2024-01-01' AND DATE '2024-12-31'")[0][0]
+    assert not at.exception and len(table_rows(at)) == channels
+    at = ask(at, "only for Meta")
+    assert not at.exception
+    assert any("follow-up to “total spend by channel in 2024”" in i.value for i in at.info)
+    meta = query(demo_db, "SELECT SUM(d.spend) FROM campaign_daily d JOIN campaigns c USING (campaign_id) "
+                          "WHERE c.channel = 'Meta' AND d.date BETWEEN DATE '2024-01-01' AND DATE '2024-12-31'")
+    assert [row[:2] for row in table_rows(at)] == [("Meta", pytest.approx(meta[0][0]))]
+    at = ask(at, "now split that by device")
+    assert not at.exception
+    assert any("follow-up to “only for Meta”" in i.value for i in at.info)
+    at.button(key=pick_keys(at)[0]).click().run()  # adding the split or replacing it: the analyst picks
+    assert {row[0] for row in table_rows(at)} == {"Meta"} and len(table_rows(at)) == 3
+    at.button(key="ask.alone").click().run()
+    assert not at.exception
+    assert not any("follow-up to" in i.value for i in at.info)  # read on its own: no answer to refine

@@ -50,14 +50,18 @@ def render_ask_page(state: AskState, scope_slot: DeltaGenerator) -> None:
     if not state.question:
         st.info("Ask a question about your campaigns, or press one of the examples above.")
         return
-    understanding, interpreting_ms = understand(pipeline, state.question, state.as_of)
+    follows = state.follows
+    understanding, interpreting_ms = understand(pipeline, state.question, state.as_of,
+                                                follows[1] if follows else None)
+    if understanding.intent == "follow_up" and follows:
+        _show_follow_up(state, follows[0])
     if understanding.refusal is not None:
         _show_refusal(understanding, understanding.refusal, state)
         return
     if not understanding.interpretations:
         st.info("Clarify found nothing to measure in that question. Try naming a metric, such as spend or ROAS.")
         return
-    for note in understanding.notes:
+    for note in understanding.notes[1 if understanding.intent == "follow_up" else 0:]:
         st.caption(escape_markdown(note))
     if understanding.intent == "investigate":
         _offer_investigation(understanding.question)
@@ -74,6 +78,16 @@ def render_ask_page(state: AskState, scope_slot: DeltaGenerator) -> None:
         return
     with friendly_errors("answering this reading"):
         _show_picked(pipeline, state, understanding, picked, interpreting_ms)
+
+
+def _show_follow_up(state: AskState, earlier: str) -> None:
+    """Say which answer the question refines, with a way to ask it on its own."""
+    left, right = st.columns([3, 1])
+    left.info(f"A follow-up to “{escape_markdown(earlier)}”: each reading says what it changed in that answer.",
+              icon=":material/subdirectory_arrow_right:")
+    if right.button("Ask it on its own", key="ask.alone", help="Read the question as new, not as a follow-up."):
+        state.ask_alone()
+        st.rerun()
 
 
 def _offer_model_insights(pipeline: Pipeline, answer: Answer, question: str, rank: int) -> None:
@@ -192,6 +206,7 @@ def _record(state: AskState, understanding: Understanding, picked: Interpretatio
     entry = answer_entry(understanding.question, understanding.as_of, picked.rank, text, spec, answer, changes,
                          interpreting_ms, engine=picked.engine)
     entry = replace(entry, dataset=state.dataset or "demo")
+    state.answered(understanding.question, _spec_json(spec))
     if record_once(get_history(load_settings()), state, key, entry) is not None and picked.choices:
         get_learning(load_settings()).record(picked.choices, understanding.question)
 

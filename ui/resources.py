@@ -123,20 +123,23 @@ def get_history(settings: Settings) -> QuestionHistory:
     return _history_at(str(QuestionHistory.in_home(settings.home).path))
 
 
-def understand(pipeline: Pipeline, question: str, as_of: dt.date | None) -> tuple[Understanding, float]:
-    """The readings of a question, ranked with the team's learned preferences, and the ms it took."""
+def understand(pipeline: Pipeline, question: str, as_of: dt.date | None,
+               previous_json: str | None = None) -> tuple[Understanding, float]:
+    """The readings of a question, ranked with the team's learned preferences, and the ms it took; `previous_json`
+    is the spec of the answer it may follow up."""
     started = time.perf_counter()
     preferences = get_learning(load_settings()).preferences()
     understanding = _understand(pipeline_key(pipeline), question, as_of, json.dumps(preferences, sort_keys=True),
-                                pipeline)
+                                previous_json, pipeline)
     pipeline.adopt(*(i.spec for i in understanding.interpretations))  # a cached reading's asked ratios ("per")
     return understanding, round((time.perf_counter() - started) * 1000, 2)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _understand(key: str, question: str, as_of: dt.date | None, preferences_json: str,
+def _understand(key: str, question: str, as_of: dt.date | None, preferences_json: str, previous_json: str | None,
                 _pipeline: Pipeline) -> Understanding:
-    return _pipeline.understand(question, as_of, preferences=json.loads(preferences_json))
+    previous = spec_from_dict(json.loads(previous_json)) if previous_json else None
+    return _pipeline.understand(question, as_of, preferences=json.loads(preferences_json), previous=previous)
 
 
 @st.cache_resource(max_entries=4)

@@ -27,6 +27,9 @@ class AskState:
     dataset: str = DEMO_DATASET
     # An as-of the analyst picked, per dataset: another dataset's date never carries over to this one.
     as_of_by_dataset: dict[str, dt.date] = field(default_factory=dict)
+    # The last answer shown (its question and the spec that ran), and the one the current question follows up.
+    last_answer: tuple[str, str] | None = None
+    follows: tuple[str, str] | None = None
 
     @property
     def as_of(self) -> dt.date | None:
@@ -41,8 +44,18 @@ class AskState:
             self.as_of_by_dataset[self.dataset] = value
 
     def ask(self, question: str) -> None:
-        """Start over with a new question."""
+        """A new question; the answer on screen becomes the one it may follow up."""
         self.question = question.strip()
+        self.follows = self.last_answer
+        self.pick(None)
+
+    def answered(self, question: str, spec_json: str) -> None:
+        """Remember the answer shown, which the next question may follow up."""
+        self.last_answer = (question, spec_json)
+
+    def ask_alone(self) -> None:
+        """Read the current question on its own, not as a follow-up."""
+        self.follows = None
         self.pick(None)
 
     def pick(self, rank: int | None) -> None:
@@ -57,6 +70,7 @@ class AskState:
         kept per dataset)."""
         if name != self.dataset:
             self.dataset = name
+            self.last_answer = None  # another dataset's reading cannot be refined here
             self.ask("")
 
 

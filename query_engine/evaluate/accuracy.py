@@ -1,7 +1,8 @@
 """Accuracy evaluation: score the engine (and its model routes) on a question set with known answers.
 
 A question set is JSON lines: {"id", "q", "kind": clear|ambiguous|refuse|hard, "refs": [reference SQL, ...],
-"match": "set"|"prefix"}, or "expected_rows": [[...], ...] (the intended reading's rows) in place of refs.
+"match": "set"|"prefix"}, or "expected_rows": [[...], ...] (the intended reading's rows) in place of refs. A
+follow-up case adds "after": the earlier question (or a list of them, oldest first) whose first reading it refines.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from query_engine.errors import ClarifyError, EvaluationError
 from query_engine.llm.access import LLMAccess
 from query_engine.pipeline import Answer, Pipeline
 from query_engine.settings import Settings
+from query_engine.spec.query import QuerySpec
 from query_engine.sql.guard import guard_sql
 
 KINDS = ("clear", "ambiguous", "refuse", "hard")
@@ -45,6 +47,7 @@ class QuestionCase:
     refs: tuple[str, ...] = ()
     match: str = "set"
     expected_rows: tuple[tuple[Any, ...], ...] | None = None
+    after: tuple[str, ...] = ()  # a follow-up: the earlier questions, oldest first
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class CaseOutcome:
     latency_ms: float
     cost_usd: float
     problem: str = ""
+    follow_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,9 @@ def _case(line: str, number: int) -> QuestionCase:
         if problem:
             raise ValueError(problem)
         expected = None if rows is None else tuple(tuple(r) for r in rows)
-        return QuestionCase(str(data.get("id", f"line{number}")), str(data["q"]), kind, refs, match, expected)
+        after = data.get("after") or ()
+        after = (str(after),) if isinstance(after, str) else tuple(str(a) for a in after)
+        return QuestionCase(str(data.get("id", f"line{number}")), str(data["q"]), kind, refs, match, expected, after)
     except (ValueError, TypeError, AttributeError) as exc:
         raise EvaluationError(f"Line {number} of the question set is not a valid case: {exc}.",
                               hint='Each line is like {"id": "c1", "q": "Spend by channel", "kind": "clear", '
@@ -143,14 +149,14 @@ def evaluate_question_set(pipeline: Pipeline, cases: Sequence[QuestionCase], *, 
 def evaluate_case(pipeline: Pipeline, case: QuestionCase) -> CaseOutcome:
     """Score one question: refusal for refuse cases, otherwise which readings return which reference rows."""
     started = time.perf_counter()
-    understanding = pipeline.understand(case.q)
+    understanding = pipeline.understand(case.q, previous=_previous_reading(pipeline, case.after))
     answers = [pipeline.answer(r, question=case.q) for r in understanding.interpretations]
     latency = round((time.perf_counter() - started) * 1000, 2)
     cost = round(understanding.cost_usd + sum(a.cost_usd for a in answers), 6)
     offered = tuple(f"#{r.rank} {r.description}" for r in understanding.interpretations)
     refusal = understanding.refusal.reason if understanding.refusal else None
     outcome = partial(CaseOutcome, id=case.id, question=case.q, kind=case.kind, refusal=refusal, offered=offered,
-                      latency_ms=latency, cost_usd=cost)
+                      latency_ms=latency, cost_usd=cost, follow_up=bool(case.after))
     if case.kind == "refuse":
         ran = any(a.result is not None for a in answers)
         problem = "" if refusal or not ran else "ran a query instead of refusing"
@@ -168,6 +174,15 @@ def evaluate_case(pipeline: Pipeline, case: QuestionCase) -> CaseOutcome:
     passed = top1 if case.kind == "clear" else intended is not None and (case.kind == "hard" or found == len(hits))
     return outcome(passed=passed, top1=top1, intended_rank=intended, refs_found=found, refs_total=len(hits),
                    problem="" if passed else _problem(case, refusal, intended, found, len(hits)))
+
+
+def _previous_reading(pipeline: Pipeline, earlier: Sequence[str]) -> QuerySpec | None:
+    """The first reading of a chain of earlier questions, each a follow-up of the one before (None: no chain)."""
+    previous = None
+    for question in earlier:
+        found = pipeline.understand(question, previous=previous).interpretations
+        previous = found[0].spec if found else previous
+    return previous
 
 
 def _problem(case: QuestionCase, refusal: str | None, intended: int | None, found: int, total: int) -> str:
@@ -278,6 +293,8 @@ def summarize(outcomes: Sequence[CaseOutcome]) -> dict[str, Any]:
         "refusal_accuracy": _share(o.passed for o in of("refuse")),
         "false_refusals": sum(o.refusal is not None for o in answerable),
         "hard_in_five": _share(o.intended_rank is not None for o in of("hard")),
+        "follow_ups": sum(o.follow_up for o in outcomes),
+        "follow_up_top1": _share(o.top1 for o in outcomes if o.follow_up and o.kind == "clear"),
         "by_kind": {kind: len(of(kind)) for kind in KINDS if of(kind)},
         "mean_latency_ms": round(statistics.fmean(latencies), 2) if latencies else None,
         "median_latency_ms": round(statistics.median(latencies), 2) if latencies else None,
@@ -310,7 +327,8 @@ def failure_table(report: EvaluationReport) -> str:
 
 def summary_text(summary: dict[str, Any]) -> str:
     """One line per metric, percentages for shares."""
-    shares = ("top1_accuracy", "intended_in_five", "ambiguity_recall", "refusal_accuracy", "hard_in_five")
+    shares = ("top1_accuracy", "intended_in_five", "ambiguity_recall", "refusal_accuracy", "hard_in_five",
+              "follow_up_top1")
     lines = []
     for name, value in summary.items():
         shown = "n/a" if value is None else f"{value:.1%}" if name in shares else value

@@ -69,10 +69,17 @@ _COMPARATIVE = re.compile(
     r"(?:campaigns|ads|ad groups|ad sets|ad squads|squads|keywords|creatives|line items)\b(?!')", re.IGNORECASE)
 
 
+# Changes to the answer's view, not to the data: 'remove the region filter', 'drop the limit', 'clear filters'.
+_VIEW_EDIT = re.compile(
+    _POLITE + r"(?:drop|remove|clear|reset|undo|cancel|delete)\s+(?:the\s+|that\s+|this\s+|all\s+|any\s+)?"
+    r"(?:[a-z]+\s+){0,2}?(?:filters?|grouping|split|breakdown|limit|sorting|sort order)\s*(?:please|pls)?\W*$",
+    re.IGNORECASE)
+
+
 def is_change_request(text: str, vocabulary: Vocabulary | None) -> bool:
     """Whether `text` asks Clarify to change, create or delete something rather than to read it."""
     text = text.strip()
-    if vocabulary is not None and _ranks_by_a_lower_figure(text, vocabulary):
+    if _VIEW_EDIT.match(text) or (vocabulary is not None and _ranks_by_a_lower_figure(text, vocabulary)):
         return False
     return bool(MUTATION.search(text) or _COMMAND_FIRST.match(text)
                 or (vocabulary is not None and _writes_a_held_name(text, vocabulary)))

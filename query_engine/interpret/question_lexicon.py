@@ -135,3 +135,26 @@ def find_phrases(keys: list[str], table: frozenset[Phrase] | dict[Phrase, Any],
         else:
             i += 1
     return spans
+
+
+@dataclass(frozen=True)
+class FollowUpWords:
+    """The words that make a question a follow-up of the last answer, and what each says to change."""
+
+    openers: frozenset[Phrase]
+    weak_openers: frozenset[Phrase]
+    anywhere: frozenset[Phrase]
+    referring: frozenset[Phrase]
+    verbs: frozenset[Phrase]
+    add: frozenset[Phrase]
+    replace: frozenset[Phrase]
+    remove: frozenset[Phrase]
+    widen: frozenset[Phrase]
+    again: frozenset[Phrase]
+
+
+@cache
+def follow_up_words() -> FollowUpWords:
+    """The lexicon's `follow_ups` section, folded as question tokens are; loaded once."""
+    raw = _raw()["follow_ups"]
+    return FollowUpWords(**{name: _phrases(raw.get(name) or []) for name in FollowUpWords.__dataclass_fields__})

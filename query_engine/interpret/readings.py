@@ -11,6 +11,7 @@ from query_engine.errors import ClarifyError
 from query_engine.interpret.date_parts import DateParts
 from query_engine.interpret.date_phrases import mentions_future
 from query_engine.interpret.descriptions import describe_spec
+from query_engine.interpret.follow_ups import follow_up_readings, reads_as_follow_up, unplaced_words
 from query_engine.interpret.group_counts import counted_spec, settle_count
 from query_engine.interpret.name_choices import name_axis
 from query_engine.interpret.parser import ParsedQuestion, parse_question
@@ -69,11 +70,12 @@ def build_context(model: SemanticModel, profile: DataProfile) -> DatasetContext:
 
 
 def interpret(question: str, context: DatasetContext, as_of: dt.date | None = None,
-              preferences: Mapping[str, str] | None = None) -> Understanding:
+              preferences: Mapping[str, str] | None = None, previous: QuerySpec | None = None) -> Understanding:
     """Up to five ranked interpretations of `question`, or a refusal that says why and what to ask.
 
     `preferences` maps an ambiguity (see `ambiguity_key`) to the option a team keeps picking; that
-    option is ranked first.
+    option is ranked first. `previous` is the reading of the last answer: a follow-up ('now split that by
+    device') refines it.
     """
     as_of = as_of or context.as_of
     cleaned = clean_question(question)
@@ -82,6 +84,8 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
         return Understanding(cleaned, as_of, refusal=refusal)
     parsed = parse_question(cleaned, context.model, context.vocabulary, as_of)
     context = _with_asked_ratios(context, parsed)
+    if previous is not None and reads_as_follow_up(parsed):
+        return _follow_up(cleaned, parsed, previous, context, as_of)
     future = mentions_future(parsed.tokens) or any(p.future for p in parsed.date_phrases)
     refusal = _parsed_refusal(parsed, context, future)
     if refusal:
@@ -98,6 +102,22 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
         f"Read '{words}' as where this data comes from ({platform}); no column of it filters by platform."
         for words, platform in parsed.scope)
     return Understanding(cleaned, as_of, tuple(readings), notes=notes)
+
+
+def _follow_up(text: str, parsed: ParsedQuestion, previous: QuerySpec, context: DatasetContext,
+               as_of: dt.date) -> Understanding:
+    """A follow-up's refinements of the last reading, with a note of what it refines and any word left unplaced."""
+    if parsed.impossible_dates:
+        return Understanding(text, as_of, refusal=impossible_date_refusal(parsed.impossible_dates[0], context.model))
+    found = follow_up_readings(parsed, previous, context.model, context.profile, as_of, _certainty(parsed))
+    if isinstance(found, Refusal):
+        return Understanding(text, as_of, refusal=found)
+    shown = describe_spec(previous, context.model, context.profile)
+    unplaced = unplaced_words(parsed)
+    notes = (f"Read as a follow-up to the last answer: {shown}",
+             *(f"I couldn't place '{w}'." for w in unplaced),
+             *(f"Read '{a}' as '{b}'." for a, b in parsed.corrections))
+    return Understanding(text, as_of, tuple(found), notes=notes, intent="follow_up")
 
 
 def _with_asked_ratios(context: DatasetContext, parsed: ParsedQuestion) -> DatasetContext:

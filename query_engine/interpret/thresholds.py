@@ -61,3 +61,18 @@ def _threshold_metric(metric_spans: list[tuple[int, int, str]], first: int, last
     if after:
         return after[0]
     return before[-1] if before else None
+
+
+_AMOUNT = re.compile(r"(?<!\S)(?:(" + "|".join(sorted(map(re.escape, _COMPARATORS), key=len, reverse=True))
+                     + r") )?(?:\$ )?(\d[\d,]*(?:\.\d+)?)(%?)(?: (x|percent|pct|" + SCALE_WORDS + r"))?(?!\S)")
+
+
+def read_amounts(keys: list[str]) -> list[tuple[ThresholdOp | None, float]]:
+    """Amounts a question names with no metric ('make that 50k', 'over 5k instead'): (comparison or None, value)."""
+    found: list[tuple[ThresholdOp | None, float]] = []
+    for m in _AMOUNT.finditer(" ".join(keys)):
+        value = float(m.group(2).replace(",", ""))
+        percent = m.group(3) == "%" or m.group(4) in ("percent", "pct")
+        found.append((_COMPARATORS[m.group(1)] if m.group(1) else None,
+                      value / 100 if percent else value * scale_of(m.group(4))))
+    return found

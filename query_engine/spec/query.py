@@ -121,7 +121,8 @@ class Understanding:
     interpretations: tuple[Interpretation, ...] = ()
     refusal: Refusal | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
-    intent: str = "answer"  # "answer", "forecast" (about dates after the data) or "investigate" (a why question)
+    intent: str = "answer"  # "answer", "forecast" (about dates after the data), "investigate" (a why question) or
+    # "follow_up" (a refinement of the last answer's reading)
     question_id: str = ""  # ties the question's model calls together in the usage ledger
     cost_usd: float = 0.0  # what interpreting it cost (0 offline)
 
