@@ -62,10 +62,13 @@ def _label(name: str, model: SemanticModel) -> str:
 
 def _filters(spec: QuerySpec, model: SemanticModel) -> str:
     parts = [_filter_text(f, model) for f in spec.filters]
-    return "for " + " and ".join(parts) if parts else ""
+    text = " and ".join(parts)
+    return ("" if text.startswith("excluding ") else "for ") + text if parts else ""
 
 
 def _filter_text(f: Filter, model: SemanticModel) -> str:
+    if f.dimension in model.time_grains:  # 'weekends': a part of the calendar, not a column
+        return ("excluding " if f.op == "not_in" else "") + " or ".join(v.lower() + "s" for v in f.values)
     label = model.dimension(f.dimension).label.lower()
     values = " or ".join(f.values[:3]) + (f" (+{len(f.values) - 3} more)" if len(f.values) > 3 else "")
     return f"{label} not {values}" if f.op == "not_in" else f"{label} {values}"

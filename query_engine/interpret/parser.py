@@ -10,6 +10,7 @@ from query_engine.interpret.metric_ratios import read_ratios
 from query_engine.interpret.name_fragments import read_name_fragments
 from query_engine.interpret.named_days import NamedDay, read_named_days
 from query_engine.interpret.named_things import named_things
+from query_engine.interpret.period_averages import read_period_averages
 from query_engine.interpret.platform_names import scope_spans
 from query_engine.interpret.question_lexicon import lexicon
 from query_engine.interpret.question_text import (
@@ -26,6 +27,7 @@ from query_engine.interpret.unknown_groupings import (
     names_a_grouping,
 )
 from query_engine.interpret.vocabulary import Match, Vocabulary
+from query_engine.interpret.week_parts import read_week_parts
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import FilterOp, Threshold
 
@@ -150,10 +152,12 @@ def parse_question(question: str, model: SemanticModel, vocabulary: Vocabulary, 
     matches = elided_heads(vocabulary.match(tokens, taken, _OWN_WORDS), [t.key for t in tokens], vocabulary, taken)
     _read_matches(parsed, matches, model)
     taken |= read_ratios(parsed, model)  # "revenue per session": one ratio, not two measures
+    taken |= read_period_averages(parsed, model, {i for p in parsed.date_phrases for i in range(p.start, p.end)})
     taken |= {i for m in matches for i in range(m.start, m.end)}
     taken |= read_named_days(parsed, as_of, matches, vocabulary, model, taken)
     read_name_fragments(parsed, vocabulary, taken, STOPWORDS | FILLER)
     taken |= _read_thresholds(parsed)
+    taken |= read_week_parts(parsed, model, taken, frozenset(NEGATIONS))
     _read_words(parsed, taken)
     return parsed
 

@@ -158,3 +158,25 @@ def follow_up_words() -> FollowUpWords:
     """The lexicon's `follow_ups` section, folded as question tokens are; loaded once."""
     raw = _raw()["follow_ups"]
     return FollowUpWords(**{name: _phrases(raw.get(name) or []) for name in FollowUpWords.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class PeriodWords:
+    """The words that ask for an average per period: average words, and each period's words."""
+
+    average: frozenset[Phrase]
+    units: dict[Phrase, str]  # "daily", "per day" -> "day"
+
+
+@cache
+def period_words() -> PeriodWords:
+    """The lexicon's `period_averages` section, folded as question tokens are; loaded once."""
+    raw = _raw()["period_averages"]
+    return PeriodWords(_phrases(raw["average_words"]),
+                       {key: str(unit) for unit, words in raw["units"].items() for key in _phrases(words)})
+
+
+@cache
+def week_part_words() -> dict[Phrase, str]:
+    """The lexicon's `week_parts`: each folded phrase to the part of the week it names ('weekends' -> 'Weekend')."""
+    return {key: str(part) for part, words in _raw()["week_parts"].items() for key in _phrases(words)}

@@ -4,6 +4,9 @@ No model lists every ratio of two of its measures. A question that names one get
 it is, `<numerator>_per_<denominator>` (`<numerator>_per_1000_<denominator>` for "per 1,000 impressions"), so a
 reading that uses it can be compiled, described, stored and run again by any stage that holds the model:
 `with_asked_ratios` adds the ratios such names call for.
+
+An average per period ("average daily spend") is asked the same way: `<measure>_per_<grain>` (`spend_per_day`) is
+the measure's sum over the window divided by the number of days (weeks, months) it has data in.
 """
 from __future__ import annotations
 
@@ -62,13 +65,43 @@ def parts_of(model: SemanticModel, name: str) -> tuple[str, str, int] | None:
     return None
 
 
+PERIOD_UNITS = ("day", "week", "month", "quarter", "year")
+
+
+def period_name(measure: str, unit: str) -> str:
+    """The name of an average per period: 'spend_per_day'."""
+    return f"{measure}{JOIN}{unit}"
+
+
+def period_parts(model: SemanticModel, name: str) -> tuple[str, str] | None:
+    """The measure and the period of an average per period's name ('spend_per_day'), or None."""
+    measure, _, unit = name.rpartition(JOIN)
+    found = model.metrics.get(measure)
+    if name in model.metrics or unit not in PERIOD_UNITS or found is None or not model.time_column:
+        return None
+    return (measure, unit) if not found.is_derived and found.aggregation == "sum" else None
+
+
+def period_average(model: SemanticModel, measure: str, unit: str) -> Metric:
+    """A summed measure averaged per day (week, month...) of the window it covers, as a metric of the model."""
+    base = model.metric(measure)
+    adjective = {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly", "year": "yearly"}[unit]
+    label = f"Average {adjective} {base.label.lower()}"
+    return Metric(name=period_name(measure, unit), label=label, format=base.format, direction=base.direction,
+                  description=f"{base.label.lower()} / number of {unit}s with data",
+                  per_period=(measure, unit))
+
+
 def with_asked_ratios(model: SemanticModel, names: Iterable[str]) -> SemanticModel:
-    """The model with every asked ratio among `names` it lacks (the same model when there is none)."""
+    """The model with every asked ratio and average per period among `names` it lacks (the same model when none)."""
     added: dict[str, Metric] = {}
     for name in names:
         parts = parts_of(model, name)
         if parts and name not in added:
             added[name] = asked_ratio(model, *parts)
+        period = period_parts(model, name) if not parts else None
+        if period and name not in added:
+            added[name] = period_average(model, *period)
     return replace(model, metrics={**model.metrics, **added}) if added else model
 
 

@@ -86,6 +86,7 @@ class Metric:
     multiplier: float = 1.0
     formula: str | None = None  # calculated metrics: arithmetic over measures, e.g. "revenue - spend"
     weight: str | None = None  # weighted_avg: the column of the same table that weighs each row's value
+    per_period: tuple[str, str] | None = None  # ("spend", "day"): average daily spend, a sum over the periods it spans
 
     @property
     def is_ratio(self) -> bool:
@@ -94,8 +95,8 @@ class Metric:
 
     @property
     def is_derived(self) -> bool:
-        """True for ratios and calculated metrics: computed from other measures, in no single table."""
-        return self.is_ratio or self.formula is not None
+        """True for ratios, per-period averages and calculated metrics: computed from other measures."""
+        return self.is_ratio or self.formula is not None or self.per_period is not None
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,8 @@ class SemanticModel:
     def measures_of(self, metric_name: str) -> tuple[Metric, ...]:
         """The base measures a metric is computed from (itself, or a ratio's two parts)."""
         metric = self.metric(metric_name)
+        if metric.per_period:
+            return (self.metric(metric.per_period[0]),)
         if metric.formula:
             return tuple(self.metric(n) for n in formula_measures(metric.formula, self.base_measures()))
         if not metric.is_ratio:

@@ -19,7 +19,8 @@ from query_engine.sql.part_shares import (
 )
 
 GRAIN_FORMAT = {"day": "date", "week": "week", "month": "month", "quarter": "quarter", "year": "integer",
-                "day_of_week": "text"}
+                "day_of_week": "text", "week_part": "text"}
+WEEKEND_DAYS = (6, 7)  # ISO weekdays: Saturday and Sunday
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,13 @@ class _Scope:
         return _Scope(self.model, self.tables, part)
 
     def filter_condition(self, filt: Filter) -> exp.Expr:
-        """The row condition of a filter: the dimension's column in (or not in) its values."""
+        """The row condition of a filter: the dimension's column (or a time grain's value, 'weekends') in (or not in)
+        its values."""
+        if filt.dimension in self.model.time_grains:
+            condition: exp.Expr = self.dimension(filt.dimension).isin(*filt.values)
+            return exp.Not(this=condition) if filt.op == "not_in" else condition
         dim = self.model.dimension(filt.dimension)
-        condition: exp.Expr = self.column(dim.table, dim.column).isin(*filt.values)
+        condition = self.column(dim.table, dim.column).isin(*filt.values)
         return exp.Not(this=condition) if filt.op == "not_in" else condition
 
     def column(self, table: str, column: str) -> exp.Column:
@@ -131,6 +136,11 @@ class _Scope:
     def metric(self, name: str) -> exp.Expr:
         """The aggregate expression of a metric; ratios are ratios of sums."""
         metric = self.model.metric(name)
+        if metric.per_period:
+            measure, unit = metric.per_period
+            periods = exp.Count(this=exp.Distinct(expressions=[self._within(self.dimension(unit))]))
+            return exp.Div(this=self.metric(measure),
+                           expression=exp.Nullif(this=periods, expression=exp.Literal.number(0)))
         if metric.formula:
             return expand_formula(metric.formula, self.model.base_measures(),
                                   lambda measure: self._aggregate(self.model.metric(measure)))
@@ -195,10 +205,15 @@ def _grain_expression(grain: str, date_col: exp.Expr) -> exp.Expr:
         return exp.Year(this=date_col)
     if grain == "day_of_week":
         return exp.Anonymous(this="dayname", expressions=[date_col])
+    if grain == "week_part":
+        weekend = exp.Anonymous(this="isodow", expressions=[date_col]).isin(*map(exp.Literal.number, WEEKEND_DAYS))
+        return exp.Case(ifs=[exp.If(this=weekend, true=exp.Literal.string("Weekend"))],
+                        default=exp.Literal.string("Weekday"))
     if grain in ("week", "month", "quarter"):
         # date_trunc returns a timestamp; periods are dates to the analyst.
         return exp.cast(exp.DateTrunc(unit=exp.Literal.string(grain), this=date_col), "DATE")
-    raise SpecError(f"Unknown time grain '{grain}'.", hint="Use day, week, month, quarter, year or day_of_week.")
+    raise SpecError(f"Unknown time grain '{grain}'.",
+                    hint="Use day, week, month, quarter, year, day_of_week or week_part.")
 
 
 def _check_names(spec: QuerySpec, model: SemanticModel) -> None:
@@ -209,7 +224,8 @@ def _check_names(spec: QuerySpec, model: SemanticModel) -> None:
     for name in (*spec.metrics, *(t.metric for t in spec.thresholds), *((spec.whole,) if spec.whole else ())):
         model.metric(name)
     for filt in (*spec.filters, *spec.part):
-        model.dimension(filt.dimension)
+        if filt.dimension not in model.time_grains:
+            model.dimension(filt.dimension)
     if spec.count_of and spec.count_of not in spec.dimensions:
         raise SpecError(f"Cannot count '{spec.count_of}': it is not a grouping of the reading.",
                         hint="Group by what you want to count.")
@@ -219,6 +235,8 @@ def _tables_needed(spec: QuerySpec, model: SemanticModel) -> tuple[str, ...]:
     names = [*spec.dimensions, *(f.dimension for f in (*spec.filters, *spec.part))]
     for metric in (*spec.metrics, *(t.metric for t in spec.thresholds), *((spec.whole,) if spec.whole else ())):
         names.extend(m.name for m in model.measures_of(metric))
+        per_period = model.metric(metric).per_period
+        names.extend(per_period[1:] if per_period else ())  # the days it counts live in the time table
     tables = {model.table_of(n) for n in names}
     if spec.date_range:
         field = model.date_fields.get(spec.date_range.field)
