@@ -11,6 +11,7 @@ from typing import Any
 from query_engine.interpret.date_parts import DateParts
 from query_engine.interpret.parser import ParsedQuestion
 from query_engine.semantics.model import SemanticModel
+from query_engine.spec.calendar import add_months
 from query_engine.spec.query import DateRange, Filter, OrderBy
 
 RANK_WEIGHTS = (0.4, 0.25, 0.2, 0.15, 0.1)
@@ -32,7 +33,7 @@ def date_axis(parsed: ParsedQuestion, as_of: dt.date, parts: DateParts | None = 
 
     On a file whose months are a column of their own and that has no date (`parts`), named months filter it;
     a holiday that also names things ('the Black Friday campaign') reads as those things or as the day."""
-    options = _window_options(parsed, parts)
+    options = _window_options(parsed, parts, as_of)
     named = parsed.named_day
     if named is None:
         return options
@@ -48,7 +49,7 @@ def date_axis(parsed: ParsedQuestion, as_of: dt.date, parts: DateParts | None = 
     return [Option(first, names, f"the {label} {shown}"), Option(second, day.changes, dates)]
 
 
-def _window_options(parsed: ParsedQuestion, parts: DateParts | None) -> list[Option]:
+def _window_options(parsed: ParsedQuestion, parts: DateParts | None, as_of: dt.date | None = None) -> list[Option]:
     phrases = [p for p in parsed.date_phrases if p.options]
     if not phrases:
         return [Option(1.0, ())]
@@ -64,7 +65,11 @@ def _window_options(parsed: ParsedQuestion, parts: DateParts | None) -> list[Opt
         changes: tuple[tuple[str, Any], ...] = (("date_range", DateRange(start, end, label, field)),)
         if _separating_grain(parsed) and not _contiguous(windows):  # only the named periods, not what lies between
             changes += (("periods", tuple(_with_field(w, field) for w in windows)),)
-        return [Option(1.0, changes)]
+        alike = like_for_like(windows, as_of) if as_of else None
+        if alike is None:
+            return [Option(1.0, changes)]
+        return [Option(0.6, _compared(alike, field), "like for like: the same days of each period"),
+                Option(0.4, changes, "whole periods (the latest is not over)")]
     options = phrases[0].options
     weights = (1.0,) if len(options) == 1 else (0.65, 0.35)
     if parts and parts.usable:
@@ -72,6 +77,27 @@ def _window_options(parsed: ParsedQuestion, parts: DateParts | None) -> list[Opt
                 for w, o in zip(weights, options, strict=False)]
     return [Option(w, (("date_range", _with_field(o.window, field)),), o.distinction)
             for w, o in zip(weights, options, strict=False)]
+
+
+def like_for_like(windows: list[DateRange], as_of: dt.date) -> list[DateRange] | None:
+    """A period to date against whole earlier ones ('this month vs last month', 'this year vs last year'): each earlier
+    one cut to the same days (October 1-15 against November 1-15), so a partial period is never compared whole."""
+    current = next((w for w in windows if w.end >= as_of and _window_shape(w) is None and w.start.day == 1), None)
+    others = [w for w in windows if w is not current]
+    if current is None or not others or any(_window_shape(w) not in ("month", "quarter", "year") for w in others):
+        return None
+    cut = []
+    for window in others:
+        months = (window.start.year - current.start.year) * 12 + window.start.month - current.start.month
+        end = min(add_months(current.end, months), window.end)
+        cut.append(DateRange(window.start, end, f"the same days of {window.label}", window.field))
+    return sorted([*cut, current], key=lambda w: w.start)
+
+
+def _compared(windows: list[DateRange], field: str) -> tuple[tuple[str, Any], ...]:
+    label = " vs ".join(w.label for w in windows)
+    span = DateRange(windows[0].start, max(w.end for w in windows), label, field)
+    return (("date_range", span), ("periods", tuple(_with_field(w, field) for w in windows)))
 
 
 def _on_parts(parts: DateParts, windows: list[DateRange]) -> tuple[tuple[str, Any], ...]:
