@@ -19,6 +19,7 @@ from query_engine.interpret.descriptions import describe_spec
 from query_engine.interpret.parser import ParsedQuestion
 from query_engine.interpret.question_lexicon import FollowUpWords, Phrase, find_phrases, follow_up_words
 from query_engine.interpret.reading_axes import ADDED_FILTERS, date_axis
+from query_engine.interpret.reading_weights import weights
 from query_engine.interpret.thresholds import read_amounts
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
@@ -28,7 +29,7 @@ from query_engine.sql.compiler import compile_spec
 
 QUESTION_WORDS = frozenset({"which", "what", "how", "who", "when", "where", "why", "is", "are", "did", "does", "do",
                             "list", "give", "compare", "rank"})
-LEADING, OTHER = 0.65, 0.35  # the more likely and the other reading of one change
+LEADING, OTHER = weights().pair("clear")  # the more likely and the other reading of one change
 FOLLOW_UP_EXAMPLES = ("now split that by device", "only for one value, e.g. 'only Meta'", "same for last year",
                       "what about revenue", "top 5 only")
 
@@ -323,7 +324,7 @@ def follow_up_readings(parsed: ParsedQuestion, previous: QuerySpec, model: Seman
         return Refusal("That change does not fit the last answer's reading.", FOLLOW_UP_EXAMPLES)
     weighed.sort(key=lambda r: -r[0])
     return [Interpretation(spec, describe_spec(spec, model, profile), f"changed: {said}",
-                           round(min(weight * certainty, 0.99), 3), rank)
+                           round(min(weight * certainty, weights().certainty.cap), 3), rank)
             for rank, (weight, spec, said) in enumerate(weighed[:5], start=1)]
 
 

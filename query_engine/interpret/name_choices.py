@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from query_engine.interpret.parser import ParsedQuestion
 from query_engine.interpret.reading_axes import Option
+from query_engine.interpret.reading_weights import weights
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import Filter
 
 MAX_SINGLE_READINGS = 4
-ALL_WEIGHT = 0.55
+ALL_WEIGHT = weights().every_name
 
 
 def name_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:

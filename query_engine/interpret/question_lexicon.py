@@ -180,3 +180,8 @@ def period_words() -> PeriodWords:
 def week_part_words() -> dict[Phrase, str]:
     """The lexicon's `week_parts`: each folded phrase to the part of the week it names ('weekends' -> 'Weekend')."""
     return {key: str(part) for part, words in _raw()["week_parts"].items() for key in _phrases(words)}
+
+
+def lexicon_section(name: str) -> Any:
+    """One section of the lexicon as loaded from YAML (for the modules that type it themselves)."""
+    return _raw()[name]

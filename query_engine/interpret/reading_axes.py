@@ -10,11 +10,12 @@ from typing import Any
 
 from query_engine.interpret.date_parts import DateParts
 from query_engine.interpret.parser import ParsedQuestion
+from query_engine.interpret.reading_weights import weights
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.calendar import add_months
 from query_engine.spec.query import DateRange, Filter, OrderBy
 
-RANK_WEIGHTS = (0.4, 0.25, 0.2, 0.15, 0.1)
+RANK_WEIGHTS = weights().ladder("metrics")
 ADDED_FILTERS = "added_filters"  # an option's filters that add to the question's own rather than replace them
 
 
@@ -44,7 +45,8 @@ def date_axis(parsed: ParsedQuestion, as_of: dt.date, parts: DateParts | None = 
         return [Option(o.weight, o.changes + names, o.distinction) for o in options]
     window = named.phrase.options[0].window
     day = _window_options(replace(parsed, date_phrases=[named.phrase], named_day=None), parts)[0]
-    first, second = (0.6, 0.4) if named.name_first else (0.4, 0.6)
+    likely, other = weights().pair("likely")
+    first, second = (likely, other) if named.name_first else (other, likely)
     dates = f"the day, {window.label}" if named.phrase.kind == "holiday" else f"all rows {window.label}"
     return [Option(first, names, f"the {label} {shown}"), Option(second, day.changes, dates)]
 
@@ -68,15 +70,16 @@ def _window_options(parsed: ParsedQuestion, parts: DateParts | None, as_of: dt.d
         alike = like_for_like(windows, as_of) if as_of else None
         if alike is None:
             return [Option(1.0, changes)]
-        return [Option(0.6, _compared(alike, field), "like for like: the same days of each period"),
-                Option(0.4, changes, "whole periods (the latest is not over)")]
+        likely, other = weights().pair("likely")
+        return [Option(likely, _compared(alike, field), "like for like: the same days of each period"),
+                Option(other, changes, "whole periods (the latest is not over)")]
     options = phrases[0].options
-    weights = (1.0,) if len(options) == 1 else (0.65, 0.35)
+    shares = (1.0,) if len(options) == 1 else weights().pair("clear")
     if parts and parts.usable:
         return [Option(w, _on_parts(parts, [o.window]) if o.window else (), o.distinction)
-                for w, o in zip(weights, options, strict=False)]
+                for w, o in zip(shares, options, strict=False)]
     return [Option(w, (("date_range", _with_field(o.window, field)),), o.distinction)
-            for w, o in zip(weights, options, strict=False)]
+            for w, o in zip(shares, options, strict=False)]
 
 
 def like_for_like(windows: list[DateRange], as_of: dt.date) -> list[DateRange] | None:
@@ -134,7 +137,8 @@ def grouping_axis(parsed: ParsedQuestion, model: SemanticModel, parts: DateParts
             elif parsed.combined:
                 continue
             else:
-                split, combined = (0.55, 0.45) if _set_side_by_side(parsed) else (0.45, 0.55)
+                ahead, behind = weights().pair("close")
+                split, combined = (ahead, behind) if _set_side_by_side(parsed) else (behind, ahead)
                 return [Option(g.weight * w, (("dimensions", (*_grain_dims(g), *dims, *extra)),), d)
                         for g in grains for w, extra, d in ((split, (name,), f"split by {name}"),
                                                             (combined, (), "combined"))]
@@ -146,11 +150,12 @@ def grouping_axis(parsed: ParsedQuestion, model: SemanticModel, parts: DateParts
             options = [Option(o.weight, (("dimensions", (*o.changes[0][1], name)),), o.distinction) for o in options]
         else:
             splittable.append(name)
+    likely, other = weights().pair("likely")
     for name in splittable:
         label = model.dimensions[name].label.lower()
         options = [Option(o.weight * w, (("dimensions", tuple(o.changes[0][1]) + extra),), d)
-                   for o in options for w, extra, d in ((0.6, (), f"one total across all {label}s"),
-                                                        (0.4, (name,), f"one row per {label}"))]
+                   for o in options for w, extra, d in ((likely, (), f"one total across all {label}s"),
+                                                        (other, (name,), f"one row per {label}"))]
     return _dimension_choices(parsed, model, options)
 
 
@@ -164,10 +169,10 @@ def _set_side_by_side(parsed: ParsedQuestion) -> bool:
 def _dimension_choices(parsed: ParsedQuestion, model: SemanticModel, options: list[Option]) -> list[Option]:
     """A word two columns share ("channel": default channel group, or channel) gives one reading per column."""
     for name, choices in parsed.dimension_choices.items():
-        weights = RANK_WEIGHTS if len(choices) > 2 else (0.6, 0.4)
+        shares = RANK_WEIGHTS if len(choices) > 2 else weights().pair("likely")
         options = [Option(o.weight * w, (("dimensions", tuple(alt if d == name else d for d in _grain_dims(o))),),
                           "; ".join(x for x in (o.distinction, f"by {model.dimensions[alt].label}") if x))
-                   for o in options for w, alt in zip(weights, choices, strict=False)]
+                   for o in options for w, alt in zip(shares, choices, strict=False)]
     return options
 
 
@@ -198,7 +203,7 @@ def _grain_options(parsed: ParsedQuestion) -> list[Option]:
         return [Option(1.0, (("dimensions", (separating,)),))]
     if parsed.when and not parsed.dimensions:  # "when did we spend the most?": which period
         return [Option(w, (("dimensions", (g,)),), f"which {g}")
-                for w, g in ((0.5, "month"), (0.3, "week"), (0.2, "day"))]
+                for w, g in zip(weights().ladder("when_grains"), ("month", "week", "day"), strict=False)]
     if not parsed.auto_grain:
         return [Option(1.0, ())]
     days = _window_days(parsed)
@@ -208,7 +213,7 @@ def _grain_options(parsed: ParsedQuestion) -> list[Option]:
         ["day", "week", "month"] if days <= 45 else \
         ["week", "month", "day"] if days <= 200 else ["month", "week", "quarter"]
     return [Option(w, (("dimensions", (g,)),), f"{g}ly points" if g != "day" else "daily points")
-            for w, g in zip((0.7, 0.2, 0.1), order, strict=False)]
+            for w, g in zip(weights().ladder("trend_grains"), order, strict=False)]
 
 
 def _separating_grain(parsed: ParsedQuestion) -> str | None:
@@ -265,7 +270,9 @@ def metric_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
         return [Option(1.0, (("metrics", tuple(m for m in overview_names if m in model.metrics)),))]
     overview = (("metrics", model.default_metrics),)
     if (parsed.dimensions or parsed.qualifier_dimensions) and not parsed.grain and not parsed.auto_grain:
-        return [Option(0.6, (("metrics", ()),), "a list, no figures"), Option(0.4, overview, "key figures for each")]
+        likely, other = weights().pair("likely")
+        return [Option(likely, (("metrics", ()),), "a list, no figures"),
+                Option(other, overview, "key figures for each")]
     return [Option(1.0, overview)]
 
 
@@ -273,15 +280,16 @@ def _explicit_metric_options(parsed: ParsedQuestion, model: SemanticModel) -> li
     names = parsed.metrics or parsed.weak_metrics[:1]
     choices = parsed.metric_choices.get(names[0], ())
     if len(choices) > 1:
-        weights = RANK_WEIGHTS if len(choices) > 2 else (0.6, 0.4)
+        shares = RANK_WEIGHTS if len(choices) > 2 else weights().pair("likely")
         return [Option(w, _ranking(parsed, model, alt, parsed.extreme is None, [alt, *names[1:]]),
                        f"{model.metric(names[0]).label.lower()} = {_metric_source(model.metric(alt))}")
-                for w, alt in zip(weights, choices, strict=False)]
+                for w, alt in zip(shares, choices, strict=False)]
     first = model.metric(names[0])
     top_named = "top" in [t.key for t in parsed.tokens]
     if parsed.polarity == "best" and first.direction == "lower" and parsed.extreme is None and top_named:
-        return [Option(0.6, _ranking(parsed, model, names[0], True, names), f"top = lowest {first.label} (best)"),
-                Option(0.4, _ranking(parsed, model, names[0], False, names), f"top = highest {first.label}")]
+        likely, other = weights().pair("likely")
+        return [Option(likely, _ranking(parsed, model, names[0], True, names), f"top = lowest {first.label} (best)"),
+                Option(other, _ranking(parsed, model, names[0], False, names), f"top = highest {first.label}")]
     return [Option(1.0, _ranking(parsed, model, names[0], parsed.extreme is None, names))]
 
 

@@ -17,6 +17,7 @@ from query_engine.interpret.name_choices import name_axis
 from query_engine.interpret.parser import ParsedQuestion, parse_question
 from query_engine.interpret.question_text import clean_question, in_figure_slot
 from query_engine.interpret.reading_axes import ADDED_FILTERS, Option, date_axis, grouping_axis, metric_axis
+from query_engine.interpret.reading_weights import weights
 from query_engine.interpret.refusals import (
     future_refusal,
     impossible_date_refusal,
@@ -128,7 +129,7 @@ def _with_asked_ratios(context: DatasetContext, parsed: ParsedQuestion) -> Datas
 
 
 def _certainty(parsed: ParsedQuestion) -> float:
-    return max(0.5, 0.95 - 0.04 * len(parsed.corrections) - 0.08 * len(parsed.unknown))
+    return weights().certainty.of(len(parsed.corrections), len(parsed.unknown))
 
 
 def _special_readings(text: str, parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
@@ -180,7 +181,7 @@ def _prefer(axis: list[Option], preferences: Mapping[str, str]) -> list[Option]:
     favourite = preferences.get(ambiguity_key(axis)) if len(axis) > 1 else None
     if not favourite or all(o.distinction != favourite for o in axis):
         return axis
-    top = max(o.weight for o in axis) + 0.3
+    top = max(o.weight for o in axis) + weights().learned_preference
     total = top + sum(o.weight for o in axis if o.distinction != favourite)
     return [Option((top if o.distinction == favourite else o.weight) / total, o.changes, o.distinction) for o in axis]
 
@@ -201,7 +202,7 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
     readings = _weighed_combinations(base, axes, parsed, context, as_of)
     readings.sort(key=lambda r: -r[0])
     return [Interpretation(spec, describe_spec(spec, model, context.profile), distinction or "the most direct reading",
-                           round(min(weight, 0.99), 3), rank, choices=choices)
+                           round(min(weight, weights().certainty.cap), 3), rank, choices=choices)
             for rank, (weight, spec, distinction, choices) in enumerate(readings[:MAX_READINGS], start=1)]
 
 

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from query_engine.interpret.parser import ParsedQuestion
 from query_engine.interpret.reading_axes import Option
+from query_engine.interpret.reading_weights import weights
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import Filter
 
 # Words that introduce the part of a share: "came FROM organic search", "WENT TO Meta", "WERE outbound clicks".
 PART_CUES = frozenset({"from", "via", "through", "to", "were", "was", "is", "are", "went"})
 DETERMINERS = frozenset({"the", "our", "a", "an", "my", "their", "its", "all"})
-BREAKDOWN_WEIGHT = 0.2  # "what share came from mobile": the one share first, the whole breakdown (mobile first) second
+# "what share came from mobile": the one share first, the whole breakdown (mobile first) second
+BREAKDOWN_WEIGHT = weights().share_breakdown
 
 
 def read_share(parsed: ParsedQuestion, model: SemanticModel) -> None:

@@ -8,6 +8,7 @@ from query_engine.interpret.date_phrases import DatePhrase
 from query_engine.interpret.date_windows import period_end
 from query_engine.interpret.descriptions import describe_spec
 from query_engine.interpret.parser import ParsedQuestion
+from query_engine.interpret.reading_weights import weights
 from query_engine.interpret.weeks_and_days import holiday_called
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
@@ -27,8 +28,8 @@ WHY = re.compile(r"^\s*(why|how come|what caused|what drove|what explains|what i
 _TARGET = re.compile(r"\b(?:hit|reach|exceed|make|get to|achieve|cross|pass|beat|top|surpass|above|over)\s+"
                      r"(?:\$ )?(\d[\d,]*(?:\.\d+)?)(?: (" + SCALE_WORDS + r"))?\b")
 METHODS: tuple[tuple[ForecastMethod, float, str], ...] = (
-    ("trend", 0.6, "trend extrapolation: a statistical model (ETS) chosen by backtest"),
-    ("last_year", 0.4, "same period last year, scaled by the recent year-over-year change"))
+    ("trend", weights().forecast["trend"], "trend extrapolation: a statistical model (ETS) chosen by backtest"),
+    ("last_year", weights().forecast["last_year"], "same period last year, scaled by the recent year-over-year change"))
 
 
 def is_why_question(text: str) -> bool:
@@ -75,7 +76,7 @@ def why_readings(parsed: ParsedQuestion, model: SemanticModel, profile: DataProf
     candidates = sorted((d for d, dim in model.dimensions.items() if not dim.entity), key=lambda d: d == "status")
     splits = [None, *candidates][:5]
     readings = []
-    for rank, (split, weight) in enumerate(zip(splits, (0.3, 0.25, 0.2, 0.15, 0.1), strict=False), start=1):
+    for rank, (split, weight) in enumerate(zip(splits, weights().ladder("why_splits"), strict=False), start=1):
         dims = (grain,) if split is None else (grain, split)
         spec = QuerySpec(metrics=parts, dimensions=dims, filters=_filters(parsed), date_range=window)
         distinction = "overall" if split is None else f"split by {model.dimensions[split].label.lower()}"
