@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from query_engine.interpret.cues import Cue, question_words, sentence_cues
 from query_engine.interpret.date_phrases import DatePhrase, find_date_phrases
 from query_engine.interpret.elided_heads import elided_heads
 from query_engine.interpret.metric_ratios import read_ratios
@@ -31,49 +32,13 @@ from query_engine.interpret.week_parts import read_week_parts
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import FilterOp, Threshold
 
-COUNT_CUES = ("number of", "count of", "no of", "amount of")  # and "how many", "many"
-
-BEST_WORDS = {"best", "top", "high", "highest", "strongest", "winner", "winning", "successful", "great", "good",
-              "outperforming", "better", "leading", "star", "most effective", "well"}
-WORST_WORDS = {"worst", "underperforming", "underperformer", "underperform", "low", "weakest", "poorest", "poorly",
-               "losing", "loser", "bad", "worse", "struggling", "lagging", "laggard", "bottom", "least effective"}
-PERFORMANCE_WORDS = {"perform", "performing", "performed", "performance", "performer", "doing", "did", "results",
-                     "effective", "successful", "winner", "loser", "underperforming", "underperformer", "outperforming",
-                     "struggling", "lagging", "laggard", "star", "great", "good", "bad", "well", "poorly", "working"}
-EFFICIENCY_WORDS = {"efficient", "efficiency", "cost effective", "cost efficient", "value for money", "economical"}
-ENGAGEMENT_WORDS = {"engagement", "engaging", "engaged", "interaction", "interactions"}
-QUALITY_ADJECTIVES = {"efficient", "effective", "successful", "profitable", "valuable", "productive", "engaging",
-                      "impactful", "lucrative", "cost", "performant"}
-MAX_WORDS = {"highest", "most", "largest", "biggest", "max", "maximum", "greatest", "more", "peak", "top", "busiest",
-             "higher"}
-MIN_WORDS = {"lowest", "least", "smallest", "min", "minimum", "fewest", "cheapest", "less", "fewer", "bottom",
-             "slowest", "quietest", "lower"}
-GROUP_CUES = {"by", "per", "each", "every", "across", "which", "what", "breakdown", "split", "among", "between"}
-NEGATIONS = {"excluding", "except", "without", "not", "exclude", "excl", "besides", "ex", "non", "other"}
-TREND_WORDS = {"trend", "trends", "trending", "over time", "timeline", "time series", "evolution", "trajectory",
-               "history", "historically", "progression", "changed", "change", "evolve", "evolved", "growth",
-               "increase", "increased", "decrease", "decreased", "grew", "rise", "rose", "fell", "decline", "declined"}
-UNIT_GRAINS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year", "date": "day",
-               "weekday": "day_of_week"}
-SHARE_PHRASES = ("share", "percent of", "percentage of", "% of", "proportion", "fraction of", "contribution",
-                 "split of", "breakdown of", "mix")
-RANK_CUES = {"best", "worst", "top", "highest", "lowest", "biggest", "strongest", "weakest", "peak", "busiest",
-             "slowest", "quietest", "most", "least"}
-COMPARE_WORDS = {"vs", "versus", "compare", "compared", "comparison", "against"}
-FILLER = {"campaign", "generated", "generate", "drive", "driven", "drove", "bring", "brought", "produce", "produced",
-          "received", "earn", "happened", "happen", "sort", "sorted", "order", "ordered", "rank", "ranked", "ranking",
-          "chart", "plot", "graph", "table", "break", "down", "group", "grouped", "individual", "specific",
-          "separately", "together", "combined", "along", "including", "included", "only", "just", "average", "avg",
-          "mean", "usd", "dollar", "dollars", "eur", "euro", "euros", "money", "ad", "ads", "advertising", "marketing",
-          "paid", "media", "our", "we", "us", "overview", "summary", "summarize", "summarise", "kpi", "how", "doing",
-          "spent", "actually", "currently", "recently", "so", "far", "running", "ran", "run", "live", "make", "made",
-          "changed", "change", "growth", "grow", "grew", "went", "go", "trend", "trending", "look", "looked", "looks",
-          "work", "working", "worked", "effective", "successful", "great", "good", "bad", "well", "poorly", "winner",
-          "winning", "loser", "losing", "star", "struggling", "lagging", "laggard", "leading", "efficient",
-          "efficiency", "engagement", "engaging", "result", "outcome", "return", "returns", "yield", "per", "vs",
-          "versus", "compare", "compared", "comparison", "against", "underperforming", "outperforming", "ever", "i",
-          "me", "give", "show", "tell", "list", "all", "any", "total", "overall", "number", "count", "day", "share",
-          "percent", "percentage", "proportion", "fraction", "contribution", "mix", "split", "when"}
+_WORDS = question_words()  # the parser's own words, by role: the lexicon's question_words
+COUNT_CUES = _WORDS.count_cues  # and "how many", "many"
+BEST_WORDS, WORST_WORDS, PERFORMANCE_WORDS = _WORDS.best, _WORDS.worst, _WORDS.performance
+EFFICIENCY_WORDS, ENGAGEMENT_WORDS, QUALITY_ADJECTIVES = _WORDS.efficiency, _WORDS.engagement, _WORDS.quality_adjectives
+MAX_WORDS, MIN_WORDS, RANK_CUES = _WORDS.max, _WORDS.min, _WORDS.rank_cues
+GROUP_CUES, NEGATIONS, COMPARE_WORDS = _WORDS.grouping_cues, _WORDS.negations, _WORDS.compare
+TREND_WORDS, SHARE_PHRASES, UNIT_GRAINS, FILLER = _WORDS.trend, _WORDS.share, _WORDS.unit_grains, _WORDS.filler
 
 
 @dataclass
@@ -92,13 +57,10 @@ class ParsedQuestion:
     named_day: NamedDay | None = None  # a holiday that also names things: 'the Black Friday campaign'
     date_field: str | None = None
     grain: str | None = None
-    auto_grain: bool = False
     polarity: str | None = None  # best | worst
     extreme: str | None = None  # max | min
     metric_group: str | None = None  # higher | efficiency | engagement
     limit: int | None = None
-    singular_which: bool = False
-    compare: bool = False
     thresholds: list[Threshold] = field(default_factory=list)
     qualifier_dimensions: list[str] = field(default_factory=list)
     metric_spans: list[tuple[int, int, str]] = field(default_factory=list)
@@ -106,13 +68,7 @@ class ParsedQuestion:
     dimension_choices: dict[str, list[str]] = field(default_factory=dict)  # "channel": two columns share the word
     name_choices: dict[str, list[str]] = field(default_factory=dict)  # "the brand campaign": several fit the name
     scope: list[tuple[str, str]] = field(default_factory=list)  # (words, platform) that no column filters
-    share: bool = False
-    when: bool = False
     per_group: str | None = None  # "in each region": a grouping the limit applies within
-    singular_dimension: bool = False  # "the best campaign" names one row; "the best campaigns" a ranking
-    combined: bool = False  # "Meta and Google combined": one total, not a split
-    separately: bool = False  # "spend for A and B separately": the split leads; otherwise the one total does
-    listing: bool = False  # "list all campaigns": the things themselves
     unknown: list[str] = field(default_factory=list)
     unknown_groupings: list[str] = field(default_factory=list)
     corrections: list[tuple[str, str]] = field(default_factory=list)
@@ -120,6 +76,52 @@ class ParsedQuestion:
     filter_starts: dict[str, int] = field(default_factory=dict)  # where each filter's first value is named
     part: dict[str, tuple[list[str], FilterOp]] = field(default_factory=dict)  # "share ... from mobile": the part
     whole: str | None = None  # "share of sales from other SKUs": the metric the first one is a part of
+    cues: set[Cue] = field(default_factory=set)  # what the words say about the reading (interpret.cues)
+
+    @property
+    def compare(self) -> bool:
+        """'vs', 'compared with': values or periods side by side."""
+        return Cue.COMPARE in self.cues
+
+    @property
+    def share(self) -> bool:
+        """'share', '% of': a part of a whole."""
+        return Cue.SHARE in self.cues
+
+    @property
+    def when(self) -> bool:
+        """'when did we spend the most': which period."""
+        return Cue.WHEN in self.cues
+
+    @property
+    def combined(self) -> bool:
+        """'Meta and Google combined': one total, not a split."""
+        return Cue.COMBINED in self.cues
+
+    @property
+    def separately(self) -> bool:
+        """'spend for A and B separately': the split leads; otherwise the one total does."""
+        return Cue.SEPARATELY in self.cues
+
+    @property
+    def listing(self) -> bool:
+        """'list all campaigns': the things themselves."""
+        return Cue.LISTING in self.cues
+
+    @property
+    def auto_grain(self) -> bool:
+        """'trend', 'over time' with no grain named: a series whose grain is chosen."""
+        return Cue.TREND in self.cues
+
+    @property
+    def singular_which(self) -> bool:
+        """'which campaign' (singular): one row is asked."""
+        return Cue.WHICH_ONE in self.cues
+
+    @property
+    def singular_dimension(self) -> bool:
+        """'the best campaign' names one row; 'the best campaigns' or 'sorted highest first' a ranking."""
+        return Cue.ONE_ROW in self.cues and Cue.SORTING not in self.cues
 
     @property
     def recognised(self) -> bool:
@@ -208,8 +210,10 @@ def _read_matches(parsed: ParsedQuestion, matches: list[Match], model: SemanticM
             if _counting_cue(keys, match.start, parsed.metric_spans):
                 parsed.counted = term.name
             singular = not parsed.tokens[match.start].is_plural
-            parsed.singular_which = parsed.singular_which or (singular and bool(set(before) & {"which", "what"}))
-            parsed.singular_dimension = parsed.singular_dimension or (singular and not parsed.dimensions)
+            if singular and set(before) & {"which", "what"}:
+                parsed.cues.add(Cue.WHICH_ONE)
+            if singular and not parsed.dimensions:
+                parsed.cues.add(Cue.ONE_ROW)
         elif term.kind == "value":
             negated = bool(set(before[-2:]) & NEGATIONS)
             values, op = parsed.filters.get(term.name, ([], "not_in" if negated else "in"))
@@ -268,11 +272,11 @@ def _read_dimension(parsed: ParsedQuestion, name: str, match: Match, before: lis
         parsed.per_group = name
         return
     if set(before) & {"which", "what"} and not token.is_plural:
-        parsed.singular_which = True
+        parsed.cues.add(Cue.WHICH_ONE)
     # "the best campaign" is one row; "by campaign", "per campaign" group, whatever their number.
     if not token.is_plural and name == parsed.dimensions[0] and before[-1:] not in (["by"], ["per"], ["each"],
                                                                                  ["across"], ["every"]):
-        parsed.singular_dimension = True
+        parsed.cues.add(Cue.ONE_ROW)
 
 
 def _counting_cue(keys: list[str], start: int, metric_spans: list[tuple[int, int, str]]) -> bool:
@@ -318,16 +322,7 @@ def _read_words(parsed: ParsedQuestion, taken: set[int]) -> None:
         parsed.metric_group = "efficiency"
     elif any(f" {w} " in text for w in ENGAGEMENT_WORDS):
         parsed.metric_group = "engagement"
-    if any(f" {w} " in text for w in TREND_WORDS) and not parsed.grain:
-        parsed.auto_grain = True
-    parsed.compare = bool(set(keys) & COMPARE_WORDS)
-    parsed.share = any(f" {w} " in text for w in SHARE_PHRASES)
-    parsed.when = keys[:1] == ["when"] or " when did " in text or " on which day " in text
-    if {"sorted", "sort", "order", "ordered", "rank", "ranked", "ranking"} & set(keys):
-        parsed.singular_dimension = False  # "sorted highest first" asks for a ranking, not one row
-    parsed.combined = any(f" {w} " in text for w in ("combined", "together", "altogether", "in total", "all together"))
-    parsed.separately = bool({"separately", "individually", "respectively", "split", "breakdown", "broken"} & set(keys))
-    parsed.listing = keys[:1] in (["list"], ["name"], ["enumerate"]) or text.startswith((" show all ", " show me all "))
+    parsed.cues |= sentence_cues(keys, bool(parsed.grain))
 
 
 def _read_word(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
@@ -360,7 +355,7 @@ def _read_word(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
         parsed.grain = UNIT_GRAINS[word]
         parsed.counted = parsed.counted or (parsed.grain if counted else None)
         if set(keys[max(0, i - 4):i]) & {"which", "what"} and not parsed.tokens[i].is_plural:
-            parsed.singular_which = True
+            parsed.cues.add(Cue.WHICH_ONE)
         return
     _note_unknown(parsed, i, keys)
 
