@@ -117,8 +117,50 @@ def find_date_phrases(tokens: list[Token], as_of: dt.date, skip: set[int] | froz
             first, last = _token_span(starts, m.start(), m.end())
             years = tuple(int(y) for y in re.findall(r"(?:19|20)\d\d", m.group(0)))
             phrases.append(DatePhrase(first, last, options, years=years, kind=name))
-    phrases = _spans(sorted(phrases, key=lambda p: p.start), keys)
+    phrases = _in_named_years(_spans(sorted(phrases, key=lambda p: p.start), keys), keys)
     return [replace(p, future=_is_future(p, as_of)) for p in phrases]
+
+
+_YEAR_JOINERS = frozenset({"day", "of", "in", "during", "for", "on"})
+
+
+def _in_named_years(phrases: list[DatePhrase], keys: list[str]) -> list[DatePhrase]:
+    """'Christmas day last year', 'May 5 this year', 'Black Friday in 2024': a day or a month named without its year,
+    then a whole year, is that day of that year; one window, not the two side by side."""
+    out: list[DatePhrase] = []
+    for phrase in phrases:
+        before = out[-1] if out else None
+        year = _whole_year(phrase)
+        gap = keys[before.end:phrase.start] if before else []
+        if before and year and not before.years and len(gap) <= 2 and set(gap) <= _YEAR_JOINERS:
+            moved = _moved_to_year(before, year)
+            if moved is not None:
+                out[-1] = moved
+                continue
+        out.append(phrase)
+    return out
+
+
+def _whole_year(phrase: DatePhrase) -> int | None:
+    """The year a phrase names as a whole ('last year', 'in 2024', 'this year' to date), else None."""
+    window = phrase.options[0].window if phrase.options else None
+    if window is None or (window.start.month, window.start.day) != (1, 1) or window.end.year != window.start.year:
+        return None
+    return window.start.year if (window.end.month, window.end.day) == (12, 31) or phrase.kind == "to_date" else None
+
+
+def _moved_to_year(phrase: DatePhrase, year: int) -> DatePhrase | None:
+    """The phrase's first window in `year` (None for a window longer than a quarter, or one across years)."""
+    window = phrase.options[0].window if phrase.options else None
+    if window is None or window.start.year != window.end.year or (window.end - window.start).days > 92:
+        return None
+    try:
+        start, end = window.start.replace(year=year), window.end.replace(year=year)
+    except ValueError:  # February 29 in a year without it
+        return None
+    label = window.label.replace(str(window.start.year), str(year)) if str(window.start.year) in window.label \
+        else f"{window.label} {year}"
+    return replace(phrase, options=(DateOption(DateRange(start, end, label, window.field)),), years=(year,))
 
 
 def _spans(phrases: list[DatePhrase], keys: list[str]) -> list[DatePhrase]:

@@ -64,7 +64,7 @@ class ExplicitDates:
         if year:
             return (DateOption(quarter_window(int(year.group(0)), q)),)
         latest = self.as_of.year if dt.date(self.as_of.year, 3 * q - 2, 1) <= self.as_of else self.as_of.year - 1
-        return (DateOption(quarter_window(latest, q)),)
+        return self._latest_or_whole(quarter_window(latest, q), quarter_window(latest - 1, q))
 
     def half(self, m: re.Match) -> tuple[DateOption, ...]:
         text = m.group(0)
@@ -124,8 +124,17 @@ class ExplicitDates:
 
     def month(self, m: re.Match) -> tuple[DateOption, ...]:
         month = month_number(m.group(1))
-        year = int(m.group(2)) if m.group(2) else latest_year(self.as_of, month)
-        return (DateOption(month_window(year, month)),)
+        if m.group(2):
+            return (DateOption(month_window(int(m.group(2)), month)),)
+        year = latest_year(self.as_of, month)
+        return self._latest_or_whole(month_window(year, month), month_window(year - 1, month))
+
+    def _latest_or_whole(self, latest: DateRange, year_before: DateRange) -> tuple[DateOption, ...]:
+        """A month or quarter named without a year: its latest occurrence; while that is not over ('November' on
+        November 15), the same period a year earlier, whole, is the other reading."""
+        if latest.end <= self.as_of:
+            return (DateOption(latest),)
+        return (DateOption(latest, f"{latest.label} so far"), DateOption(year_before, f"{year_before.label}, complete"))
 
     def year_range(self, m: re.Match) -> tuple[DateOption, ...]:
         a, b = sorted((int(m.group(1)), int(m.group(2))))

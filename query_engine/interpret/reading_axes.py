@@ -67,12 +67,17 @@ def _window_options(parsed: ParsedQuestion, parts: DateParts | None, as_of: dt.d
         changes: tuple[tuple[str, Any], ...] = (("date_range", DateRange(start, end, label, field)),)
         if _separating_grain(parsed) and not _contiguous(windows):  # only the named periods, not what lies between
             changes += (("periods", tuple(_with_field(w, field) for w in windows)),)
-        alike = like_for_like(windows, as_of) if as_of else None
+        alike = like_for_like(windows, as_of, [w for p in phrases if p.years for w in (p.options[0].window,)]) \
+            if as_of else None
         if alike is None:
             return [Option(1.0, changes)]
         likely, other = weights().pair("likely")
-        return [Option(likely, _compared(alike, field), "like for like: the same days of each period"),
-                Option(other, changes, "whole periods (the latest is not over)")]
+        # "this month vs last month" asks for the period to date, like for like; "April vs May vs June" names
+        # whole months, so the whole months lead and the same days of each are the other reading.
+        to_date = any(p.kind == "to_date" for p in phrases)
+        first, second = (likely, other) if to_date else (other, likely)
+        return [Option(first, _compared(alike, field), "like for like: the same days of each period"),
+                Option(second, changes, "whole periods (the latest is not over)")]
     options = phrases[0].options
     shares = (1.0,) if len(options) == 1 else weights().pair("clear")
     if parts and parts.usable:
@@ -82,12 +87,20 @@ def _window_options(parsed: ParsedQuestion, parts: DateParts | None, as_of: dt.d
             for w, o in zip(shares, options, strict=False)]
 
 
-def like_for_like(windows: list[DateRange], as_of: dt.date) -> list[DateRange] | None:
-    """A period to date against whole earlier ones ('this month vs last month', 'this year vs last year'): each earlier
-    one cut to the same days (October 1-15 against November 1-15), so a partial period is never compared whole."""
-    current = next((w for w in windows if w.end >= as_of and _window_shape(w) is None and w.start.day == 1), None)
-    others = [w for w in windows if w is not current]
-    if current is None or not others or any(_window_shape(w) not in ("month", "quarter", "year") for w in others):
+def like_for_like(windows: list[DateRange], as_of: dt.date,
+                  dated: list[DateRange | None] | None = None) -> list[DateRange] | None:
+    """A period to date against whole earlier ones ('this month vs last month', 'November vs October' on November
+    15): each earlier one cut to the same days (October 1-15 against November 1-15), so a partial period is never
+    compared whole. A period named with its year ('2024 vs 2025', in `dated`) is compared as named."""
+    current = next((w for w in windows if (w.start <= as_of <= w.end and w.end > as_of or
+                                           w.end == as_of and _window_shape(w) is None) and w not in (dated or ())),
+                   None)
+    if current is None or current.start.day != 1:
+        return None
+    current = DateRange(current.start, min(current.end, as_of), current.label, current.field)
+    others = [w for w in windows if w.start != current.start]
+    if not others or any(_window_shape(w) not in ("month", "quarter", "year") or w.end >= current.start
+                         for w in others):
         return None
     cut = []
     for window in others:
