@@ -284,6 +284,7 @@ def _ask_payload(pipeline: Pipeline, understanding: Understanding, answers: dict
         "refusal": refusal.reason if refusal else None,
         "suggestions": list(refusal.suggestions) if refusal else [],
         "notes": list(understanding.notes),
+        "definition": understanding.definition or None,
         "interpretations": [_reading_payload(pipeline, i, answers.get(i.rank)) for i in understanding.interpretations],
     }
 
@@ -350,6 +351,8 @@ def _print_ask(understanding: Understanding, answers: dict[int, Answer]) -> None
         for s in understanding.refusal.suggestions:
             print(f"  try: {s}")
         return
+    if understanding.definition:
+        print(f"  definition: {understanding.definition}")
     for note in understanding.notes:
         print(f"  note: {note}")
     for reading in understanding.interpretations:

@@ -61,6 +61,8 @@ def render_ask_page(state: AskState, scope_slot: DeltaGenerator) -> None:
     if not understanding.interpretations:
         st.info("Clarify found nothing to measure in that question. Try naming a metric, such as spend or ROAS.")
         return
+    if understanding.definition:
+        st.info(escape_markdown(understanding.definition), icon=":material/menu_book:")
     for note in understanding.notes[1 if understanding.intent == "follow_up" else 0:]:
         st.caption(escape_markdown(note))
     if understanding.intent == "investigate":

@@ -51,7 +51,7 @@ class KnownMetric:
     needs: str = ""  # why no column of the data holds it
 
 
-def _phrases(words: list[object]) -> frozenset[Phrase]:
+def folded_phrases(words: list[object]) -> frozenset[Phrase]:
     return frozenset(key for key in (phrase_key(str(w)) for w in words) if key)
 
 
@@ -83,19 +83,19 @@ def lexicon() -> Lexicon:
     """The lexicon, loaded once."""
     raw = _raw()
     platforms = {key: str(name) for name, words in raw["platforms"].items()
-                 for key in _phrases([name, *words])}
-    return Lexicon(_phrases(raw["name_noise"]), frozenset(str(w) for w in raw["weak_heads"]), platforms,
-                   _phrases(raw["person_identifiers"]), _phrases(raw["person_words"]),
-                   _phrases(raw["identifier_words"]), _phrases(raw["audience_breakdowns"]),
-                   _phrases(raw.get("ratio_words") or []), _words(raw.get("cost_words") or []),
+                 for key in folded_phrases([name, *words])}
+    return Lexicon(folded_phrases(raw["name_noise"]), frozenset(str(w) for w in raw["weak_heads"]), platforms,
+                   folded_phrases(raw["person_identifiers"]), folded_phrases(raw["person_words"]),
+                   folded_phrases(raw["identifier_words"]), folded_phrases(raw["audience_breakdowns"]),
+                   folded_phrases(raw.get("ratio_words") or []), _words(raw.get("cost_words") or []),
                    str(raw.get("cost_measure") or "spend"), _words(raw.get("cheap_words") or []),
                    {str(k): int(v) for k, v in (raw.get("ratio_scales") or {}).items()},
                    _words(raw.get("grouping_fillers") or []), _words(raw.get("grouping_verbs") or []),
-                   {str(k): _phrases(v) for k, v in (raw.get("platform_headers") or {}).items()},
-                   _phrases(raw.get("weak_platform_words") or []), _phrases(raw.get("status_words") or []),
-                   _phrases(raw.get("delivery_units") or []),
+                   {str(k): folded_phrases(v) for k, v in (raw.get("platform_headers") or {}).items()},
+                   folded_phrases(raw.get("weak_platform_words") or []), folded_phrases(raw.get("status_words") or []),
+                   folded_phrases(raw.get("delivery_units") or []),
                    {key: str(name) for name, words in (raw.get("breakdown_values") or {}).items()
-                    for key in _phrases(words)})
+                    for key in folded_phrases(words)})
 
 
 @cache
@@ -119,7 +119,7 @@ def known_words() -> frozenset[str]:
 
 def _words(words: list[object]) -> frozenset[str]:
     """Single words, folded as question tokens are."""
-    return frozenset(key[0] for key in _phrases(words) if len(key) == 1)
+    return frozenset(key[0] for key in folded_phrases(words) if len(key) == 1)
 
 
 def find_phrases(keys: list[str], table: frozenset[Phrase] | dict[Phrase, Any],
@@ -157,7 +157,7 @@ class FollowUpWords:
 def follow_up_words() -> FollowUpWords:
     """The lexicon's `follow_ups` section, folded as question tokens are; loaded once."""
     raw = _raw()["follow_ups"]
-    return FollowUpWords(**{name: _phrases(raw.get(name) or []) for name in FollowUpWords.__dataclass_fields__})
+    return FollowUpWords(**{name: folded_phrases(raw.get(name) or []) for name in FollowUpWords.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -172,14 +172,14 @@ class PeriodWords:
 def period_words() -> PeriodWords:
     """The lexicon's `period_averages` section, folded as question tokens are; loaded once."""
     raw = _raw()["period_averages"]
-    return PeriodWords(_phrases(raw["average_words"]),
-                       {key: str(unit) for unit, words in raw["units"].items() for key in _phrases(words)})
+    return PeriodWords(folded_phrases(raw["average_words"]),
+                       {key: str(unit) for unit, words in raw["units"].items() for key in folded_phrases(words)})
 
 
 @cache
 def week_part_words() -> dict[Phrase, str]:
     """The lexicon's `week_parts`: each folded phrase to the part of the week it names ('weekends' -> 'Weekend')."""
-    return {key: str(part) for part, words in _raw()["week_parts"].items() for key in _phrases(words)}
+    return {key: str(part) for part, words in _raw()["week_parts"].items() for key in folded_phrases(words)}
 
 
 def lexicon_section(name: str) -> Any:

@@ -15,6 +15,7 @@ from query_engine.interpret.follow_ups import follow_up_readings, reads_as_follo
 from query_engine.interpret.group_counts import counted_spec, settle_count
 from query_engine.interpret.name_choices import name_axis
 from query_engine.interpret.parser import ParsedQuestion, parse_question
+from query_engine.interpret.question_limits import definition
 from query_engine.interpret.question_text import clean_question, in_figure_slot
 from query_engine.interpret.reading_axes import ADDED_FILTERS, Option, date_axis, grouping_axis, metric_axis
 from query_engine.interpret.reading_weights import weights
@@ -102,7 +103,8 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
     notes = tuple(f"Read '{a}' as '{b}'." for a, b in parsed.corrections) + tuple(
         f"Read '{words}' as where this data comes from ({platform}); no column of it filters by platform."
         for words, platform in parsed.scope)
-    return Understanding(cleaned, as_of, tuple(readings), notes=notes)
+    defined = definition(cleaned, parsed.metrics, context.model) or ""
+    return Understanding(cleaned, as_of, tuple(readings), notes=notes, definition=defined)
 
 
 def _follow_up(text: str, parsed: ParsedQuestion, previous: QuerySpec, context: DatasetContext,

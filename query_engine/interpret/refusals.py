@@ -11,6 +11,7 @@ from query_engine.interpret.dataset_words import in_a_value
 from query_engine.interpret.personal_data import person_identifier
 from query_engine.interpret.platform_names import source_platform
 from query_engine.interpret.question_lexicon import find_phrases, lexicon
+from query_engine.interpret.question_limits import limit_refusal
 from query_engine.interpret.question_text import MAX_QUESTION_CHARS, clean_question, code_shape, phrase_key, tokenize
 from query_engine.interpret.status_words import absent_status
 from query_engine.interpret.suggestions import held_figures, suggestions
@@ -28,7 +29,8 @@ OFF_TOPIC = re.compile(
     r"inventory|stock levels?|warehouse|shipping|returns? rate|refunds?|churn|retention|lifetime value|ltv|nps|"
     r"profit margin|margin|cogs|payroll|headcount|world cup|ceo|chief executive|prime minister|who won|"
     r"who is|who was|who are|who invented|stock ticker|competitors?|competition|rivals?|market share|"
-    r"audience overlap|overlap rate|auction insights?|outranking share|overlap between (?:the )?audiences)\b",
+    r"audience overlap|overlap rate|auction insights?|outranking share|overlap between (?:the )?audiences|"
+    r"images?|thumbnails?|screenshots?|ad previews?|mock-?ups?|artwork)\b",
     re.IGNORECASE)
 
 
@@ -54,6 +56,9 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
                        "figures and shows no customer- or person-level identifiers (emails, names, phone numbers, "
                        "user ids); breakdowns such as age or location are fine where the data has them.",
                        suggestions(model))
+    limit = limit_refusal(text, model, suggestions(model))
+    if limit:
+        return limit
     covered = _covered(text, vocabulary)  # the words that spell the data's own names, found once
     other = _other_platform(text, model, vocabulary, covered) if vocabulary is not None else None
     if other:

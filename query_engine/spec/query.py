@@ -125,6 +125,7 @@ class Understanding:
     # "follow_up" (a refinement of the last answer's reading)
     question_id: str = ""  # ties the question's model calls together in the usage ledger
     cost_usd: float = 0.0  # what interpreting it cost (0 offline)
+    definition: str = ""  # 'what does CPA mean': the semantic model's definition of the metric asked about
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,68 @@
+"""Questions beyond the data get an honest answer: definitions from the model; scenarios, advice and other
+attribution models refused with what the data can show instead."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from query_engine.cli import main as cli_main
+from query_engine.pipeline import Pipeline
+from query_engine.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def pipeline(demo_db, tmp_path_factory):
+    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize(("question", "label", "formula"), [
+    ("what is ROAS", "ROAS", "revenue / spend"), ("what does CPA mean", "CPA", "spend / conversions"),
+    ("define ctr", "CTR", "clicks / impressions"), ("how is cpm calculated?", "CPM", "x 1000"),
+    ("what's cost per click", "CPC", "spend / clicks"),
+])
+def test_a_definition_comes_from_the_model_with_the_value_still_offered(pipeline, question, label, formula):
+    found = pipeline.understand(question)
+    assert found.definition.startswith(f"{label}:") and formula in found.definition
+    assert "ratio of sums" in found.definition
+    assert found.interpretations  # the figure itself is one click away
+
+
+@pytest.mark.parametrize("question", ["what is our ROAS", "What is our CPM on Display?", "what is the ctr in 2024",
+                                      "ROAS by channel"])
+def test_asking_for_a_value_is_no_definition(pipeline, question):
+    assert pipeline.understand(question).definition == ""
+
+
+@pytest.mark.parametrize(("question", "reason"), [
+    ("what if we moved 20% of budget to Search", "scenario"),
+    ("suppose we doubled spend on TikTok", "scenario"),
+    ("imagine we paused display, what happens to revenue", "scenario"),
+    ("what should I do to improve ROAS", "recommend"),
+    ("which audience should we target on tiktok?", "recommend"),
+    ("how should we allocate budget next quarter", "recommend"),
+    ("any recommendations for our meta campaigns?", "recommend"),
+    ("what would revenue by channel look like under last-click attribution", "re-attribute"),
+    ("conversions with a linear attribution model", "re-attribute"),
+])
+def test_beyond_the_data_is_refused_with_what_it_can_show(pipeline, question, reason):
+    found = pipeline.understand(question)
+    assert found.refusal is not None and reason in found.refusal.reason
+    assert found.refusal.suggestions and not found.interpretations
+
+
+@pytest.mark.parametrize("question", ["email open rate last month", "unsubscribes by campaign",
+                                      "show me the images of our best performing creatives"])
+def test_figures_and_media_the_data_lacks_are_refused(pipeline, question):
+    found = pipeline.understand(question)
+    assert found.refusal is not None and not found.interpretations
+
+
+def test_the_cli_prints_the_definition(demo_db, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CLARIFY_HOME", str(tmp_path))
+    assert cli_main(["ask", "what does ROAS mean", "--db", str(demo_db), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["definition"].startswith("ROAS:")
+    assert cli_main(["ask", "what does ROAS mean", "--db", str(demo_db)]) == 0
+    assert "definition: ROAS:" in capsys.readouterr().out
