@@ -66,3 +66,28 @@ def test_the_cli_prints_the_definition(demo_db, tmp_path, monkeypatch, capsys):
     assert json.loads(capsys.readouterr().out)["definition"].startswith("ROAS:")
     assert cli_main(["ask", "what does ROAS mean", "--db", str(demo_db)]) == 0
     assert "definition: ROAS:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("question", "measure", "factor"), [
+    ("if spend rose 20% at the same ROAS, what would revenue be", "spend", 1.2),
+    ("what would revenue be if we increased spend by 10%", "spend", 1.1),
+    ("if we cut spend by 15% at the same CPA, how many conversions", "spend", 0.85),
+    ("what if we doubled spend on tiktok", "spend", 2.0),
+])
+def test_a_simple_what_if_is_arithmetic_on_todays_figures(pipeline, question, measure, factor):
+    reading = pipeline.understand(question).interpretations[0]
+    assert reading.spec.scaled == (measure, factor)
+    assert "not a forecast" in reading.description and "dimensions" not in reading.spec.dimensions
+    answer = pipeline.answer(reading)
+    row = dict(zip(answer.result.columns, answer.result.rows[0], strict=True))
+    assert row["spend_if"] == pytest.approx(row["spend"] * factor)
+    for name in ("revenue", "conversions"):
+        if name in row:  # every summed figure moves with it, at today's rates
+            assert row[f"{name}_if"] == pytest.approx(row[name] * factor)
+    assert any(c.label.startswith("Spend if spend") for c in answer.columns)
+
+
+@pytest.mark.parametrize("question", ["spend by channel if we exclude email", "clicks if any on christmas day"])
+def test_if_without_a_scenario_is_an_ordinary_question(pipeline, question):
+    found = pipeline.understand(question)
+    assert found.interpretations and found.interpretations[0].spec.scaled is None

@@ -12,8 +12,16 @@ def describe_spec(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -
     parts = [_what(spec, model), _grouping(spec, model), _filters(spec, model),
              _thresholds(spec, model), _window(spec, model, profile)]
     order = _order(spec, model)
-    text = " ".join(p for p in parts if p)
+    text = " ".join(p for p in parts if p) + _scenario(spec, model)
     return f"{text}, {order}." if order else f"{text}."
+
+
+def _scenario(spec: QuerySpec, model: SemanticModel) -> str:
+    if not spec.scaled:
+        return ""
+    measure, factor = spec.scaled
+    return (f"; and each summed figure if {model.metric(measure).label.lower()} changed {(factor - 1) * 100:+.0f}% "
+            "at today's rates (arithmetic on these figures, not a forecast)")
 
 
 def _what(spec: QuerySpec, model: SemanticModel) -> str:

@@ -77,6 +77,7 @@ class ParsedQuestion:
     part: dict[str, tuple[list[str], FilterOp]] = field(default_factory=dict)  # "share ... from mobile": the part
     whole: str | None = None  # "share of sales from other SKUs": the metric the first one is a part of
     cues: set[Cue] = field(default_factory=set)  # what the words say about the reading (interpret.cues)
+    scenario: tuple[str, float] | None = None  # "if spend rose 20%": the measure a simple what-if moves, and how
 
     @property
     def compare(self) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from query_engine.errors import ClarifyError
+from query_engine.interpret.cues import Cue
 from query_engine.interpret.date_parts import DateParts
 from query_engine.interpret.date_phrases import mentions_future
 from query_engine.interpret.descriptions import describe_spec
@@ -15,7 +16,7 @@ from query_engine.interpret.follow_ups import follow_up_readings, reads_as_follo
 from query_engine.interpret.group_counts import counted_spec, settle_count
 from query_engine.interpret.name_choices import name_axis
 from query_engine.interpret.parser import ParsedQuestion, parse_question
-from query_engine.interpret.question_limits import definition
+from query_engine.interpret.question_limits import SCENARIO_REASON, definition, is_scenario, read_scenario
 from query_engine.interpret.question_text import clean_question, in_figure_slot
 from query_engine.interpret.reading_axes import ADDED_FILTERS, Option, date_axis, grouping_axis, metric_axis
 from query_engine.interpret.reading_weights import weights
@@ -33,6 +34,7 @@ from query_engine.interpret.special_readings import (
     is_why_question,
     why_readings,
 )
+from query_engine.interpret.suggestions import suggestions
 from query_engine.interpret.vocabulary import Vocabulary
 from query_engine.semantics.asked_ratios import with_asked_ratios
 from query_engine.semantics.model import SemanticModel
@@ -86,6 +88,11 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
         return Understanding(cleaned, as_of, refusal=refusal)
     parsed = parse_question(cleaned, context.model, context.vocabulary, as_of)
     context = _with_asked_ratios(context, parsed)
+    parsed.scenario = read_scenario(parsed, context.model) if is_scenario(cleaned) else None
+    if is_scenario(cleaned) and parsed.scenario is None:
+        return Understanding(cleaned, as_of, refusal=Refusal(SCENARIO_REASON, suggestions(context.model)))
+    if parsed.scenario:
+        parsed.cues.discard(Cue.TREND)  # 'if spend rose 20%' moves a figure; it asks for no series over time
     if previous is not None and reads_as_follow_up(parsed):
         return _follow_up(cleaned, parsed, previous, context, as_of)
     future = mentions_future(parsed.tokens) or any(p.future for p in parsed.date_phrases)
@@ -200,7 +207,7 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
     axes = [_prefer(axis, preferences) for axis in axes]
     base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),
                      thresholds=tuple(parsed.thresholds), share=parsed.share, count_of=parsed.counted,
-                     whole=parsed.whole)
+                     whole=parsed.whole, scaled=parsed.scenario)
     readings = _weighed_combinations(base, axes, parsed, context, as_of)
     readings.sort(key=lambda r: -r[0])
     return [Interpretation(spec, describe_spec(spec, model, context.profile), distinction or "the most direct reading",

@@ -57,7 +57,8 @@ def _aggregate_select(spec: QuerySpec, scope: _Scope) -> tuple[exp.Select, tuple
     if "year" in spec.dimensions:  # the year as a number, and as the date it starts (how date_trunc writes it)
         select = select.select(exp.alias_(_year_start(scope), "year_start"))
     select = select.select(*(exp.alias_(measured.metric(m), m) for m in spec.metrics))
-    extra = share_columns(spec, share, measured.metric, scope.metric, part is not None)
+    extra = [*share_columns(spec, share, measured.metric, scope.metric, part is not None),
+             *_scaled_columns(spec, measured)]
     select = select.select(*(exp.alias_(expression, name) for name, expression in extra))
     select = _from_and_where(select, spec, scope)
     if spec.dimensions:
@@ -73,7 +74,28 @@ def _aggregate_select(spec: QuerySpec, scope: _Scope) -> tuple[exp.Select, tuple
     else:
         select = _order_and_limit(select, spec, scope)
     columns = part_labels(_aggregate_columns(spec, model), spec, part is not None)
-    return select, columns + share_infos(spec, share, model, part is not None)
+    return select, columns + share_infos(spec, share, model, part is not None) + _scaled_infos(spec, model)
+
+
+def _scaled(spec: QuerySpec, model: SemanticModel) -> list[str]:
+    """The summed metrics a scenario scales ('if spend rose 20% at the same ROAS': spend, revenue, ...)."""
+    if not spec.scaled:
+        return []
+    return [m for m in spec.metrics if not model.metric(m).is_derived and model.metric(m).aggregation == "sum"]
+
+
+def _scaled_columns(spec: QuerySpec, scope: _Scope) -> list[tuple[str, exp.Expr]]:
+    factor = exp.Literal.number(_number(spec.scaled[1])) if spec.scaled else None
+    return [(f"{m}_if", exp.Mul(this=scope.metric(m), expression=factor.copy()))
+            for m in _scaled(spec, scope.model) if factor is not None]
+
+
+def _scaled_infos(spec: QuerySpec, model: SemanticModel) -> tuple[ColumnInfo, ...]:
+    if not spec.scaled:
+        return ()
+    moved = f"{model.metric(spec.scaled[0]).label.lower()} {(spec.scaled[1] - 1) * 100:+.0f}%"
+    return tuple(ColumnInfo(f"{m}_if", "metric", f"{model.metric(m).label} if {moved}", model.metric(m).format)
+                 for m in _scaled(spec, model))
 
 
 def _aggregate_columns(spec: QuerySpec, model: SemanticModel) -> tuple[ColumnInfo, ...]:
