@@ -46,6 +46,7 @@ class QuestionWords:
     rank_cues: frozenset[str]
     compare: frozenset[str]
     count_cues: tuple[str, ...]
+    size: frozenset[str]
     filler: frozenset[str]
     unit_grains: dict[str, str]
     combined: tuple[str, ...]

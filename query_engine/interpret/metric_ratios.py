@@ -25,6 +25,7 @@ class Parsed(Protocol):
     metrics: list[str]
     metric_spans: list[Span]
     metric_choices: dict[str, list[str]]
+    metric_alternatives: dict[str, list[str]]
     extreme: str | None
 
 
@@ -152,6 +153,10 @@ def _read_cost(parsed: Parsed, model: SemanticModel) -> set[int]:
         return _cost_of_a_figure(parsed, model, cost, at)
     parsed.metrics.append(cost)
     parsed.metric_spans = sorted([*parsed.metric_spans, (at, at + 1, cost)])
+    per_unit = [m for m in model.performance_metrics.get("efficiency", ()) if m in model.metrics
+                and model.metrics[m].numerator == cost and model.metrics[m].multiplier == 1]
+    if per_unit:  # "the most expensive channel": the most spent, or the dearest per conversion or per click
+        parsed.metric_alternatives[cost] = [cost, *per_unit]
     if keys[at] in words.cheap_words:
         parsed.extreme = "min"
     elif keys[at].endswith("est"):  # "the priciest", "the costliest": the one highest

@@ -67,6 +67,8 @@ class ParsedQuestion:
     metric_choices: dict[str, list[str]] = field(default_factory=dict)
     dimension_choices: dict[str, list[str]] = field(default_factory=dict)  # "channel": two columns share the word
     name_choices: dict[str, list[str]] = field(default_factory=dict)  # "the brand campaign": several fit the name
+    # "the most expensive channel": the figure read first, and the other figures the words could mean (CPA, CPC)
+    metric_alternatives: dict[str, list[str]] = field(default_factory=dict)
     scope: list[tuple[str, str]] = field(default_factory=list)  # (words, platform) that no column filters
     per_group: str | None = None  # "in each region": a grouping the limit applies within
     unknown: list[str] = field(default_factory=list)
@@ -323,6 +325,8 @@ def _read_words(parsed: ParsedQuestion, taken: set[int]) -> None:
         parsed.metric_group = "efficiency"
     elif any(f" {w} " in text for w in ENGAGEMENT_WORDS):
         parsed.metric_group = "engagement"
+    elif set(keys) & _WORDS.size and not parsed.metrics and not parsed.weak_metrics:
+        parsed.metric_group = "size"  # "the biggest campaigns": by spend, revenue or impressions
     parsed.cues |= sentence_cues(keys, bool(parsed.grain))
 
 

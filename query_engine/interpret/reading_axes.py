@@ -275,7 +275,8 @@ def metric_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
     has_grouping = bool(parsed.dimensions or parsed.total_dimensions or parsed.qualifier_dimensions
                         or parsed.grain or parsed.auto_grain)
     if group and has_grouping:
-        names = [m for m in model.performance_metrics.get(group, ()) if m in model.metrics]
+        listed = model.performance_metrics.get(group) or model.performance_metrics.get("higher", ())
+        names = [m for m in listed if m in model.metrics]
         return [Option(w, _ranking(parsed, model, m, best_words=True), f"performance = {model.metric(m).label}")
                 for w, m in zip(RANK_WEIGHTS, names, strict=False)]
     if group:
@@ -291,6 +292,11 @@ def metric_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
 
 def _explicit_metric_options(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
     names = parsed.metrics or parsed.weak_metrics[:1]
+    alternatives = parsed.metric_alternatives.get(names[0], ())
+    if len(alternatives) > 1:  # "the most expensive channel": by spend, or by CPA, or by CPC
+        return [Option(w, _ranking(parsed, model, alt, parsed.extreme is None, [alt, *names[1:]]),
+                       f"by {model.metric(alt).label}")
+                for w, alt in zip(RANK_WEIGHTS, alternatives, strict=False)]
     choices = parsed.metric_choices.get(names[0], ())
     if len(choices) > 1:
         shares = RANK_WEIGHTS if len(choices) > 2 else weights().pair("likely")

@@ -17,6 +17,11 @@ BREAKDOWN_WEIGHT = weights().share_breakdown
 def read_share(parsed: ParsedQuestion, model: SemanticModel) -> None:
     """Settle what a share question divides: one measure by another, one value's part by the whole, or each row
     by the total (a filter on a dimension then becomes the split, as 'share of spend by channel' asks)."""
+    if parsed.share and not parsed.metrics and not parsed.weak_metrics:  # "mobile's share this year": of what
+        summed = [m for m in model.default_metrics if m in model.metrics and _summed(model.metric(m))]
+        parsed.metrics = summed[:1]
+        if len(summed) > 1:
+            parsed.metric_alternatives[summed[0]] = summed
     if not parsed.share or not parsed.metrics:
         return
     if _read_whole(parsed, model):

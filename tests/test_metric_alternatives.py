@@ -1,0 +1,48 @@
+"""Words that name no one figure offer each figure they could mean: 'biggest', 'most expensive', a share of what."""
+from __future__ import annotations
+
+import pytest
+
+from query_engine.pipeline import Pipeline
+from query_engine.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def pipeline(demo_db, tmp_path_factory):
+    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
+    yield opened
+    opened.close()
+
+
+def _firsts(pipeline, question):
+    found = pipeline.understand(question)
+    assert found.interpretations, found.refusal
+    return [i.spec.metrics[0] for i in found.interpretations]
+
+
+@pytest.mark.parametrize("question", ["biggest campaigns in Q3 2025", "our largest channels", "main regions in 2024"])
+def test_size_words_rank_by_each_size_figure(pipeline, question):
+    assert _firsts(pipeline, question)[:3] == ["spend", "revenue", "impressions"]
+    top = pipeline.understand(question).interpretations[0]
+    assert top.spec.order_by and top.spec.order_by[0].descending  # ranked, never an alphabetical list
+
+
+@pytest.mark.parametrize(("question", "lowest"), [("most expensive channel", False), ("the priciest campaign", False),
+                                                  ("cheapest region", True)])
+def test_cost_words_with_no_figure_offer_spend_and_cost_per_unit(pipeline, question, lowest):
+    found = pipeline.understand(question).interpretations
+    assert [i.spec.metrics[0] for i in found[:3]] == ["spend", "cpa", "cpc"]
+    assert all(i.spec.order_by[0].descending is not lowest for i in found[:3])
+    assert [i.distinction for i in found[:3]] == ["by Spend", "by CPA", "by CPC"]
+
+
+@pytest.mark.parametrize("question", ["mobile's share this year", "what's the share of europe"])
+def test_a_share_of_no_named_figure_offers_each_summed_figure(pipeline, question):
+    found = pipeline.understand(question).interpretations
+    assert {i.spec.metrics[0] for i in found} >= {"spend", "conversions", "revenue"}
+    assert all(i.spec.part or i.spec.share for i in found)
+
+
+def test_a_named_figure_keeps_one_reading(pipeline):
+    assert _firsts(pipeline, "biggest campaigns by clicks") == ["clicks"]
+    assert _firsts(pipeline, "most expensive channel per click")[0] == "cpc"
