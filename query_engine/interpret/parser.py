@@ -373,6 +373,7 @@ def _note_unknown(parsed: ParsedQuestion, i: int, keys: list[str]) -> None:
         parsed.unknown_groupings.append(named)
         return
     known = (word in STOPWORDS or word in FILLER or word in PERFORMANCE_WORDS or word in BEST_WORDS
+             or word in _WORDS.size
              or word in WORST_WORDS or word in MAX_WORDS or word in MIN_WORDS or word in NEGATIONS
              or word in UNIT_GRAINS or not word.isalpha() or len(word) < 2)
     if known or any(word in w.split() for w in (*TREND_WORDS, *EFFICIENCY_WORDS, *ENGAGEMENT_WORDS)):

@@ -348,7 +348,7 @@ def _descending(parsed: ParsedQuestion, direction: str, best_words: bool) -> boo
         if not best_words:
             return best
         return best if direction != "lower" else not best
-    return None
+    return True if parsed.metric_group == "size" else None  # "our main channels": the largest first
 
 
 def _with_parts(names: list[str], model: SemanticModel) -> tuple[str, ...]:
