@@ -56,3 +56,17 @@ def test_like_for_like_cuts_the_earlier_period_to_its_own_end():
     cut = like_for_like([current, february], dt.date(2025, 3, 30))
     assert [(w.start, w.end) for w in cut] == [(february.start, february.end), (current.start, current.end)]
     assert like_for_like([february, DateRange(dt.date(2025, 1, 1), dt.date(2025, 1, 31))], dt.date(2025, 3, 30)) is None
+
+
+def test_the_same_month_last_year_is_that_month_and_compared_like_for_like(pipeline):
+    first = pipeline.understand("spend this month vs the same month last year", AS_OF).interpretations[0]
+    assert [(w.start, w.end) for w in first.spec.periods] == [(dt.date(2024, 11, 1), dt.date(2024, 11, 15)),
+                                                            (dt.date(2025, 11, 1), AS_OF)]
+    alone = pipeline.understand("clicks in the same quarter last year", AS_OF).interpretations[0].spec.date_range
+    assert (alone.start, alone.end) == (dt.date(2024, 10, 1), dt.date(2024, 12, 31))
+
+
+def test_this_week_against_last_week_is_like_for_like_first(pipeline):
+    first = pipeline.understand("spend this week vs last week", AS_OF).interpretations[0]
+    assert [(w.start, w.end) for w in first.spec.periods] == [(dt.date(2025, 11, 3), dt.date(2025, 11, 8)),
+                                                            (dt.date(2025, 11, 10), AS_OF)]

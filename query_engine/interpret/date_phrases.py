@@ -57,6 +57,8 @@ PATTERNS: tuple[tuple[str, str], ...] = (
      rf"(?: {YEAR})?", "days_then_month"),
     (rf"{HOLIDAY}(?: {YEAR})?", "holiday"),
     (rf"{ISO}", "iso_day"),
+    (rf"(?:the )?same {UNIT} (?:of |in )?(?:last|the previous|the prior|a|one) year(?: ago| before| earlier)?|"
+     rf"(?:the )?same {UNIT} a year (?:ago|earlier|before)", "same_last_year"),
     (rf"(last|past|previous|prior|trailing|recent|over the last|in the last|over the past|in the past|for the last|"
      rf"for the past|during the last|within the last|over|within|for|during) {NUM} {UNIT}", "last_n"),
     (rf"(?:the )?(first|last) (quarter|month|week) of {YEAR}", "edge_of_year"),

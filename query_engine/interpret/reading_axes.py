@@ -95,17 +95,19 @@ def like_for_like(windows: list[DateRange], as_of: dt.date,
     current = next((w for w in windows if (w.start <= as_of <= w.end and w.end > as_of or
                                            w.end == as_of and _window_shape(w) is None) and w not in (dated or ())),
                    None)
-    if current is None or current.start.day != 1:
+    if current is None or (current.start.day != 1 and current.start.weekday() != 0):
         return None
     current = DateRange(current.start, min(current.end, as_of), current.label, current.field)
     others = [w for w in windows if w.start != current.start]
-    if not others or any(_window_shape(w) not in ("month", "quarter", "year") or w.end >= current.start
+    if not others or any(_window_shape(w) not in ("week", "month", "quarter", "year") or w.end >= current.start
                          for w in others):
         return None
     cut = []
     for window in others:
         months = (window.start.year - current.start.year) * 12 + window.start.month - current.start.month
-        end = min(add_months(current.end, months), window.end)
+        moved = current.end + (window.start - current.start) if _window_shape(window) == "week" else \
+            add_months(current.end, months)
+        end = min(moved, window.end)
         cut.append(DateRange(window.start, end, f"the same days of {window.label}", window.field))
     return sorted([*cut, current], key=lambda w: w.start)
 
@@ -250,6 +252,8 @@ def _window_shape(window: DateRange) -> str | None:
     start, end = window.start, window.end
     if start == end:
         return "day"
+    if (end - start).days == 6 and start.weekday() == 0:
+        return "week"
     if start.day != 1:
         return None
     following = (end + dt.timedelta(days=1))

@@ -7,7 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from query_engine.interpret.date_windows import DateOption, period_start, trailing
+from query_engine.interpret.date_windows import (
+    DateOption,
+    month_window,
+    period_start,
+    quarter_window,
+    trailing,
+    year_window,
+)
 from query_engine.interpret.question_text import NUMBER_WORDS
 from query_engine.spec.calendar import add_months, month_label
 from query_engine.spec.query import DateRange
@@ -57,6 +64,24 @@ class RelativePeriods:
             start, end = dt.date(as_of.year - n, 1, 1), dt.date(as_of.year - 1, 12, 31)
         label = _calendar_label(start, end, n, unit)
         return DateOption(DateRange(start, end, label), f"previous calendar {unit}{'s' if n > 1 else ''}")
+
+    def same_last_year(self, m: re.Match) -> tuple[DateOption, ...]:
+        """'the same month last year' (on November 15): November of the year before, whole."""
+        unit = next(g for g in m.groups() if g)
+        as_of = self.as_of
+        if unit == "day":
+            day = add_months(as_of, -12)
+            return (DateOption(DateRange(day, day, f"the same day last year, {day.isoformat()}")),)
+        if unit == "week":
+            start = as_of - dt.timedelta(days=as_of.weekday() + 364)
+            return (DateOption(DateRange(start, start + dt.timedelta(days=6), "the same week last year")),)
+        if unit == "month":
+            window = month_window(as_of.year - 1, as_of.month)
+        elif unit == "quarter":
+            window = quarter_window(as_of.year - 1, (as_of.month - 1) // 3 + 1)
+        else:
+            window = year_window(as_of.year - 1)
+        return (DateOption(DateRange(window.start, window.end, f"the same {unit} last year, {window.label}")),)
 
     def to_date(self, m: re.Match) -> tuple[DateOption, ...]:
         unit = next(g for g in m.groups() if g)
