@@ -192,3 +192,37 @@ def test_evaluation_scores_a_follow_up_case(pipeline):
     assert report.outcomes[0].passed and report.outcomes[0].follow_up
     assert not report.outcomes[1].follow_up
     assert report.summary["follow_ups"] == 1 and report.summary["follow_up_top1"] == 1.0
+
+
+@pytest.mark.parametrize("question", ["only those with ROAS above 2", "keep only campaigns with ROAS over 2"])
+def test_a_condition_on_what_the_answer_shows_narrows_it(pipeline, question):
+    previous, found = _refine(pipeline, "ROAS by campaign last quarter", question)
+    spec = found.interpretations[0].spec
+    assert found.intent == "follow_up" and spec.thresholds == (Threshold("roas", ">", 2.0),)
+    assert spec.dimensions == previous.dimensions and spec.date_range == previous.date_range
+
+
+@pytest.mark.parametrize(("earlier", "question", "left"), [
+    ("spend on meta by region last month", "remove the meta filter", ()),
+    ("spend by channel excluding email", "include email again", ()),
+    ("spend by region on meta", "only tiktok and youtube", (Filter("channel", ("TikTok", "YouTube")),)),
+])
+def test_a_filter_is_removed_restored_or_replaced(pipeline, earlier, question, left):
+    _previous, found = _refine(pipeline, earlier, question)
+    assert found.interpretations[0].spec.filters == left
+
+
+@pytest.mark.parametrize(("question", "dimensions"), [("drop the device split", ("channel",)),
+                                                      ("just the total", ()), ("remove device", ("channel",))])
+def test_a_grouping_is_removed(pipeline, question, dimensions):
+    _previous, found = _refine(pipeline, "spend by channel and device", question)
+    assert found.interpretations, found.refusal
+    assert found.interpretations[0].spec.dimensions == dimensions
+
+
+def test_same_for_last_year_after_a_comparison_moves_the_comparison(pipeline):
+    _previous, found = _refine(pipeline, "spend by channel this month vs last month", "same for last year")
+    periods = found.interpretations[0].spec.periods
+    assert [(p.start, p.end) for p in periods] == [(dt.date(2024, 10, 1), dt.date(2024, 10, 15)),
+                                                   (dt.date(2024, 11, 1), dt.date(2024, 11, 15))]
+    assert all(i.spec.periods == () or len(i.spec.periods) == 2 for i in found.interpretations)

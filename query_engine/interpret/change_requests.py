@@ -76,10 +76,28 @@ _VIEW_EDIT = re.compile(
     re.IGNORECASE)
 
 
+_HIDE = re.compile(_POLITE + r"(?:remove|drop|hide|exclude|take out|leave out)\s+(?:the\s+)?", re.IGNORECASE)
+
+
+def _hides_a_grouping(text: str, vocabulary: Vocabulary) -> bool:
+    """'remove device', 'drop the region split': what follows the verb is only one of the data's groupings or values,
+    a change to the answer on screen, never to the data."""
+    found = _HIDE.match(text)
+    if not found:
+        return False
+    tokens = tokenize(clean_question(text[found.end():]))
+    hits = vocabulary.match(tokens, set()) if tokens else []
+    kinds = {"dimension", "value", "grain"}
+    rest = [t.key for t in tokens[hits[0].end:]] if hits else ["?"]
+    return bool(hits) and hits[0].start == 0 and all(term.kind in kinds for term in hits[0].terms) and \
+        all(key in ("split", "grouping", "breakdown", "column", "filter", "please") for key in rest)
+
+
 def is_change_request(text: str, vocabulary: Vocabulary | None) -> bool:
     """Whether `text` asks Clarify to change, create or delete something rather than to read it."""
     text = text.strip()
-    if _VIEW_EDIT.match(text) or (vocabulary is not None and _ranks_by_a_lower_figure(text, vocabulary)):
+    if _VIEW_EDIT.match(text) or (vocabulary is not None and (_ranks_by_a_lower_figure(text, vocabulary)
+                                                             or _hides_a_grouping(text, vocabulary))):
         return False
     return bool(MUTATION.search(text) or _COMMAND_FIRST.match(text)
                 or (vocabulary is not None and _writes_a_held_name(text, vocabulary)))

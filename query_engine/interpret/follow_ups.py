@@ -43,12 +43,15 @@ class Change:
     said: str
 
 
-def reads_as_follow_up(parsed: ParsedQuestion) -> bool:
+def reads_as_follow_up(parsed: ParsedQuestion, previous: QuerySpec | None = None) -> bool:
     """Whether a question refines the last answer: it opens or is marked like a follow-up, points at the last answer
-    ('split that'), or names only what to change (a grouping, a value, a window, a limit) and no figure."""
+    ('split that'), names only what to change (a grouping, a value, a window, a limit) and no figure, or only a
+    condition on what the last answer already shows ('keep only campaigns with spend above 50k')."""
     words = follow_up_words()
     keys = [t.key for t in parsed.tokens]
     if _opens_with(keys, words.openers) or find_phrases(keys, words.anywhere) or _refers(keys, words):
+        return True
+    if previous is not None and parsed.thresholds and _only_conditions(parsed, previous):
         return True
     figure = parsed.metrics or parsed.weak_metrics or parsed.metric_group or parsed.counted
     if figure:
@@ -58,6 +61,13 @@ def reads_as_follow_up(parsed: ParsedQuestion) -> bool:
     changes = (parsed.dimensions or parsed.filters or parsed.date_phrases or parsed.grain or parsed.limit
                or parsed.total_dimensions)
     return bool(changes) and not (keys and keys[0] in QUESTION_WORDS) and not (parsed.polarity and parsed.dimensions)
+
+
+def _only_conditions(parsed: ParsedQuestion, previous: QuerySpec) -> bool:
+    """The figures it names are its conditions' and its groupings the last answer's: it narrows that answer."""
+    conditioned = {t.metric for t in parsed.thresholds}
+    return set(parsed.metrics) <= conditioned and set(parsed.dimensions) <= set(previous.dimensions) \
+        and not parsed.date_phrases
 
 
 def _opens_with(keys: list[str], table: frozenset[Phrase]) -> bool:
@@ -75,7 +85,8 @@ def follow_up_changes(parsed: ParsedQuestion, previous: QuerySpec, model: Semant
     """The parts the follow-up changes, each a list of alternatives (an empty list: it changes nothing)."""
     keys = [t.key for t in parsed.tokens]
     words = follow_up_words()
-    adds, replaces = bool(find_phrases(keys, words.add)), bool(find_phrases(keys, words.replace))
+    adds = bool(find_phrases(keys, words.add)) or _opens_with(keys, words.add_openers)
+    replaces = bool(find_phrases(keys, words.replace))
     removes = bool(find_phrases(keys, words.remove))
     found = [_metric_change(parsed, previous, model, adds and not replaces),
              _grouping_change(parsed, previous, model, replaces and not adds, removes),
@@ -120,6 +131,13 @@ def _same_sense(order: OrderBy, model: SemanticModel, metric: str) -> bool:
 def _grouping_change(parsed: ParsedQuestion, previous: QuerySpec, model: SemanticModel, replaces: bool,
                      removes: bool) -> list[Change]:
     grains = set(model.time_grains)
+    keys = [t.key for t in parsed.tokens]
+    dropped = [d for d in parsed.dimensions if removes and d in previous.dimensions and not _filtered(previous, d)]
+    if dropped or find_phrases(keys, follow_up_words().totals):  # "drop the device split", "just the total"
+        kept = tuple(d for d in previous.dimensions if d not in dropped) if dropped else ()
+        said = f"no split by {' and '.join(_label(model, d) for d in dropped)}" if dropped else "one total, no split"
+        return [Change(1.0, lambda s: s.with_changes(dimensions=kept, order_by=_kept_order(s, kept), limit=None
+                                                     if not kept else s.limit), said)]
     named = [d for d in parsed.dimensions if d not in parsed.filters and d not in previous.dimensions
              and not (removes and _filtered(previous, d))]
     changes = [_grain_change(parsed.grain, previous, grains)] if parsed.grain else []
@@ -137,6 +155,10 @@ def _grouping_change(parsed: ParsedQuestion, previous: QuerySpec, model: Semanti
     return sorted((added, swapped), key=lambda c: -c.weight)
 
 
+def _kept_order(spec: QuerySpec, kept: tuple[str, ...]) -> tuple[OrderBy, ...]:
+    return tuple(o for o in spec.order_by if o.field in kept or o.field in spec.metrics) if kept else ()
+
+
 def _grain_change(grain: str, previous: QuerySpec, grains: set[str]) -> Change | None:
     old = [d for d in previous.dimensions if d in grains]
     if old == [grain]:
@@ -152,7 +174,7 @@ def _filtered(spec: QuerySpec, dimension: str) -> bool:
 
 def _filter_change(parsed: ParsedQuestion, previous: QuerySpec, model: SemanticModel, adds: bool,
                    removes: bool) -> list[Change]:
-    widened = _widened(parsed)
+    widened = _widened(parsed) | _restored(parsed, previous) | _removed_values(parsed)
     named = {d: found for d, found in parsed.filters.items() if d not in widened}
     dropped = [d for d in (*parsed.total_dimensions, *(parsed.dimensions if removes else ()), *widened)
                if _filtered(previous, d) and d not in named]
@@ -171,6 +193,22 @@ def _widened(parsed: ParsedQuestion) -> set[str]:
     keys = [t.key for t in parsed.tokens]
     ends = {end for _, end in find_phrases(keys, follow_up_words().widen)}
     return {d for d, start in parsed.filter_starts.items() if start in ends}
+
+
+def _removed_values(parsed: ParsedQuestion) -> set[str]:
+    """'remove the meta filter', 'drop email': values right after a remove word stop filtering."""
+    keys = [t.key for t in parsed.tokens]
+    ends = {end for _, end in find_phrases(keys, follow_up_words().remove)}
+    return {d for d, start in parsed.filter_starts.items()
+            if start in ends or (start - 1 in ends and keys[start - 1] == "the")}
+
+
+def _restored(parsed: ParsedQuestion, previous: QuerySpec) -> set[str]:
+    """'include email again' after 'exclude email': the values the last answer left out come back."""
+    if not find_phrases([t.key for t in parsed.tokens], follow_up_words().restore):
+        return set()
+    return {d for d, (values, op) in parsed.filters.items() if op == "in" and any(
+        f.dimension == d and f.op == "not_in" and set(values) & set(f.values) for f in previous.filters)}
 
 
 def _says_filters(parsed: ParsedQuestion) -> bool:
@@ -248,13 +286,15 @@ def _window_change(parsed: ParsedQuestion, previous: QuerySpec, model: SemanticM
     options = date_axis(parsed, as_of, parts, model)
     changes = [Change(o.weight, partial(_dated, changes=o.changes), _window_said(o.changes) or o.distinction)
                for o in options]
-    moved = _moved(previous.date_range, dict(options[0].changes).get("date_range") if options else None)
-    if moved is None:
+    found = _moved(previous.date_range, dict(options[0].changes).get("date_range") if options else None)
+    if found is None:
         return changes
+    moved, step = found
     again = bool(find_phrases([t.key for t in parsed.tokens], follow_up_words().again))
     to_date = previous.date_range is not None and previous.date_range.end >= as_of
-    lead, rest = (LEADING, OTHER) if again and not to_date else (OTHER, LEADING)
-    same = Change(lead, lambda s: s.with_changes(date_range=moved), moved.label)
+    lead, rest = (LEADING, OTHER) if again and (not to_date or previous.periods) else (OTHER, LEADING)
+    same = Change(lead, lambda s: s.with_changes(date_range=moved, periods=tuple(_shifted(p, step) for p in s.periods)),
+                  moved.label)
     return sorted([same, *(Change(c.weight * rest, c.apply, c.said) for c in changes)], key=lambda c: -c.weight)
 
 
@@ -263,7 +303,7 @@ def _dated(spec: QuerySpec, changes: tuple[tuple[str, Any], ...]) -> QuerySpec:
     window = found.get("date_range")
     added: tuple[Filter, ...] = tuple(found.get(ADDED_FILTERS) or ())
     return spec.with_changes(date_range=window if isinstance(window, DateRange) else spec.date_range,
-                             filters=spec.filters + added)
+                             filters=spec.filters + added, periods=())  # a new window ends a comparison
 
 
 def _window_said(changes: tuple[tuple[str, Any], ...]) -> str:
@@ -271,7 +311,11 @@ def _window_said(changes: tuple[tuple[str, Any], ...]) -> str:
     return window.describe() if isinstance(window, DateRange) else ""
 
 
-def _moved(previous: DateRange | None, named: object) -> DateRange | None:
+def _shifted(window: DateRange, months: int) -> DateRange:
+    return DateRange(add_months(window.start, months), add_months(window.end, months), "", window.field)
+
+
+def _moved(previous: DateRange | None, named: object) -> tuple[DateRange, int] | None:
     """The last answer's window moved to the named month, quarter or year: October 2025 then 'last year' is
     October 2024; the first half of November then 'last month' is the first half of October (like for like)."""
     if previous is None or not isinstance(named, DateRange):
@@ -285,7 +329,7 @@ def _moved(previous: DateRange | None, named: object) -> DateRange | None:
     start, end = add_months(previous.start, step), add_months(previous.end, step)
     when = {-12: "a year earlier", -3: "a quarter earlier", -1: "a month earlier"}.get(
         step, f"{abs(step)} months {'earlier' if step < 0 else 'later'}")
-    return DateRange(start, end, f"the same dates {when}", previous.field)
+    return DateRange(start, end, f"the same dates {when}", previous.field), step
 
 
 def _months_spanned(window: DateRange) -> int:

@@ -150,6 +150,10 @@ class FollowUpWords:
     replace: frozenset[Phrase]
     remove: frozenset[Phrase]
     widen: frozenset[Phrase]
+    add_openers: frozenset[Phrase]
+    restore: frozenset[Phrase]
+    totals: frozenset[Phrase]
+    back: frozenset[Phrase]
     again: frozenset[Phrase]
 
 

@@ -25,6 +25,7 @@ class LimitWords:
     attribution_models: frozenset[Phrase]
     definition_openers: frozenset[Phrase]
     definition_endings: frozenset[Phrase]
+    requests: frozenset[Phrase]
 
 
 @cache
@@ -46,9 +47,11 @@ def is_scenario(text: str) -> bool:
     return bool(find_phrases(keys, limit_words().what_if) or SIMPLE_SCENARIO.search(" ".join(keys)))
 
 
-def limit_refusal(text: str, model: SemanticModel, examples: tuple[str, ...]) -> Refusal | None:
-    """What Clarify can't do for a scenario, an advice or an attribution-model question, and what it can show."""
-    keys = [t.key for t in tokenize(clean_question(text))]
+def limit_refusal(text: str, model: SemanticModel, examples: tuple[str, ...],
+                  covered: set[str] | frozenset[str] = frozenset()) -> Refusal | None:
+    """What Clarify can't do for a scenario, an advice or an attribution-model question, and what it can show. Words
+    that spell the data's own names (`covered`: a 'What If Sale' campaign) mark nothing."""
+    keys = [key if key not in covered else "" for key in (t.key for t in tokenize(clean_question(text)))]
     words = limit_words()
     if find_phrases(keys, words.attribution_models):
         return Refusal("The data holds conversions and revenue as the platforms attributed them; Clarify can't "
@@ -56,7 +59,7 @@ def limit_refusal(text: str, model: SemanticModel, examples: tuple[str, ...]) ->
                        "can show them as attributed:", examples)
     if find_phrases(keys, words.what_if) and not SIMPLE_SCENARIO.search(" ".join(keys)):
         return Refusal(SCENARIO_REASON, examples)
-    if find_phrases(keys, words.advice):
+    if find_phrases(keys, words.advice) and not find_phrases(keys, words.requests):
         return Refusal("Clarify shows what the data says; it doesn't recommend what to do. These answers inform "
                        "the decision:", examples)
     return None

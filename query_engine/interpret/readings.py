@@ -93,7 +93,7 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
         return Understanding(cleaned, as_of, refusal=Refusal(SCENARIO_REASON, suggestions(context.model)))
     if parsed.scenario:
         parsed.cues.discard(Cue.TREND)  # 'if spend rose 20%' moves a figure; it asks for no series over time
-    if previous is not None and reads_as_follow_up(parsed):
+    if previous is not None and reads_as_follow_up(parsed, previous):
         return _follow_up(cleaned, parsed, previous, context, as_of)
     future = mentions_future(parsed.tokens) or any(p.future for p in parsed.date_phrases)
     refusal = _parsed_refusal(parsed, context, future)

@@ -56,10 +56,10 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
                        "figures and shows no customer- or person-level identifiers (emails, names, phone numbers, "
                        "user ids); breakdowns such as age or location are fine where the data has them.",
                        suggestions(model))
-    limit = limit_refusal(text, model, suggestions(model))
+    covered = _covered(text, vocabulary)  # the words that spell the data's own names, found once
+    limit = limit_refusal(text, model, suggestions(model), covered)
     if limit:
         return limit
-    covered = _covered(text, vocabulary)  # the words that spell the data's own names, found once
     other = _other_platform(text, model, vocabulary, covered) if vocabulary is not None else None
     if other:
         own, asked, platform = other
