@@ -91,3 +91,18 @@ def test_a_simple_what_if_is_arithmetic_on_todays_figures(pipeline, question, me
 def test_if_without_a_scenario_is_an_ordinary_question(pipeline, question):
     found = pipeline.understand(question)
     assert found.interpretations and found.interpretations[0].spec.scaled is None
+
+
+def test_limit_words_inside_the_datas_own_names_ask_nothing(tmp_path):
+    """A campaign called 'What If Sale' is a name, not a scenario; 'last-click' is still an attribution model."""
+    from tests.tiny_exports import open_export, write_export
+
+    path = write_export(tmp_path, "odd", ["campaign", "date", "spend", "clicks"], [["What If Sale"], ["Brand"]],
+                        [10.5, 2])
+    pipeline = open_export(tmp_path / "home", path)
+    try:
+        found = pipeline.understand("spend for the What If Sale campaign", None)
+        assert found.interpretations and found.interpretations[0].spec.filters[0].values == ("What If Sale",)
+        assert pipeline.understand("clicks under last-click attribution", None).refusal is not None
+    finally:
+        pipeline.close()

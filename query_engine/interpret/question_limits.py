@@ -41,9 +41,10 @@ SCENARIO_REASON = ("That is a scenario: Clarify answers from the figures the dat
                    "scenario would start from:")
 
 
-def is_scenario(text: str) -> bool:
-    """Whether a question asks 'what if' (a scenario), simple or not."""
-    keys = [t.key for t in tokenize(clean_question(text))]
+def is_scenario(text: str, covered: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Whether a question asks 'what if' (a scenario), simple or not; words of the data's own names (`covered`)
+    ask nothing."""
+    keys = [key if key not in covered else "" for key in (t.key for t in tokenize(clean_question(text)))]
     return bool(find_phrases(keys, limit_words().what_if) or SIMPLE_SCENARIO.search(" ".join(keys)))
 
 

@@ -21,6 +21,7 @@ from query_engine.interpret.question_text import clean_question, in_figure_slot
 from query_engine.interpret.reading_axes import ADDED_FILTERS, Option, date_axis, grouping_axis, metric_axis
 from query_engine.interpret.reading_weights import weights
 from query_engine.interpret.refusals import (
+    covered_words,
     future_refusal,
     impossible_date_refusal,
     input_refusal,
@@ -88,8 +89,9 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
         return Understanding(cleaned, as_of, refusal=refusal)
     parsed = parse_question(cleaned, context.model, context.vocabulary, as_of)
     context = _with_asked_ratios(context, parsed)
-    parsed.scenario = read_scenario(parsed, context.model) if is_scenario(cleaned) else None
-    if is_scenario(cleaned) and parsed.scenario is None:
+    asks_what_if = is_scenario(cleaned, covered_words(cleaned, context.vocabulary, values_only=True))
+    parsed.scenario = read_scenario(parsed, context.model) if asks_what_if else None
+    if asks_what_if and parsed.scenario is None:
         return Understanding(cleaned, as_of, refusal=Refusal(SCENARIO_REASON, suggestions(context.model)))
     if parsed.scenario:
         parsed.cues.discard(Cue.TREND)  # 'if spend rose 20%' moves a figure; it asks for no series over time

@@ -56,8 +56,8 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
                        "figures and shows no customer- or person-level identifiers (emails, names, phone numbers, "
                        "user ids); breakdowns such as age or location are fine where the data has them.",
                        suggestions(model))
-    covered = _covered(text, vocabulary)  # the words that spell the data's own names, found once
-    limit = limit_refusal(text, model, suggestions(model), covered)
+    covered = covered_words(text, vocabulary)  # the words that spell the data's own names, found once
+    limit = limit_refusal(text, model, suggestions(model), covered_words(text, vocabulary, values_only=True))
     if limit:
         return limit
     other = _other_platform(text, model, vocabulary, covered) if vocabulary is not None else None
@@ -86,13 +86,15 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
     return None
 
 
-def _covered(text: str, vocabulary: Vocabulary | None) -> set[str]:
-    """The words of `text` that spell out a name, value or column of the dataset."""
+def covered_words(text: str, vocabulary: Vocabulary | None, values_only: bool = False) -> set[str]:
+    """The words of `text` that spell out a name, value or column of the dataset (only its values' names, with
+    `values_only`: a 'What If Sale' campaign, not the word 'click')."""
     covered: set[str] = set()
     if vocabulary is not None:
         tokens = tokenize(clean_question(text))
         for match in vocabulary.match(tokens, set()):
-            covered.update(t.key for t in tokens[match.start:match.end])
+            if not values_only or all(term.kind == "value" for term in match.terms):
+                covered.update(t.key for t in tokens[match.start:match.end])
     return covered
 
 
