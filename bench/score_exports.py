@@ -19,7 +19,8 @@ midnight as its date, and an export's '-' / '--' as NULL (as the reference load 
   amb_intended5  ambiguous questions where the first ref is among the readings
   refuse         refuse questions answered with a refusal and no rows
   crashes        questions whose ask raised, printed no JSON or failed with Clarify's "unexpected problem"
-Last line: SCORE clear_top1=.. clear_cov5=.. amb_intended5=.. refuse=.. crashes=N n=N
+  amb_recall     the share of all ambiguous questions' acceptable readings (refs) found among the five
+Last line: SCORE clear_top1=.. clear_cov5=.. amb_intended5=.. refuse=.. crashes=N n=N amb_recall=..
 """
 from __future__ import annotations
 
@@ -290,7 +291,7 @@ def score_line(t: dict[str, int], label: str = "SCORE") -> str:
     return (f"{label} clear_top1={rate(t['clear_top1'], t['n_clear'])} "
             f"clear_cov5={rate(t['clear_cov5'], t['n_clear'])} "
             f"amb_intended5={rate(t['amb_intended5'], t['n_ambiguous'])} refuse={rate(t['refuse_ok'], t['n_refuse'])} "
-            f"crashes={t['crashes']} n={t['n']}")
+            f"crashes={t['crashes']} n={t['n']} amb_recall={rate(t['amb_recall5'], t['amb_refs'])}")
 
 
 def report(stats: dict[str, dict[str, int]], splits: dict[str, dict[str, int]]) -> None:

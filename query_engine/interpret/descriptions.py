@@ -9,11 +9,25 @@ from query_engine.spec.result_columns import plural_label
 
 def describe_spec(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -> str:
     """E.g. 'ROAS (revenue / spend) by campaign, Q3 2025 (2025-07-01 to 2025-09-30), highest first.'"""
+    if spec.change and len(spec.periods) == 2 and spec.metrics:
+        return _change(spec, model)
     parts = [_what(spec, model), _grouping(spec, model), _filters(spec, model),
              _thresholds(spec, model), _window(spec, model, profile)]
     order = _order(spec, model)
     text = " ".join(p for p in parts if p) + _scenario(spec, model)
     return f"{text}, {order}." if order else f"{text}."
+
+
+def _change(spec: QuerySpec, model: SemanticModel) -> str:
+    """'Change in Revenue by channel, year to date (...) against the same days a year before (...), largest rise in
+    percent first.'"""
+    earlier, later = spec.periods
+    rising = bool(spec.order_by and spec.order_by[0].descending)
+    measure = "in percent" if spec.change == "pct" else "in value"
+    order = (f"the largest {'rise' if rising else 'fall'} {measure}" + (" only" if spec.limit == 1 else " first"))
+    grouping = " ".join(p for p in (_grouping(spec, model), _filters(spec, model)) if p)
+    return (f"Change in {model.metric(spec.metrics[0]).label} {grouping}: {later.describe()} against "
+            f"{earlier.describe()}, {order}.")
 
 
 def _scenario(spec: QuerySpec, model: SemanticModel) -> str:

@@ -93,19 +93,19 @@ def like_for_like(windows: list[DateRange], as_of: dt.date,
     15): each earlier one cut to the same days (October 1-15 against November 1-15), so a partial period is never
     compared whole. A period named with its year ('2024 vs 2025', in `dated`) is compared as named."""
     current = next((w for w in windows if (w.start <= as_of <= w.end and w.end > as_of or
-                                           w.end == as_of and _window_shape(w) is None) and w not in (dated or ())),
+                                           w.end == as_of and window_shape(w) is None) and w not in (dated or ())),
                    None)
     if current is None or (current.start.day != 1 and current.start.weekday() != 0):
         return None
     current = DateRange(current.start, min(current.end, as_of), current.label, current.field)
     others = [w for w in windows if w.start != current.start]
-    if not others or any(_window_shape(w) not in ("week", "month", "quarter", "year") or w.end >= current.start
+    if not others or any(window_shape(w) not in ("week", "month", "quarter", "year") or w.end >= current.start
                          for w in others):
         return None
     cut = []
     for window in others:
         months = (window.start.year - current.start.year) * 12 + window.start.month - current.start.month
-        moved = current.end + (window.start - current.start) if _window_shape(window) == "week" else \
+        moved = current.end + (window.start - current.start) if window_shape(window) == "week" else \
             add_months(current.end, months)
         end = min(moved, window.end)
         cut.append(DateRange(window.start, end, f"the same days of {window.label}", window.field))
@@ -201,7 +201,7 @@ def _on_part_columns(option: Option, parsed: ParsedQuestion, parts: DateParts) -
     if parts.month is None or not grains or grains[0] not in ("month", "day"):
         return option
     windows = [p.options[0].window for p in parsed.date_phrases if p.options and p.options[0].window]
-    named_months = len(windows) > 1 and all(_window_shape(w) == "month" for w in windows) and \
+    named_months = len(windows) > 1 and all(window_shape(w) == "month" for w in windows) and \
         len({w.start.month for w in windows}) == len(windows)
     if grains[0] == "month" and (parts.usable or named_months):
         return Option(option.weight, (("dimensions", (parts.month, *grains[1:])),), option.distinction)
@@ -236,7 +236,7 @@ def _separating_grain(parsed: ParsedQuestion) -> str | None:
     windows = [p.options[0].window for p in parsed.date_phrases if p.options and p.options[0].window]
     if len(windows) < 2:
         return None
-    shapes = {_window_shape(w) for w in windows}
+    shapes = {window_shape(w) for w in windows}
     if len(shapes) == 1 and None not in shapes:
         return shapes.pop()
     for grain, key in (("year", lambda d: d.year), ("quarter", lambda d: (d.year, (d.month - 1) // 3)),
@@ -247,7 +247,7 @@ def _separating_grain(parsed: ParsedQuestion) -> str | None:
     return "day"
 
 
-def _window_shape(window: DateRange) -> str | None:
+def window_shape(window: DateRange) -> str | None:
     """'year', 'quarter', 'month' or 'day' when the window is exactly one such calendar period."""
     start, end = window.start, window.end
     if start == end:

@@ -16,6 +16,7 @@ from query_engine.interpret.follow_ups import follow_up_readings, reads_as_follo
 from query_engine.interpret.group_counts import counted_spec, settle_count
 from query_engine.interpret.name_choices import name_axis
 from query_engine.interpret.parser import ParsedQuestion, parse_question
+from query_engine.interpret.period_changes import change_axis, change_direction
 from query_engine.interpret.question_limits import SCENARIO_REASON, definition, is_scenario, read_scenario
 from query_engine.interpret.question_text import clean_question, in_figure_slot
 from query_engine.interpret.reading_axes import ADDED_FILTERS, Option, date_axis, grouping_axis, metric_axis
@@ -204,8 +205,13 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
     settle_count(parsed, model)
     _past_activity(parsed, as_of)
     parts = DateParts.of(model, context.profile)
-    axes = [date_axis(parsed, as_of, parts, model), grouping_axis(parsed, model, parts), metric_axis(parsed, model),
-            name_axis(parsed, model), share_axis(parsed)]
+    direction = change_direction(parsed) if model.time_column else None
+    changes = change_axis(parsed, as_of, direction) if direction else None
+    if changes and not (parsed.metrics or parsed.weak_metrics or parsed.metric_group):
+        parsed.metric_group = "higher"  # "which campaigns are declining": by each performance metric
+    dates = date_axis(parsed, as_of, parts, model) if changes is None else [Option(1.0, ())]
+    axes = [dates, grouping_axis(parsed, model, parts), metric_axis(parsed, model), name_axis(parsed, model),
+            share_axis(parsed), *([changes] if changes else [])]
     axes = [_prefer(axis, preferences) for axis in axes]
     base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),
                      thresholds=tuple(parsed.thresholds), share=parsed.share, count_of=parsed.counted,

@@ -38,6 +38,7 @@ def spec_to_dict(spec: QuerySpec) -> dict[str, Any]:
         "part": [_filter_dict(f) for f in spec.part],
         "whole": spec.whole,
         "scaled": list(spec.scaled) if spec.scaled else None,
+        "change": spec.change,
         "forecast": None if spec.forecast is None else {
             "start": spec.forecast.start.isoformat(), "end": spec.forecast.end.isoformat(),
             "method": spec.forecast.method, "target": spec.forecast.target},
@@ -65,6 +66,7 @@ def spec_from_dict(data: dict[str, Any]) -> QuerySpec:
             part=tuple(_filter(f) for f in data.get("part") or ()),
             whole=str(data["whole"]) if data.get("whole") else None,
             scaled=(str(data["scaled"][0]), float(data["scaled"][1])) if data.get("scaled") else None,
+            change=str(data["change"]) if data.get("change") else None,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SpecError(f"That query description is malformed: {exc!r}.", hint="Pick a reading again.") from exc

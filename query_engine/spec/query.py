@@ -85,6 +85,8 @@ class QuerySpec:
     count_of: str | None = None  # "how many ad groups spent over $5k": the number of this grouping's values that pass
     part: tuple[Filter, ...] = ()  # "what share of clicks came from mobile": the rows whose part of the whole is asked
     whole: str | None = None  # "what share of sales came from other SKUs": the first metric as a part of this one
+    change: str | None = None  # "which channel grew the most": the first metric's change between the two periods,
+    # ranked by "pct" (percent) or "abs" (the difference)
     scaled: tuple[str, float] | None = None  # "if spend rose 20% at the same ROAS": (measure, 1.2), arithmetic on
     # today's figures: each summed metric also shown times the factor, every rate unchanged
 

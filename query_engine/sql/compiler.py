@@ -17,6 +17,7 @@ from query_engine.sql.part_shares import (
     share_columns,
     share_infos,
 )
+from query_engine.sql.period_changes import change_columns, change_infos
 
 GRAIN_FORMAT = {"day": "date", "week": "week", "month": "month", "quarter": "quarter", "year": "integer",
                 "day_of_week": "text", "week_part": "text"}
@@ -56,7 +57,11 @@ def _aggregate_select(spec: QuerySpec, scope: _Scope) -> tuple[exp.Select, tuple
     select = exp.select(*(exp.alias_(scope.dimension(d), d) for d in spec.dimensions))
     if "year" in spec.dimensions:  # the year as a number, and as the date it starts (how date_trunc writes it)
         select = select.select(exp.alias_(_year_start(scope), "year_start"))
-    select = select.select(*(exp.alias_(measured.metric(m), m) for m in spec.metrics))
+    changed = spec.change is not None and len(spec.periods) == 2 and bool(spec.metrics)
+    figures = change_columns(spec, lambda condition, m: scope.within(condition).metric(m),
+                             lambda w: _window_condition(w, scope)) if changed else \
+        [(m, measured.metric(m)) for m in spec.metrics]
+    select = select.select(*(exp.alias_(expression, name) for name, expression in figures))
     extra = [*share_columns(spec, share, measured.metric, scope.metric, part is not None),
              *_scaled_columns(spec, measured)]
     select = select.select(*(exp.alias_(expression, name) for name, expression in extra))
@@ -74,6 +79,8 @@ def _aggregate_select(spec: QuerySpec, scope: _Scope) -> tuple[exp.Select, tuple
     else:
         select = _order_and_limit(select, spec, scope)
     columns = part_labels(_aggregate_columns(spec, model), spec, part is not None)
+    if changed:
+        columns = tuple(c for c in columns if c.role != "metric") + change_infos(spec, model)
     return select, columns + share_infos(spec, share, model, part is not None) + _scaled_infos(spec, model)
 
 
