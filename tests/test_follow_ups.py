@@ -226,3 +226,16 @@ def test_same_for_last_year_after_a_comparison_moves_the_comparison(pipeline):
     assert [(p.start, p.end) for p in periods] == [(dt.date(2024, 10, 1), dt.date(2024, 10, 15)),
                                                    (dt.date(2024, 11, 1), dt.date(2024, 11, 15))]
     assert all(i.spec.periods == () or len(i.spec.periods) == 2 for i in found.interpretations)
+
+
+@pytest.mark.parametrize(("earlier", "question", "window"), [
+    ("conversions by region in october 2025", "previous month", (dt.date(2025, 9, 1), dt.date(2025, 9, 30))),
+    ("conversions by region in october 2025", "and the month before?", (dt.date(2025, 9, 1), dt.date(2025, 9, 30))),
+    ("spend by channel in Q3 2025", "the prior quarter", (dt.date(2025, 4, 1), dt.date(2025, 6, 30))),
+    ("spend by channel last week", "the week before", (dt.date(2025, 10, 27), dt.date(2025, 11, 2))),
+])
+def test_the_period_before_the_last_answers(pipeline, earlier, question, window):
+    _previous, found = _refine(pipeline, earlier, question)
+    assert found.interpretations, found.refusal
+    spec = found.interpretations[0].spec
+    assert (spec.date_range.start, spec.date_range.end) == window

@@ -51,7 +51,8 @@ def reads_as_follow_up(parsed: ParsedQuestion, previous: QuerySpec | None = None
     keys = [t.key for t in parsed.tokens]
     if _opens_with(keys, words.openers) or find_phrases(keys, words.anywhere) or _refers(keys, words):
         return True
-    if previous is not None and parsed.thresholds and _only_conditions(parsed, previous):
+    if previous is not None and (parsed.thresholds and _only_conditions(parsed, previous)
+                                 or _stepped_back(parsed, previous) is not None and not parsed.metrics):
         return True
     figure = parsed.metrics or parsed.weak_metrics or parsed.metric_group or parsed.counted
     if figure:
@@ -280,7 +281,11 @@ def refined_specs(previous: QuerySpec, parts: list[list[Change]]) -> list[tuple[
 
 def _window_change(parsed: ParsedQuestion, previous: QuerySpec, model: SemanticModel, as_of: dt.date,
                    parts: DateParts | None) -> list[Change]:
-    """The window the follow-up names; 'same for last year' also reads as the last answer's dates moved a year."""
+    """The window the follow-up names; 'same for last year' also reads as the last answer's dates moved a year, and
+    'the previous month' or 'the month before' is the period before the last answer's."""
+    stepped = _stepped_back(parsed, previous)
+    if stepped is not None:
+        return [Change(1.0, lambda s: s.with_changes(date_range=stepped, periods=()), stepped.label)]
     if not parsed.date_phrases:
         return []
     options = date_axis(parsed, as_of, parts, model)
@@ -296,6 +301,31 @@ def _window_change(parsed: ParsedQuestion, previous: QuerySpec, model: SemanticM
     same = Change(lead, lambda s: s.with_changes(date_range=moved, periods=tuple(_shifted(p, step) for p in s.periods)),
                   moved.label)
     return sorted([same, *(Change(c.weight * rest, c.apply, c.said) for c in changes)], key=lambda c: -c.weight)
+
+
+_UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+_UNIT_DAYS = {"week": 7, "day": 1}
+
+
+def _stepped_back(parsed: ParsedQuestion, previous: QuerySpec) -> DateRange | None:
+    """'the previous month', 'and the month before?', 'prior week': the last answer's window moved back one such
+    period (October 2025 then 'the month before' is September 2025)."""
+    window = previous.date_range
+    keys = [t.key for t in parsed.tokens]
+    if window is None or not find_phrases(keys, follow_up_words().back):
+        return None
+    unit = next((k for k in keys if k in _UNIT_MONTHS or k in _UNIT_DAYS), None)
+    if unit is None:
+        return None
+    if unit in _UNIT_DAYS:
+        step = dt.timedelta(days=_UNIT_DAYS[unit])
+        return DateRange(window.start - step, window.end - step, f"the {unit} before", window.field)
+    months = _UNIT_MONTHS[unit]
+    start = add_months(window.start, -months)
+    whole = window.start.day == 1 and (window.end + dt.timedelta(days=1)).day == 1
+    end = add_months(window.end + dt.timedelta(days=1), -months) - dt.timedelta(days=1) if whole else \
+        add_months(window.end, -months)
+    return DateRange(start, end, f"the {unit} before", window.field)
 
 
 def _dated(spec: QuerySpec, changes: tuple[tuple[str, Any], ...]) -> QuerySpec:
