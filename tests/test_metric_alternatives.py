@@ -46,3 +46,13 @@ def test_a_share_of_no_named_figure_offers_each_summed_figure(pipeline, question
 def test_a_named_figure_keeps_one_reading(pipeline):
     assert _firsts(pipeline, "biggest campaigns by clicks") == ["clicks"]
     assert _firsts(pipeline, "most expensive channel per click")[0] == "cpc"
+
+
+@pytest.mark.parametrize("question", ["ROI by channel in 2025", "return on investment by region"])
+def test_roi_reads_as_roas_and_as_profit_on_spend(pipeline, question):
+    found = pipeline.understand(question).interpretations
+    assert [i.spec.metrics[0] for i in found[:2]] == ["roas", "roi"]
+    assert found[1].distinction.startswith("as ROI: ")
+    answer = pipeline.answer(found[1])
+    row = dict(zip(answer.result.columns, answer.result.rows[0], strict=True))
+    assert row["roi"] == pytest.approx((row["revenue"] - row["spend"]) / row["spend"])

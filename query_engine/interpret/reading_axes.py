@@ -305,7 +305,7 @@ def _explicit_metric_options(parsed: ParsedQuestion, model: SemanticModel) -> li
     if len(choices) > 1:
         shares = RANK_WEIGHTS if len(choices) > 2 else weights().pair("likely")
         return [Option(w, _ranking(parsed, model, alt, parsed.extreme is None, [alt, *names[1:]]),
-                       f"{model.metric(names[0]).label.lower()} = {_metric_source(model.metric(alt))}")
+                       f"as {model.metric(alt).label}: {_metric_source(model.metric(alt))}")
                 for w, alt in zip(shares, choices, strict=False)]
     first = model.metric(names[0])
     top_named = "top" in [t.key for t in parsed.tokens]
