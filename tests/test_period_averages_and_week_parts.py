@@ -92,3 +92,10 @@ def test_weekend_spend_is_saturday_and_sunday(pipeline):
 @pytest.mark.parametrize("question", ["spend by weekday", "which weekday had the most clicks"])
 def test_a_weekday_after_a_grouping_word_is_the_day_of_the_week(pipeline, question):
     assert _top(pipeline, question).spec.dimensions == ("day_of_week",)
+
+
+def test_weekday_against_weekend_totals_also_reads_per_day(pipeline):
+    """Five days against two: the average per day is the other reading of a summed figure; rates need none."""
+    found = pipeline.understand("weekday vs weekend spend this year").interpretations
+    assert [i.spec.metrics[0] for i in found[:2]] == ["spend", "spend_per_day"]
+    assert len(pipeline.understand("weekday vs weekend ctr").interpretations) == 1

@@ -298,9 +298,10 @@ def _explicit_metric_options(parsed: ParsedQuestion, model: SemanticModel) -> li
     names = parsed.metrics or parsed.weak_metrics[:1]
     alternatives = parsed.metric_alternatives.get(names[0], ())
     if len(alternatives) > 1:  # "the most expensive channel": by spend, or by CPA, or by CPC
+        shares = RANK_WEIGHTS if len(alternatives) > 2 else weights().pair("likely")
         return [Option(w, _ranking(parsed, model, alt, parsed.extreme is None, [alt, *names[1:]]),
                        f"by {model.metric(alt).label}")
-                for w, alt in zip(RANK_WEIGHTS, alternatives, strict=False)]
+                for w, alt in zip(shares, alternatives, strict=False)]
     choices = parsed.metric_choices.get(names[0], ())
     if len(choices) > 1:
         shares = RANK_WEIGHTS if len(choices) > 2 else weights().pair("likely")

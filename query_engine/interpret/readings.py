@@ -38,6 +38,7 @@ from query_engine.interpret.special_readings import (
 )
 from query_engine.interpret.suggestions import suggestions
 from query_engine.interpret.vocabulary import Vocabulary
+from query_engine.interpret.week_parts import per_day_too
 from query_engine.semantics.asked_ratios import with_asked_ratios
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
@@ -89,6 +90,7 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
     if refusal:
         return Understanding(cleaned, as_of, refusal=refusal)
     parsed = parse_question(cleaned, context.model, context.vocabulary, as_of)
+    per_day_too(parsed, context.model)
     context = _with_asked_ratios(context, parsed)
     asks_what_if = is_scenario(cleaned, covered_words(cleaned, context.vocabulary, values_only=True))
     parsed.scenario = read_scenario(parsed, context.model) if asks_what_if else None
@@ -135,7 +137,8 @@ def _follow_up(text: str, parsed: ParsedQuestion, previous: QuerySpec, context: 
 
 def _with_asked_ratios(context: DatasetContext, parsed: ParsedQuestion) -> DatasetContext:
     """The context whose model holds the ratios the question named ('revenue per session')."""
-    names = [*parsed.metrics, *(m for choices in parsed.metric_choices.values() for m in choices)]
+    names = [*parsed.metrics, *(m for choices in (*parsed.metric_choices.values(), *parsed.metric_alternatives.values())
+                                for m in choices)]
     model = with_asked_ratios(context.model, names)
     return context if model is context.model else replace(context, model=model)
 

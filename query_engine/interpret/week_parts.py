@@ -9,6 +9,7 @@ from typing import Protocol
 
 from query_engine.interpret.question_lexicon import find_phrases, week_part_words
 from query_engine.interpret.question_text import GROUPING_CUES, Token
+from query_engine.semantics.asked_ratios import period_name, period_parts
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import FilterOp
 
@@ -22,6 +23,8 @@ class Parsed(Protocol):
     grain: str | None
     filters: dict[str, tuple[list[str], FilterOp]]
     filter_starts: dict[str, int]
+    metrics: list[str]
+    metric_alternatives: dict[str, list[str]]
 
 
 def read_week_parts(parsed: Parsed, model: SemanticModel, taken: set[int], negations: frozenset[str]) -> set[int]:
@@ -42,3 +45,12 @@ def read_week_parts(parsed: Parsed, model: SemanticModel, taken: set[int], negat
         parsed.filters[GRAIN] = (parts, "not_in" if negated else "in")
         parsed.filter_starts.setdefault(GRAIN, spans[0][0])
     return {i for s, e in spans for i in range(s, e)}
+
+
+def per_day_too(parsed: Parsed, model: SemanticModel) -> None:
+    """'weekday vs weekend spend': five days against two, so the average per day is the other reading."""
+    first = parsed.metrics[0] if parsed.metrics and parsed.grain == GRAIN else None
+    per_day = period_name(first, "day") if first else None
+    if first and per_day and first not in parsed.metric_alternatives and (per_day in model.metrics or
+                                                                         period_parts(model, per_day)):
+        parsed.metric_alternatives[first] = [first, per_day]
