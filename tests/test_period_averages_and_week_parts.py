@@ -99,3 +99,22 @@ def test_weekday_against_weekend_totals_also_reads_per_day(pipeline):
     found = pipeline.understand("weekday vs weekend spend this year").interpretations
     assert [i.spec.metrics[0] for i in found[:2]] == ["spend", "spend_per_day"]
     assert len(pipeline.understand("weekday vs weekend ctr").interpretations) == 1
+
+
+@pytest.mark.parametrize(("question", "average_first"), [("conversions per campaign in october 2025", False),
+                                                         ("average spend per campaign in october 2025", True),
+                                                         ("avg clicks per region in 2024", True)])
+def test_per_a_grouping_is_a_split_or_the_average_per_member(pipeline, question, average_first):
+    found = pipeline.understand(question).interpretations
+    averaged = next(i for i in found if "_per_" in i.spec.metrics[0])
+    assert (found[0] is averaged) is average_first
+    assert averaged.spec.dimensions == ()  # the members are averaged over, not listed
+    unit = averaged.spec.metrics[0].rsplit("_per_", 1)[1]
+    answer = pipeline.answer(averaged)
+    row = dict(zip(answer.result.columns, answer.result.rows[0], strict=True))
+    column = {"campaign": "campaign_id", "region": "region"}[unit]
+    window = averaged.spec.date_range
+    members = pipeline.con.execute(f"SELECT COUNT(DISTINCT {column}) FROM campaign_daily WHERE date BETWEEN "
+                                   f"DATE '{window.start}' AND DATE '{window.end}'").fetchone()[0]
+    measure = averaged.spec.metrics[1]
+    assert row[averaged.spec.metrics[0]] == pytest.approx(row[measure] / members)

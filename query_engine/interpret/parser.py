@@ -67,6 +67,7 @@ class ParsedQuestion:
     metric_choices: dict[str, list[str]] = field(default_factory=dict)
     dimension_choices: dict[str, list[str]] = field(default_factory=dict)  # "channel": two columns share the word
     name_choices: dict[str, list[str]] = field(default_factory=dict)  # "the brand campaign": several fit the name
+    per_dimensions: list[str] = field(default_factory=list)  # "conversions per campaign": a split, or an average
     # "the most expensive channel": the figure read first, and the other figures the words could mean (CPA, CPC)
     metric_alternatives: dict[str, list[str]] = field(default_factory=dict)
     scope: list[tuple[str, str]] = field(default_factory=list)  # (words, platform) that no column filters
@@ -271,6 +272,8 @@ def _read_dimension(parsed: ParsedQuestion, name: str, match: Match, before: lis
         return
     if name not in parsed.dimensions:
         parsed.dimensions.append(name)
+    if before[-1:] == ["per"]:
+        parsed.per_dimensions.append(name)
     if set(before[-2:]) & {"each", "every", "per"} and parsed.dimensions[:-1]:
         parsed.per_group = name
         return

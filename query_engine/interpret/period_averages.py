@@ -30,15 +30,15 @@ def read_period_averages(parsed: Parsed, model: SemanticModel, dates: set[int]) 
     `dates` belong to date phrases ('this month') and name no period."""
     keys = [t.key for t in parsed.tokens]
     words = period_words()
-    averages = [start for start, _ in find_phrases(keys, words.average)]
+    average_at = [start for start, _ in find_phrases(keys, words.average)]
     units = [(start, end, words.units[tuple(keys[start:end])]) for start, end in find_phrases(keys, words.units)
              if not dates & set(range(start, end))]
-    for at in averages:
+    for at in average_at:
         found = next(((s, e, u) for s, e, u in units if at - 1 <= s <= at + NEAR and s != at), None)
         if found is None:
             continue
         start, end, unit = found
-        named = {m: period_name(m, unit) for m in parsed.metrics if _averages(model, period_name(m, unit))}
+        named = {m: period_name(m, unit) for m in parsed.metrics if averages(model, period_name(m, unit))}
         if not named:
             continue
         parsed.metrics = [named.get(m, m) for m in parsed.metrics]
@@ -50,7 +50,8 @@ def read_period_averages(parsed: Parsed, model: SemanticModel, dates: set[int]) 
 
 
 
-def _averages(model: SemanticModel, name: str) -> bool:
+def averages(model: SemanticModel, name: str) -> bool:
     """Whether `name` is an average per period the model holds (asked before) or can build."""
     held = model.metrics.get(name)
     return held.per_period is not None if held is not None else period_parts(model, name) is not None
+

@@ -13,6 +13,7 @@ from query_engine.interpret.date_parts import DateParts
 from query_engine.interpret.date_phrases import mentions_future
 from query_engine.interpret.descriptions import describe_spec
 from query_engine.interpret.follow_ups import follow_up_readings, reads_as_follow_up, unplaced_words
+from query_engine.interpret.group_averages import DROPPED_DIMENSIONS, per_group_axis
 from query_engine.interpret.group_counts import counted_spec, settle_count
 from query_engine.interpret.name_choices import name_axis
 from query_engine.interpret.parser import ParsedQuestion, parse_question
@@ -39,7 +40,7 @@ from query_engine.interpret.special_readings import (
 from query_engine.interpret.suggestions import suggestions
 from query_engine.interpret.vocabulary import Vocabulary
 from query_engine.interpret.week_parts import per_day_too
-from query_engine.semantics.asked_ratios import with_asked_ratios
+from query_engine.semantics.asked_ratios import period_name, with_asked_ratios
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
 from query_engine.spec.query import (
@@ -137,8 +138,9 @@ def _follow_up(text: str, parsed: ParsedQuestion, previous: QuerySpec, context: 
 
 def _with_asked_ratios(context: DatasetContext, parsed: ParsedQuestion) -> DatasetContext:
     """The context whose model holds the ratios the question named ('revenue per session')."""
-    names = [*parsed.metrics, *(m for choices in (*parsed.metric_choices.values(), *parsed.metric_alternatives.values())
-                                for m in choices)]
+    choices = (*parsed.metric_choices.values(), *parsed.metric_alternatives.values())
+    names = [*parsed.metrics, *(m for named in choices for m in named),
+             *(period_name(m, d) for m in parsed.metrics for d in parsed.per_dimensions)]
     model = with_asked_ratios(context.model, names)
     return context if model is context.model else replace(context, model=model)
 
@@ -214,7 +216,7 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
         parsed.metric_group = "higher"  # "which campaigns are declining": by each performance metric
     dates = date_axis(parsed, as_of, parts, model) if changes is None else [Option(1.0, ())]
     axes = [dates, grouping_axis(parsed, model, parts), metric_axis(parsed, model), name_axis(parsed, model),
-            share_axis(parsed), *([changes] if changes else [])]
+            share_axis(parsed), per_group_axis(parsed, model), *([changes] if changes else [])]
     axes = [_prefer(axis, preferences) for axis in axes]
     base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),
                      thresholds=tuple(parsed.thresholds), share=parsed.share, count_of=parsed.counted,
@@ -280,6 +282,9 @@ def _apply(base: QuerySpec, combo: tuple[Option, ...]) -> QuerySpec:
                 changes[key] = value
     if added:
         changes["filters"] = tuple(changes.get("filters", base.filters)) + added
+    dropped = changes.pop(DROPPED_DIMENSIONS, ())
+    if dropped:  # "the average per campaign": campaigns are what it averages over, not a grouping
+        changes["dimensions"] = tuple(d for d in changes.get("dimensions", base.dimensions) if d not in dropped)
     return base.with_changes(**changes)
 
 

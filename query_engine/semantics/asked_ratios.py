@@ -74,10 +74,12 @@ def period_name(measure: str, unit: str) -> str:
 
 
 def period_parts(model: SemanticModel, name: str) -> tuple[str, str] | None:
-    """The measure and the period of an average per period's name ('spend_per_day'), or None."""
+    """The measure and the period (or grouping) of an average's name ('spend_per_day', 'conversions_per_campaign'),
+    or None."""
     measure, _, unit = name.rpartition(JOIN)
     found = model.metrics.get(measure)
-    if name in model.metrics or unit not in PERIOD_UNITS or found is None or not model.time_column:
+    per_period = unit in PERIOD_UNITS and model.time_column
+    if name in model.metrics or found is None or not (per_period or unit in model.dimensions):
         return None
     return (measure, unit) if not found.is_derived and found.aggregation == "sum" else None
 
@@ -85,11 +87,17 @@ def period_parts(model: SemanticModel, name: str) -> tuple[str, str] | None:
 def period_average(model: SemanticModel, measure: str, unit: str) -> Metric:
     """A summed measure averaged per day (week, month...) of the window it covers, as a metric of the model."""
     base = model.metric(measure)
-    adjective = {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly", "year": "yearly"}[unit]
-    label = f"Average {adjective} {base.label.lower()}"
+    if unit in model.dimensions:  # "average conversions per campaign": the sum over the number of campaigns
+        things = model.dimensions[unit].label.lower()
+        label = f"Average {base.label.lower()} per {things}"
+        description = f"{base.label.lower()} / number of {things}s with rows"
+    else:
+        adjective = {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly",
+                     "year": "yearly"}[unit]
+        label = f"Average {adjective} {base.label.lower()}"
+        description = f"{base.label.lower()} / number of {unit}s with data"
     return Metric(name=period_name(measure, unit), label=label, format=base.format, direction=base.direction,
-                  description=f"{base.label.lower()} / number of {unit}s with data",
-                  per_period=(measure, unit))
+                  description=description, per_period=(measure, unit))
 
 
 def with_asked_ratios(model: SemanticModel, names: Iterable[str]) -> SemanticModel:
