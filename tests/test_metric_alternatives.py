@@ -56,3 +56,17 @@ def test_roi_reads_as_roas_and_as_profit_on_spend(pipeline, question):
     answer = pipeline.answer(found[1])
     row = dict(zip(answer.result.columns, answer.result.rows[0], strict=True))
     assert row["roi"] == pytest.approx((row["revenue"] - row["spend"]) / row["spend"])
+
+
+@pytest.mark.parametrize("question", ["how many youtube campaigns do we have", "how many campaigns are there"])
+def test_a_count_in_the_present_is_every_one_or_only_the_live_ones(pipeline, question):
+    first, second = pipeline.understand(question).interpretations[:2]
+    assert all(f.dimension != "status" for f in first.spec.filters)
+    assert any(f.dimension == "status" and f.values == ("active",) for f in second.spec.filters)
+    assert second.distinction == "only the active ones"
+
+
+@pytest.mark.parametrize("question", ["How many active campaigns do we have?", "how many campaigns spent over 10k "
+                                      "last month", "number of campaigns by channel"])
+def test_a_count_with_its_status_named_or_in_the_past_has_no_live_reading(pipeline, question):
+    assert all(i.distinction != "only the active ones" for i in pipeline.understand(question).interpretations)

@@ -15,6 +15,7 @@ from query_engine.interpret.descriptions import describe_spec
 from query_engine.interpret.follow_ups import follow_up_readings, reads_as_follow_up, unplaced_words
 from query_engine.interpret.group_averages import DROPPED_DIMENSIONS, per_group_axis
 from query_engine.interpret.group_counts import counted_spec, settle_count
+from query_engine.interpret.live_counts import live_count_axis
 from query_engine.interpret.name_choices import name_axis
 from query_engine.interpret.parser import ParsedQuestion, parse_question
 from query_engine.interpret.period_changes import change_axis, change_direction
@@ -216,7 +217,8 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
         parsed.metric_group = "higher"  # "which campaigns are declining": by each performance metric
     dates = date_axis(parsed, as_of, parts, model) if changes is None else [Option(1.0, ())]
     axes = [dates, grouping_axis(parsed, model, parts), metric_axis(parsed, model), name_axis(parsed, model),
-            share_axis(parsed), per_group_axis(parsed, model), *([changes] if changes else [])]
+            share_axis(parsed), per_group_axis(parsed, model), live_count_axis(parsed, model, context.profile),
+            *([changes] if changes else [])]
     axes = [_prefer(axis, preferences) for axis in axes]
     base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),
                      thresholds=tuple(parsed.thresholds), share=parsed.share, count_of=parsed.counted,
