@@ -70,3 +70,18 @@ def test_the_change_is_each_groups_later_figure_against_its_earlier_one(pipeline
                                       "break down spend by region", "monthly growth in revenue"])
 def test_no_change_reading_without_a_change_word_and_a_grouping(pipeline, question):
     assert all(i.spec.change is None for i in _top(pipeline, question))
+
+
+def test_a_change_word_inside_a_named_value_says_nothing(tmp_path):
+    """'Summer Drop' campaigns are names: 'clicks by summer drop campaigns' splits, it ranks no fall."""
+    from tests.tiny_exports import open_export, write_export
+
+    path = write_export(tmp_path, "drops", ["Campaign name", "Date", "Clicks"],
+                        [["Summer Drop - Prospecting"], ["Summer Drop - Retargeting"], ["Brand"]], [5], days=40)
+    pipeline = open_export(tmp_path / "home", path)
+    try:
+        found = pipeline.understand("clicks by summer drop campaigns", None).interpretations
+        assert found and all(i.spec.change is None for i in found)
+        assert pipeline.understand("which campaigns dropped the most", None).interpretations[0].spec.change
+    finally:
+        pipeline.close()

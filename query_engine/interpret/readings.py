@@ -94,7 +94,8 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
     parsed = parse_question(cleaned, context.model, context.vocabulary, as_of)
     per_day_too(parsed, context.model)
     context = _with_asked_ratios(context, parsed)
-    asks_what_if = is_scenario(cleaned, covered_words(cleaned, context.vocabulary, values_only=True))
+    named = covered_words(cleaned, context.vocabulary, values_only=True)  # the words of the data's own names
+    asks_what_if = is_scenario(cleaned, named)
     parsed.scenario = read_scenario(parsed, context.model) if asks_what_if else None
     if asks_what_if and parsed.scenario is None:
         return Understanding(cleaned, as_of, refusal=Refusal(SCENARIO_REASON, suggestions(context.model)))
@@ -109,7 +110,7 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
     special = _special_readings(cleaned, parsed, context, as_of, future)
     if special:
         return Understanding(cleaned, as_of, tuple(special[1]), intent=special[0])
-    readings = _readings(parsed, context, as_of, preferences or {})
+    readings = _readings(parsed, context, as_of, preferences or {}, named)
     if not readings and parsed.date_phrases and not context.model.time_column and not parsed.unknown:
         return Understanding(cleaned, as_of, refusal=undated_refusal(context.model))
     if not readings:
@@ -205,13 +206,13 @@ def _prefer(axis: list[Option], preferences: Mapping[str, str]) -> list[Option]:
 
 
 def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
-              preferences: Mapping[str, str]) -> list[Interpretation]:
+              preferences: Mapping[str, str], named: set[str]) -> list[Interpretation]:
     model = context.model
     read_share(parsed, model)
     settle_count(parsed, model)
     _past_activity(parsed, as_of)
     parts = DateParts.of(model, context.profile)
-    direction = change_direction(parsed) if model.time_column else None
+    direction = change_direction(parsed, named) if model.time_column else None
     changes = change_axis(parsed, as_of, direction) if direction else None
     if changes and not (parsed.metrics or parsed.weak_metrics or parsed.metric_group):
         parsed.metric_group = "higher"  # "which campaigns are declining": by each performance metric
