@@ -20,6 +20,7 @@ midnight as its date, and an export's '-' / '--' as NULL (as the reference load 
   refuse         refuse questions answered with a refusal and no rows
   crashes        questions whose ask raised, printed no JSON or failed with Clarify's "unexpected problem"
   amb_recall     the share of all ambiguous questions' acceptable readings (refs) found among the five
+  amb_recall_mean  the same per question, averaged (as bench/score_demo.py's ambiguity_recall)
 Last line: SCORE clear_top1=.. clear_cov5=.. amb_intended5=.. refuse=.. crashes=N n=N amb_recall=..
 """
 from __future__ import annotations
@@ -266,7 +267,11 @@ def judge(q: dict[str, Any], payload: dict[str, Any], reference: Any, table: str
     s["amb_intended5"] += intended
     s["amb_recall5"] += sum(any(h) for h in hits)
     s["amb_refs"] += len(refs)
-    return intended, miss(q, payload, refs[0], "intended reading not among the readings")
+    found_refs = sum(any(h) for h in hits)
+    s["amb_recall_milli"] += round(1000 * found_refs / len(refs))  # this question's recall
+    what = f"offered {found_refs} of {len(refs)} acceptable readings" if intended else \
+        "intended reading not among the readings"
+    return intended and found_refs == len(refs), miss(q, payload, refs[0], what)
 
 
 def miss(q: dict[str, Any], payload: dict[str, Any], expected: Any, what: str) -> str:
@@ -283,7 +288,7 @@ def miss(q: dict[str, Any], payload: dict[str, Any], expected: Any, what: str) -
     return "\n".join(lines)
 
 
-def rate(a: int, b: int) -> str:
+def rate(a: float, b: int) -> str:
     return f"{a / b:.3f}" if b else "n/a"
 
 
@@ -291,7 +296,8 @@ def score_line(t: dict[str, int], label: str = "SCORE") -> str:
     return (f"{label} clear_top1={rate(t['clear_top1'], t['n_clear'])} "
             f"clear_cov5={rate(t['clear_cov5'], t['n_clear'])} "
             f"amb_intended5={rate(t['amb_intended5'], t['n_ambiguous'])} refuse={rate(t['refuse_ok'], t['n_refuse'])} "
-            f"crashes={t['crashes']} n={t['n']} amb_recall={rate(t['amb_recall5'], t['amb_refs'])}")
+            f"crashes={t['crashes']} n={t['n']} amb_recall={rate(t['amb_recall5'], t['amb_refs'])} "
+            f"amb_recall_mean={rate(t['amb_recall_milli'] / 1000, t['n_ambiguous'])}")
 
 
 def report(stats: dict[str, dict[str, int]], splits: dict[str, dict[str, int]]) -> None:

@@ -57,3 +57,18 @@ def test_named_months_with_one_still_running_are_whole_first_and_like_for_like_s
     assert "whole periods" in first.distinction
     assert [(w.start, w.end) for w in second.spec.periods] == [(dt.date(2025, 10, 1), dt.date(2025, 10, 15)),
                                                              (dt.date(2025, 11, 1), AS_OF)]
+
+
+@pytest.mark.parametrize(("question", "days", "week"), [
+    ("daily clicks in the first week of march 2025", (dt.date(2025, 3, 1), dt.date(2025, 3, 7)),
+     (dt.date(2025, 3, 3), dt.date(2025, 3, 9))),
+    ("spend in the second week of october 2025", (dt.date(2025, 10, 8), dt.date(2025, 10, 14)),
+     (dt.date(2025, 10, 13), dt.date(2025, 10, 19))),
+])
+def test_the_first_week_of_a_month_is_its_first_days_or_its_first_monday_week(pipeline, question, days, week):
+    assert _windows(pipeline, question)[:2] == [days, week]
+
+
+def test_a_month_that_starts_on_monday_has_one_first_week(pipeline):
+    assert _windows(pipeline, "spend in the first week of september 2025") == [(dt.date(2025, 9, 1),
+                                                                              dt.date(2025, 9, 7))]

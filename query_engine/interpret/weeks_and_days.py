@@ -77,7 +77,16 @@ class WeeksAndDays:
         if first_day > last:
             return ()
         start, end = dt.date(year_n, month, first_day), dt.date(year_n, month, last_day)
-        return (DateOption(DateRange(start, end, f"{label} of {MONTH_NAMES[month - 1]} {year_n}")),)
+        named = f"{label} of {MONTH_NAMES[month - 1]} {year_n}"
+        days = DateOption(DateRange(start, end, named), f"days {first_day}-{last_day}")
+        if which < 1 or start.weekday() == 0:  # the days are a Monday-to-Sunday week already
+            return (days,)
+        monday = dt.date(year_n, month, 1) + dt.timedelta(days=(7 - dt.date(year_n, month, 1).weekday()) % 7)
+        monday += dt.timedelta(days=7 * (which - 1))
+        if monday.month != month:
+            return (days,)
+        week = DateRange(monday, monday + dt.timedelta(days=6), f"the {label} starting in {MONTH_NAMES[month - 1]}")
+        return (days, DateOption(week, f"the Monday-to-Sunday week from {monday.isoformat()}"))
 
     def month_half(self, m: re.Match) -> tuple[DateOption, ...]:
         half = 1 if m.group(1) in ("first", "1") else 2
