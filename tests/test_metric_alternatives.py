@@ -70,3 +70,12 @@ def test_a_count_in_the_present_is_every_one_or_only_the_live_ones(pipeline, que
                                       "last month", "number of campaigns by channel"])
 def test_a_count_with_its_status_named_or_in_the_past_has_no_live_reading(pipeline, question):
     assert all(i.distinction != "only the active ones" for i in pipeline.understand(question).interpretations)
+
+
+@pytest.mark.parametrize("question", ["which channel converts best", "which region converted best in 2024"])
+def test_a_rate_named_by_a_verb_also_reads_as_its_count(pipeline, question):
+    assert _firsts(pipeline, question)[:2] == ["conversion_rate", "conversions"]
+
+
+def test_a_rate_named_as_a_rate_has_one_reading(pipeline):
+    assert _firsts(pipeline, "conversion rate by channel") == ["conversion_rate"]

@@ -39,6 +39,7 @@ from query_engine.interpret.special_readings import (
     why_readings,
 )
 from query_engine.interpret.suggestions import suggestions
+from query_engine.interpret.verb_figures import read_rate_verbs
 from query_engine.interpret.vocabulary import Vocabulary
 from query_engine.interpret.week_parts import per_day_too
 from query_engine.semantics.asked_ratios import period_name, with_asked_ratios
@@ -93,6 +94,7 @@ def interpret(question: str, context: DatasetContext, as_of: dt.date | None = No
         return Understanding(cleaned, as_of, refusal=refusal)
     parsed = parse_question(cleaned, context.model, context.vocabulary, as_of)
     per_day_too(parsed, context.model)
+    read_rate_verbs(parsed, context.model)
     context = _with_asked_ratios(context, parsed)
     named = covered_words(cleaned, context.vocabulary, values_only=True)  # the words of the data's own names
     asks_what_if = is_scenario(cleaned, named)
