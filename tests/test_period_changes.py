@@ -67,7 +67,7 @@ def test_the_change_is_each_groups_later_figure_against_its_earlier_one(pipeline
 
 
 @pytest.mark.parametrize("question", ["clicks up to october by channel", "revenue by channel",
-                                      "break down spend by region", "monthly growth in revenue"])
+                                      "break down spend by region", "monthly revenue by channel"])
 def test_no_change_reading_without_a_change_word_and_a_grouping(pipeline, question):
     assert all(i.spec.change is None for i in _top(pipeline, question))
 
@@ -85,3 +85,20 @@ def test_a_change_word_inside_a_named_value_says_nothing(tmp_path):
         assert pipeline.understand("which campaigns dropped the most", None).interpretations[0].spec.change
     finally:
         pipeline.close()
+
+
+@pytest.mark.parametrize(("question", "grain"), [("month-over-month growth in revenue", "month"),
+                                                 ("weekly change in spend this year", "week")])
+def test_growth_per_period_sets_each_period_beside_the_one_before(pipeline, question, grain):
+    reading = _top(pipeline, question)[0]
+    assert reading.spec.change == "step" and reading.spec.dimensions == (grain,)
+    rows = pipeline.answer(reading).result.rows
+    for earlier, later in zip(rows, rows[1:], strict=False):
+        assert later[2] == pytest.approx(earlier[1])  # the figure before is the period before's figure
+        assert later[3] == pytest.approx(later[1] - earlier[1])
+        if earlier[1]:
+            assert later[4] == pytest.approx(later[1] / earlier[1] - 1)
+
+
+def test_a_series_without_a_change_word_has_no_step(pipeline):
+    assert _top(pipeline, "monthly revenue")[0].spec.change is None

@@ -14,7 +14,7 @@ def describe_spec(spec: QuerySpec, model: SemanticModel, profile: DataProfile) -
     parts = [_what(spec, model), _grouping(spec, model), _filters(spec, model),
              _thresholds(spec, model), _window(spec, model, profile)]
     order = _order(spec, model)
-    text = " ".join(p for p in parts if p) + _scenario(spec, model)
+    text = " ".join(p for p in parts if p) + _scenario(spec, model) + _step(spec, model)
     return f"{text}, {order}." if order else f"{text}."
 
 
@@ -28,6 +28,13 @@ def _change(spec: QuerySpec, model: SemanticModel) -> str:
     grouping = " ".join(p for p in (_grouping(spec, model), _filters(spec, model)) if p)
     return (f"Change in {model.metric(spec.metrics[0]).label} {grouping}: {later.describe()} against "
             f"{earlier.describe()}, {order}.")
+
+
+def _step(spec: QuerySpec, model: SemanticModel) -> str:
+    grain = next((d for d in spec.dimensions if d in model.time_grains), None)
+    if spec.change != "step" or grain is None:
+        return ""
+    return f"; each {model.time_grains[grain].label.lower()} against the one before, with the change in value and %"
 
 
 def _scenario(spec: QuerySpec, model: SemanticModel) -> str:

@@ -13,6 +13,7 @@ from query_engine.interpret.question_lexicon import Phrase, find_phrases, folded
 from query_engine.interpret.question_text import phrase_key
 from query_engine.interpret.reading_axes import Option, like_for_like, window_shape
 from query_engine.interpret.reading_weights import weights
+from query_engine.semantics.model import SemanticModel
 from query_engine.spec.calendar import add_months
 from query_engine.spec.query import DateRange, OrderBy
 from query_engine.sql.period_changes import CHANGE, CHANGE_PCT
@@ -25,6 +26,21 @@ _MONTHS = {"month": 1, "quarter": 3, "year": 12}
 def _words() -> tuple[frozenset[Phrase], frozenset[Phrase]]:
     raw = lexicon_section("period_changes")
     return folded_phrases(raw["up"]), folded_phrases(raw["down"])
+
+
+@cache
+def _step_words() -> frozenset[Phrase]:
+    return folded_phrases(lexicon_section("period_changes")["step"])
+
+
+def step_axis(parsed: ParsedQuestion, model: SemanticModel) -> list[Option]:
+    """'Month-over-month growth in revenue': each period beside the one before it, with the change."""
+    grains = parsed.grain in model.time_grains and parsed.grain not in ("day_of_week", "week_part")
+    named = parsed.metrics or parsed.weak_metrics
+    if not grains or parsed.dimensions or not named or not find_phrases([t.key for t in parsed.tokens],
+                                                                        _step_words()):
+        return [Option(1.0, ())]
+    return [Option(1.0, (("change", "step"),))]
 
 
 def change_direction(parsed: ParsedQuestion, covered: set[str] | frozenset[str] = frozenset()) -> str | None:

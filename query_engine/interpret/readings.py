@@ -18,7 +18,7 @@ from query_engine.interpret.group_counts import counted_spec, settle_count
 from query_engine.interpret.live_counts import live_count_axis
 from query_engine.interpret.name_choices import name_axis
 from query_engine.interpret.parser import ParsedQuestion, parse_question
-from query_engine.interpret.period_changes import change_axis, change_direction
+from query_engine.interpret.period_changes import change_axis, change_direction, step_axis
 from query_engine.interpret.question_limits import SCENARIO_REASON, definition, is_scenario, read_scenario
 from query_engine.interpret.question_text import clean_question, in_figure_slot
 from query_engine.interpret.reading_axes import ADDED_FILTERS, Option, date_axis, grouping_axis, metric_axis
@@ -221,6 +221,7 @@ def _readings(parsed: ParsedQuestion, context: DatasetContext, as_of: dt.date,
     dates = date_axis(parsed, as_of, parts, model) if changes is None else [Option(1.0, ())]
     axes = [dates, grouping_axis(parsed, model, parts), metric_axis(parsed, model), name_axis(parsed, model),
             share_axis(parsed), per_group_axis(parsed, model), live_count_axis(parsed, model, context.profile),
+            step_axis(parsed, model),
             *([changes] if changes else [])]
     axes = [_prefer(axis, preferences) for axis in axes]
     base = QuerySpec(filters=tuple(Filter(d, tuple(v), op) for d, (v, op) in parsed.filters.items()),

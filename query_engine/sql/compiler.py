@@ -17,7 +17,7 @@ from query_engine.sql.part_shares import (
     share_columns,
     share_infos,
 )
-from query_engine.sql.period_changes import change_columns, change_infos
+from query_engine.sql.period_changes import change_columns, change_infos, step_columns, step_infos
 
 GRAIN_FORMAT = {"day": "date", "week": "week", "month": "month", "quarter": "quarter", "year": "integer",
                 "day_of_week": "text", "week_part": "text"}
@@ -58,8 +58,10 @@ def _aggregate_select(spec: QuerySpec, scope: _Scope) -> tuple[exp.Select, tuple
     if "year" in spec.dimensions:  # the year as a number, and as the date it starts (how date_trunc writes it)
         select = select.select(exp.alias_(_year_start(scope), "year_start"))
     changed = spec.change is not None and len(spec.periods) == 2 and bool(spec.metrics)
+    step = _step_grain(spec, model)
     figures = change_columns(spec, lambda condition, m: scope.within(condition).metric(m),
                              lambda w: _window_condition(w, scope)) if changed else \
+        step_columns(spec, measured.metric, scope.dimension(step)) if step else \
         [(m, measured.metric(m)) for m in spec.metrics]
     select = select.select(*(exp.alias_(expression, name) for name, expression in figures))
     extra = [*share_columns(spec, share, measured.metric, scope.metric, part is not None),
@@ -79,9 +81,16 @@ def _aggregate_select(spec: QuerySpec, scope: _Scope) -> tuple[exp.Select, tuple
     else:
         select = _order_and_limit(select, spec, scope)
     columns = part_labels(_aggregate_columns(spec, model), spec, part is not None)
-    if changed:
-        columns = tuple(c for c in columns if c.role != "metric") + change_infos(spec, model)
+    if changed or step:
+        infos = change_infos(spec, model) if changed else step_infos(spec, model, step or "")
+        columns = tuple(c for c in columns if c.role != "metric") + infos
     return select, columns + share_infos(spec, share, model, part is not None) + _scaled_infos(spec, model)
+
+
+def _step_grain(spec: QuerySpec, model: SemanticModel) -> str | None:
+    """The one time grain a 'growth per period' reading steps along ('month-over-month growth'), else None."""
+    grains = [d for d in spec.dimensions if d in model.time_grains and d not in ("day_of_week", "week_part")]
+    return grains[0] if spec.change == "step" and len(spec.dimensions) == 1 and grains and spec.metrics else None
 
 
 def _scaled(spec: QuerySpec, model: SemanticModel) -> list[str]:

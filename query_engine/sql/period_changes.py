@@ -43,3 +43,27 @@ def change_infos(spec: QuerySpec, model: SemanticModel) -> tuple[ColumnInfo, ...
 
 def _named(window: DateRange) -> str:
     return f"{window.start.isoformat()} to {window.end.isoformat()}"
+
+
+def step_columns(spec: QuerySpec, metric_of: Callable[[str], exp.Expr], grain: exp.Expr) -> list[tuple[str, exp.Expr]]:
+    """'Month-over-month growth': each period's figure, the one before it (LAG over the periods), the change and the
+    change in percent."""
+    metric = spec.metrics[0]
+    now = metric_of(metric)
+    before = exp.Window(this=exp.Lag(this=now.copy()), order=exp.Order(expressions=[exp.Ordered(this=grain.copy())]))
+    difference = exp.Sub(this=now.copy(), expression=before.copy())
+    ratio = exp.Div(this=now.copy(), expression=exp.Nullif(this=before.copy(), expression=exp.Literal.number(0)))
+    return [(metric, now), (f"{metric}_before", before), (CHANGE, difference),
+            (CHANGE_PCT, exp.Sub(this=ratio, expression=exp.Literal.number(1)))]
+
+
+def step_infos(spec: QuerySpec, model: SemanticModel, grain: str) -> tuple[ColumnInfo, ...]:
+    """What the step columns mean: the figure, the period before's, and the change from it."""
+    metric = model.metric(spec.metrics[0])
+    higher = None if metric.direction == "neutral" else metric.direction == "higher"
+    return (ColumnInfo(metric.name, "metric", metric.label, metric.format, higher),
+            ColumnInfo(f"{metric.name}_before", "metric", f"{metric.label}, the {grain} before", metric.format,
+                       higher),
+            ColumnInfo(CHANGE, "metric", f"Change in {metric.label} from the {grain} before", metric.format, higher),
+            ColumnInfo(CHANGE_PCT, "metric", f"Change in {metric.label} from the {grain} before, %", "percent",
+                       higher))
