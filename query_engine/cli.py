@@ -310,6 +310,7 @@ def _reading_payload(pipeline: Pipeline, reading: Any, answer: Answer | None) ->
         "rows": [list(row) for row in result.rows] if result else None,
         "truncated": result.truncated if result else False,
         "error": answer.error if answer else None,
+        "ranking": [list(row) for row in answer.ranking.rows] if answer and answer.ranking else None,
         "insights": list(answer.insights) if answer else [],
         "timings_ms": answer.timings_ms if answer else {},
         "spec": spec_to_dict(reading.spec),
@@ -371,6 +372,10 @@ def _print_answer(answer: Answer) -> None:
         print(f"  Error: {answer.error}")
         return
     _print_table(answer)
+    if answer.ranking is not None:
+        print("  The ranking it came from (the winner first):")
+        for n, row in enumerate(format_table(answer.ranking, answer.columns or None)):
+            print(f"    {'winner' if n == 0 else f'#{n + 1}':<7}" + "  ".join(row.values()))
     for line in answer.insights:
         print(f"  * {line}")
     if answer.cost_usd:

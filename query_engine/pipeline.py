@@ -45,6 +45,7 @@ from query_engine.spec.query import (
     Understanding,
 )
 from query_engine.spec.result_columns import infer_columns
+from query_engine.spec.value_format import format_value
 from query_engine.sql.compiler import compile_spec
 from query_engine.sql.executor import open_connection
 from query_engine.sql.guard import GuardedSql, GuardPolicy, guard_sql, policy_for_model
@@ -52,6 +53,9 @@ from query_engine.sql.worker_pool import IsolatedDuckDB, IsolatedPostgres
 from router import TaskType
 
 STAGES = ("interpreting", "writing SQL", "checking", "running", "summarizing")
+
+
+RANKING_ROWS = 10  # how much of the ranking a one-row answer shows beside it
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class Answer:
     notes: tuple[str, ...] = ()  # what the model stages did: dropped statements, fallbacks
     forecast: Any = None  # a ForecastOutcome when the reading asked about the future
     checked_sql: str | None = None  # the statement that ran: the guard's rendering, row cap included
+    ranking: QueryResult | None = None  # a one-row answer ('the best channel'): the ranking it came from, winner first
 
 
 class Pipeline:
@@ -209,6 +214,7 @@ class Pipeline:
         except ClarifyError as exc:
             return Answer("", error=str(exc), timings_ms=timings, spec=spec, question_id=question_id)
         answer = self._run(compiled.sql, compiled.columns, timings, progress, spec=spec)
+        answer = self._with_ranking(answer, spec, timings)
         if answer.result is not None:
             note = partial_period_note(spec, answer.result, self.profile.as_of)
             answer = replace(answer, insights=(note, *answer.insights)[:5]) if note else answer
@@ -223,6 +229,21 @@ class Pipeline:
                 and not self.settings.economy):
             answer = self._model_insights(answer, question, spec)
         return answer
+
+    def _with_ranking(self, answer: Answer, spec: QuerySpec, timings: dict[str, float]) -> Answer:
+        """A one-row answer ('which channel had the most conversions') also carries the ranking it came from."""
+        ranked = spec.limit == 1 and spec.order_by and spec.dimensions and not spec.limit_per and not spec.count_of
+        if answer.result is None or not ranked:
+            return answer
+        try:
+            with _timed(timings, "ranking", None):
+                wider = compile_spec(spec.with_changes(limit=RANKING_ROWS), self.model)
+                ranking = self.run_guarded(guard_sql(wider.sql, self.policy))
+        except ClarifyError:
+            return answer  # the one row stands; the ranking is a courtesy
+        if len(ranking.rows) < 2:
+            return answer
+        return replace(answer, ranking=ranking, insights=(*_runner_up(ranking, answer, spec), *answer.insights)[:5])
 
     def can_explain(self, answer: Answer) -> bool:
         """Whether the insights model could write about this answer now (economy mode leaves it to the analyst)."""
@@ -308,6 +329,21 @@ class Pipeline:
             notes = insights(result, columns)
             chart = chart_spec(result, columns)
         return Answer(sql, columns, result, notes, chart, None, timings, source, spec, checked_sql=guarded.sql)
+
+
+def _runner_up(ranking: QueryResult, answer: Answer, spec: QuerySpec) -> tuple[str, ...]:
+    """'Meta ranks first by Conversions (23.8K), ahead of Google Search (8.44K).'"""
+    field = spec.order_by[0].field
+    info = next((c for c in answer.columns if c.name == field), None)
+    if info is None or field not in ranking.columns:
+        return ()
+    at, names = ranking.columns.index(field), [ranking.columns.index(d) for d in spec.dimensions
+                                               if d in ranking.columns]
+    first, second = ranking.rows[0], ranking.rows[1]
+    name = " / ".join(str(first[i]) for i in names)
+    other = " / ".join(str(second[i]) for i in names)
+    shown = [format_value(row[at], info.format) for row in (first, second)]
+    return (f"{name} ranks first by {info.label} ({shown[0]}), ahead of {other} ({shown[1]}).",)
 
 
 def _reason_of(source: str) -> str:

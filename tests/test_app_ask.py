@@ -301,3 +301,11 @@ def test_ask_follow_up_refines_the_last_answer_and_can_be_asked_alone(app, demo_
     at.button(key="ask.alone").click().run()
     assert not at.exception
     assert not any("follow-up to" in i.value for i in at.info)  # read on its own: no answer to refine
+
+
+def test_ask_one_row_answer_shows_the_ranking_with_the_winner_marked(app):
+    at = ask(app, "which channel had the most conversions in 2024")
+    assert not at.exception and len(table_rows(at)) == 1
+    assert any("The ranking it came from" in c.value for c in at.caption)
+    ranking = at.table[0].value
+    assert ranking.iloc[0, 0] == "winner" and len(ranking) > 1

@@ -8,7 +8,7 @@ from query_engine.pipeline import STAGES, Answer
 from query_engine.reports.csv_export import safe_csv
 from query_engine.spec.query import ColumnInfo, QueryResult
 from query_engine.spec.safe_text import escape_markdown
-from query_engine.spec.value_format import format_value
+from query_engine.spec.value_format import format_table, format_value
 from ui.result_table import column_config, result_frame
 
 
@@ -57,12 +57,24 @@ def show_answer(answer: Answer, key: str) -> None:
         table_area, chart_area = st.columns([2, 3])
     with table_area:
         _show_table(result, answer.columns, key)
+        if answer.ranking is not None:
+            _show_ranking(answer.ranking, answer.columns)
     if figure is not None and chart_area is not None:
         with chart_area:
             st.plotly_chart(figure, key=f"{key}.chart", config={"displaylogo": False})
     if answer.insights:
         st.markdown("**Insights**\n\n" + "\n".join(f"- {escape_markdown(line)}" for line in answer.insights))
     _show_sql(answer, key)
+
+
+def _show_ranking(ranking: QueryResult, columns: tuple[ColumnInfo, ...]) -> None:
+    """The ranking a one-row answer came from, its winner marked."""
+    labels = {c.name: c.label for c in columns}
+    rows = format_table(ranking, columns or None)
+    shown = [{"": "winner" if n == 0 else f"#{n + 1}", **{labels.get(k, k): v for k, v in row.items()}}
+             for n, row in enumerate(rows)]
+    st.caption(f"The ranking it came from (top {len(shown)}):")
+    st.table(shown)
 
 
 def _show_table(result: QueryResult, columns: tuple[ColumnInfo, ...], key: str) -> None:
