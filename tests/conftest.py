@@ -104,6 +104,17 @@ def demo_db(tmp_path_factory) -> Path:
     return generate_database(path, scale=0.1, seed=7)
 
 
+@pytest.fixture(scope="module")
+def pipeline(demo_db, tmp_path_factory):
+    """The offline pipeline on the small demo database, one per test module (a module may define its own)."""
+    from query_engine.pipeline import Pipeline
+    from query_engine.settings import Settings
+
+    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
+    yield opened
+    opened.close()
+
+
 @pytest.fixture
 def app(demo_db, monkeypatch):
     """The app on the small demo database, after its first run."""

@@ -7,8 +7,6 @@ import sys
 
 import pytest
 
-from query_engine.pipeline import Pipeline
-from query_engine.settings import Settings
 from tests.conftest import PROJECT_ROOT
 
 BAD_QUESTIONS = [
@@ -17,13 +15,6 @@ BAD_QUESTIONS = [
     "収益はいくらですか", "SELECT * FROM campaigns; DROP TABLE campaigns", "'; DROP TABLE campaign_daily; --",
     "{{7*7}} ${jndi:ldap://x} <script>alert(1)</script>", "../../etc/passwd",
 ]
-
-
-@pytest.fixture(scope="module")
-def pipeline(demo_db, tmp_path_factory):
-    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
-    yield opened
-    opened.close()
 
 
 @pytest.mark.parametrize("question", BAD_QUESTIONS, ids=range(len(BAD_QUESTIONS)))
@@ -79,7 +70,6 @@ def test_bad_question_markup_refusal_is_final_even_with_a_model(pipeline):
     from query_engine.interpret.refusals import refusal_for
 
     assert refusal_for("<script>alert('q2')</script>", pipeline.model) is not None  # pipeline asks no model then
-
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import pytest
 
 import router.llm_router as llm_router_module
 from query_engine.llm.access import RouterLLM
-from query_engine.pipeline import Pipeline
 from query_engine.reports.code_export import (
     CodeExportError,
     adapt_script,
@@ -19,20 +18,12 @@ from query_engine.reports.code_export import (
     python_script,
     sql_script,
 )
-from query_engine.settings import Settings
 from router import RouterSettings, configure
 from tests.result_matching import rows_match
 
 CODEX = "openai/gpt-5.1-codex"
 QUESTIONS = ("Total spend by channel", "Spend by month in 2024", "Show me high performing campaigns",
              "How much did we spend in 2025?")
-
-
-@pytest.fixture(scope="module")
-def pipeline(demo_db, tmp_path_factory):
-    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
-    yield opened
-    opened.close()
 
 
 def run_script(script: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:

@@ -3,23 +3,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
-from query_engine.pipeline import Pipeline
-from query_engine.settings import Settings
-
 QUESTIONS = [
     "revenue by channel in 2024", "spend by region last month", "CTR by device", "top 5 campaigns by conversions",
     "monthly ROAS for Meta", "CPA by objective in Q2 2025", "Which device had the lowest CPC?",
     "daily spend last 14 days",
 ]
-
-
-@pytest.fixture(scope="module")
-def pipeline(demo_db, tmp_path_factory):
-    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
-    yield opened
-    opened.close()
 
 
 def answer_rows(pipeline, question):

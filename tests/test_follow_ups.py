@@ -8,16 +8,7 @@ import pytest
 
 from query_engine.cli import main as cli_main
 from query_engine.evaluate.accuracy import evaluate_question_set, parse_cases
-from query_engine.pipeline import Pipeline
-from query_engine.settings import Settings
 from query_engine.spec.query import Filter, Threshold
-
-
-@pytest.fixture(scope="module")
-def pipeline(demo_db, tmp_path_factory):
-    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
-    yield opened
-    opened.close()
 
 
 def _refine(pipeline, earlier: str, question: str):

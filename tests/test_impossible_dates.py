@@ -6,16 +6,6 @@ import datetime as dt
 
 import pytest
 
-from query_engine.pipeline import Pipeline
-from query_engine.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def pipeline(demo_db, tmp_path_factory):
-    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
-    yield opened
-    opened.close()
-
 
 @pytest.mark.parametrize("question, problem", [
     ("spend on 2025-02-30", "February 2025 has no day 30"),

@@ -6,18 +6,9 @@ import datetime as dt
 import pytest
 
 from query_engine.interpret.reading_axes import like_for_like
-from query_engine.pipeline import Pipeline
-from query_engine.settings import Settings
 from query_engine.spec.query import DateRange
 
 AS_OF = dt.date(2025, 11, 15)
-
-
-@pytest.fixture(scope="module")
-def pipeline(demo_db, tmp_path_factory):
-    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
-    yield opened
-    opened.close()
 
 
 @pytest.mark.parametrize(("question", "earlier"), [

@@ -6,17 +6,7 @@ import datetime as dt
 
 import pytest
 
-from query_engine.pipeline import Pipeline
-from query_engine.settings import Settings
-
 AS_OF = dt.date(2025, 11, 15)
-
-
-@pytest.fixture(scope="module")
-def pipeline(demo_db, tmp_path_factory):
-    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
-    yield opened
-    opened.close()
 
 
 def _windows(pipeline, question):

@@ -3,16 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from query_engine.pipeline import Pipeline
-from query_engine.settings import Settings
 from query_engine.spec.query import Filter
-
-
-@pytest.fixture(scope="module")
-def pipeline(demo_db, tmp_path_factory):
-    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
-    yield opened
-    opened.close()
 
 
 def _top(pipeline, question):

@@ -6,19 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from query_engine.pipeline import Pipeline
-from query_engine.settings import Settings
 from tests.result_matching import ranking_matches, rows_match
 
 CASES_PATH = Path(__file__).parent / "fixtures" / "question_cases.jsonl"
 CASES = [json.loads(line) for line in CASES_PATH.read_text().splitlines() if line.strip()]
-
-
-@pytest.fixture(scope="module")
-def pipeline(demo_db, tmp_path_factory):
-    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,6 @@ import json
 import pytest
 
 from query_engine.cli import main as cli_main
-from query_engine.pipeline import Pipeline
-from query_engine.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def pipeline(demo_db, tmp_path_factory):
-    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
-    yield opened
-    opened.close()
 
 
 @pytest.mark.parametrize(("question", "label", "formula"), [

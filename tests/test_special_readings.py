@@ -5,16 +5,6 @@ import datetime as dt
 
 import pytest
 
-from query_engine.pipeline import Pipeline
-from query_engine.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def pipeline(demo_db, tmp_path_factory):
-    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
-    yield opened
-    opened.close()
-
 
 @pytest.mark.parametrize("question, metric, start, end, grain, target", [
     ("forecast spend for the next 30 days", "spend", "2025-11-16", "2025-12-15", "day", None),

@@ -5,16 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from query_engine.pipeline import Pipeline
-from query_engine.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def pipeline(demo_db, tmp_path_factory):
-    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
-    yield opened
-    opened.close()
-
 
 @pytest.mark.parametrize("question", ["How many clicks did TikTok campaigns get in March?",
                                       "total spend for meta campaigns",

@@ -6,15 +6,7 @@ import json
 import pytest
 
 from query_engine.cli import main as cli_main
-from query_engine.pipeline import RANKING_ROWS, Pipeline
-from query_engine.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def pipeline(demo_db, tmp_path_factory):
-    opened = Pipeline.open(Settings(home=tmp_path_factory.mktemp("home")), demo_db)
-    yield opened
-    opened.close()
+from query_engine.pipeline import RANKING_ROWS
 
 
 @pytest.mark.parametrize("question", ["which channel had the most conversions in 2024", "the best campaign by ROAS",
