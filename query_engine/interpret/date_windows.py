@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from query_engine.spec.calendar import add_months, month_end, month_label
+from query_engine.spec.calendar import UNIT_MONTHS, add_months, month_end, month_label
 from query_engine.spec.query import DateRange
 
 
@@ -66,5 +66,5 @@ def period_end(day: dt.date, unit: str) -> dt.date:
     if unit == "week":
         return start + dt.timedelta(days=6)
     if unit in ("month", "quarter", "year"):
-        return add_months(start, {"month": 1, "quarter": 3, "year": 12}[unit]) - dt.timedelta(days=1)
+        return add_months(start, UNIT_MONTHS[unit]) - dt.timedelta(days=1)
     return day

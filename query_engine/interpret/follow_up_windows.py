@@ -11,10 +11,10 @@ from typing import Any
 from query_engine.interpret.date_parts import DateParts
 from query_engine.interpret.parser import ParsedQuestion
 from query_engine.interpret.question_lexicon import find_phrases, follow_up_words
-from query_engine.interpret.reading_axes import ADDED_FILTERS, date_axis
+from query_engine.interpret.reading_axes import ADDED_FILTERS, date_axis, window_shape
 from query_engine.interpret.reading_weights import weights
 from query_engine.semantics.model import SemanticModel
-from query_engine.spec.calendar import add_months
+from query_engine.spec.calendar import UNIT_MONTHS, months_moved
 from query_engine.spec.query import DateRange, Filter, QuerySpec
 
 LEADING, OTHER = weights().pair("clear")  # the more likely and the other reading of one change
@@ -53,7 +53,6 @@ def window_change(parsed: ParsedQuestion, previous: QuerySpec, model: SemanticMo
     return sorted([same, *(Change(c.weight * rest, c.apply, c.said) for c in changes)], key=lambda c: -c.weight)
 
 
-_UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 _UNIT_DAYS = {"week": 7, "day": 1}
 
 
@@ -64,17 +63,14 @@ def stepped_back(parsed: ParsedQuestion, previous: QuerySpec) -> DateRange | Non
     keys = [t.key for t in parsed.tokens]
     if window is None or not find_phrases(keys, follow_up_words().back):
         return None
-    unit = next((k for k in keys if k in _UNIT_MONTHS or k in _UNIT_DAYS), None)
+    unit = next((k for k in keys if k in UNIT_MONTHS or k in _UNIT_DAYS), None)
     if unit is None:
         return None
     if unit in _UNIT_DAYS:
         step = dt.timedelta(days=_UNIT_DAYS[unit])
         return DateRange(window.start - step, window.end - step, f"the {unit} before", window.field)
-    months = _UNIT_MONTHS[unit]
-    start = add_months(window.start, -months)
     whole = window.start.day == 1 and (window.end + dt.timedelta(days=1)).day == 1
-    end = add_months(window.end + dt.timedelta(days=1), -months) - dt.timedelta(days=1) if whole else \
-        add_months(window.end, -months)
+    start, end = months_moved(window.start, window.end, -UNIT_MONTHS[unit], whole)
     return DateRange(start, end, f"the {unit} before", window.field)
 
 
@@ -92,7 +88,7 @@ def _window_said(changes: tuple[tuple[str, Any], ...]) -> str:
 
 
 def _shifted(window: DateRange, months: int) -> DateRange:
-    return DateRange(add_months(window.start, months), add_months(window.end, months), "", window.field)
+    return DateRange(*months_moved(window.start, window.end, months), "", window.field)
 
 
 def _moved(previous: DateRange | None, named: object) -> tuple[DateRange, int] | None:
@@ -100,23 +96,16 @@ def _moved(previous: DateRange | None, named: object) -> tuple[DateRange, int] |
     October 2024; the first half of November then 'last month' is the first half of October (like for like)."""
     if previous is None or not isinstance(named, DateRange):
         return None
-    months = _months_spanned(named)
-    if months not in (1, 3, 12) or (previous.end - previous.start) >= (named.end - named.start):
+    months = UNIT_MONTHS.get(window_shape(named) or "", 0)
+    if not months or (previous.end - previous.start) >= (named.end - named.start):
         return None
     step = (_index(named.start, months) - _index(previous.start, months)) * months
     if step == 0 or _index(previous.start, months) != _index(previous.end, months):
         return None
-    start, end = add_months(previous.start, step), add_months(previous.end, step)
+    start, end = months_moved(previous.start, previous.end, step)
     when = {-12: "a year earlier", -3: "a quarter earlier", -1: "a month earlier"}.get(
         step, f"{abs(step)} months {'earlier' if step < 0 else 'later'}")
     return DateRange(start, end, f"the same dates {when}", previous.field), step
-
-
-def _months_spanned(window: DateRange) -> int:
-    after = window.end + dt.timedelta(days=1)
-    if window.start.day != 1 or after.day != 1:
-        return 0
-    return (after.year - window.start.year) * 12 + after.month - window.start.month
 
 
 def _index(day: dt.date, months: int) -> int:

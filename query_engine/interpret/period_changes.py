@@ -14,12 +14,11 @@ from query_engine.interpret.question_text import phrase_key
 from query_engine.interpret.reading_axes import Option, like_for_like, window_shape
 from query_engine.interpret.reading_weights import weights
 from query_engine.semantics.model import SemanticModel
-from query_engine.spec.calendar import add_months
+from query_engine.spec.calendar import UNIT_MONTHS, months_moved
 from query_engine.spec.query import DateRange, OrderBy
 from query_engine.sql.period_changes import CHANGE, CHANGE_PCT
 
 TRAILING_DAYS = 30  # with no window named: the last 30 days against the 30 before
-_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 
 @cache
@@ -91,11 +90,9 @@ def _before(window: DateRange, as_of: dt.date) -> DateRange:
     whole month, quarter or year, else as many days just before."""
     unit = next((u for u in ("year", "quarter", "month") if u in window.label), None) if window.end >= as_of else None
     shape = window_shape(window)
-    months = _MONTHS.get(unit or "") or _MONTHS.get(shape or "")
+    months = UNIT_MONTHS.get(unit or "") or UNIT_MONTHS.get(shape or "")
     if months:
-        start, end = add_months(window.start, -months), add_months(window.end, -months)
-        if shape in _MONTHS and not unit:
-            end = add_months(window.end + dt.timedelta(days=1), -months) - dt.timedelta(days=1)
+        start, end = months_moved(window.start, window.end, -months, whole=shape in UNIT_MONTHS and not unit)
         return DateRange(start, end, f"the same days a {unit} before" if unit else f"the {shape} before")
     days = (window.end - window.start).days + 1
     end = window.start - dt.timedelta(days=1)

@@ -16,7 +16,7 @@ from query_engine.interpret.date_windows import (
     year_window,
 )
 from query_engine.interpret.question_text import NUMBER_WORDS
-from query_engine.spec.calendar import add_months, month_label
+from query_engine.spec.calendar import UNIT_MONTHS, add_months, month_label
 from query_engine.spec.query import DateRange
 
 
@@ -41,7 +41,7 @@ class RelativePeriods:
             return (DateOption(trailing(as_of, n, f"last {n} day{plural}")),)
         days = {"week": 7, "month": 30, "quarter": 90, "year": 365}[unit] * n
         if unit in ("month", "quarter", "year") and n > 1:
-            start = add_months(as_of, -n * {"month": 1, "quarter": 3, "year": 12}[unit]) + dt.timedelta(days=1)
+            start = add_months(as_of, -n * UNIT_MONTHS[unit]) + dt.timedelta(days=1)
             rolling = DateOption(DateRange(start, as_of, f"last {n} {unit}s, rolling"),
                                  f"rolling {n} {unit}s to the as-of date")
         else:
@@ -109,7 +109,7 @@ class RelativePeriods:
         if unit in ("day", "week"):
             end = self.as_of + dt.timedelta(days=n * (7 if unit == "week" else 1))
         else:
-            end = add_months(self.as_of, n * {"month": 1, "quarter": 3, "year": 12}[unit])
+            end = add_months(self.as_of, n * UNIT_MONTHS[unit])
         return (DateOption(DateRange(start, end, f"next {n} {unit}{'s' if n > 1 else ''}")),)
 
     def next_unit(self, m: re.Match) -> tuple[DateOption, ...]:
@@ -121,8 +121,8 @@ class RelativePeriods:
             monday = as_of - dt.timedelta(days=as_of.weekday()) + dt.timedelta(weeks=1)
             return (DateOption(DateRange(monday, monday + dt.timedelta(days=6), f"next week, from {monday}")),)
         start = period_start(as_of, unit)
-        start = add_months(start, {"month": 1, "quarter": 3, "year": 12}[unit])
-        end = add_months(start, {"month": 1, "quarter": 3, "year": 12}[unit]) - dt.timedelta(days=1)
+        start = add_months(start, UNIT_MONTHS[unit])
+        end = add_months(start, UNIT_MONTHS[unit]) - dt.timedelta(days=1)
         return (DateOption(DateRange(start, end, f"next {unit}")),)
 
     def rest_of(self, m: re.Match) -> tuple[DateOption, ...]:
@@ -133,7 +133,7 @@ class RelativePeriods:
         elif unit == "day":
             end = as_of
         else:
-            end = add_months(start, {"month": 1, "quarter": 3, "year": 12}[unit]) - dt.timedelta(days=1)
+            end = add_months(start, UNIT_MONTHS[unit]) - dt.timedelta(days=1)
         if end <= as_of:
             return ()
         return (DateOption(DateRange(as_of + dt.timedelta(days=1), end, f"rest of the {unit}")),)

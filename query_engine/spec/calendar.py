@@ -70,6 +70,17 @@ def weekday_number(word: str) -> int | None:
                 None)
 
 
+UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}  # a calendar period's length in months
+
+
+def months_moved(start: dt.date, end: dt.date, months: int, whole: bool = False) -> tuple[dt.date, dt.date]:
+    """A window moved by whole months; with `whole`, a window of whole months stays whole (January moved one month
+    is February to its last day, not to the 31st clamped)."""
+    if whole:
+        return add_months(start, months), add_months(end + dt.timedelta(days=1), months) - dt.timedelta(days=1)
+    return add_months(start, months), add_months(end, months)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day-of-month `months` later (clamped to the month's end)."""
     index = day.year * 12 + day.month - 1 + months
