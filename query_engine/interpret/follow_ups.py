@@ -9,18 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from query_engine.errors import ClarifyError
 from query_engine.interpret.date_parts import DateParts
 from query_engine.interpret.descriptions import describe_spec
 from query_engine.interpret.follow_up_windows import LEADING, OTHER, Change, stepped_back, window_change
 from query_engine.interpret.parser import ParsedQuestion
 from query_engine.interpret.question_lexicon import FollowUpWords, Phrase, find_phrases, follow_up_words
+from query_engine.interpret.reading_axes import merged_by_sql
 from query_engine.interpret.reading_weights import weights
 from query_engine.interpret.thresholds import read_amounts
 from query_engine.semantics.model import SemanticModel
 from query_engine.semantics.profile import DataProfile
 from query_engine.spec.query import Filter, Interpretation, OrderBy, QuerySpec, Refusal, Threshold
-from query_engine.sql.compiler import compile_spec
 
 QUESTION_WORDS = frozenset({"which", "what", "how", "who", "when", "where", "why", "is", "are", "did", "does", "do",
                             "list", "give", "compare", "rank"})
@@ -271,19 +270,7 @@ def follow_up_readings(parsed: ParsedQuestion, previous: QuerySpec, model: Seman
     if not parts:
         return Refusal("This reads as a follow-up to the last answer, but I could not tell what to change in it.",
                        FOLLOW_UP_EXAMPLES)
-    seen: dict[str, int] = {}
-    weighed: list[tuple[float, QuerySpec, str]] = []
-    for weight, spec, said in refined_specs(previous, parts):
-        try:
-            sql = compile_spec(spec, model).sql
-        except ClarifyError:
-            continue
-        if sql in seen:
-            w, s, d = weighed[seen[sql]]
-            weighed[seen[sql]] = (w + weight, s, d)
-            continue
-        seen[sql] = len(weighed)
-        weighed.append((weight, spec, said))
+    weighed = merged_by_sql(refined_specs(previous, parts), model)
     if not weighed:
         return Refusal("That change does not fit the last answer's reading.", FOLLOW_UP_EXAMPLES)
     weighed.sort(key=lambda r: -r[0])

@@ -5,15 +5,18 @@ Each axis is a list of weighted options; the interpreter combines one option fro
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
+from query_engine.errors import ClarifyError
 from query_engine.interpret.date_parts import DateParts
 from query_engine.interpret.parser import ParsedQuestion
 from query_engine.interpret.reading_weights import weights
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.calendar import add_months
-from query_engine.spec.query import DateRange, Filter, OrderBy
+from query_engine.spec.query import DateRange, Filter, OrderBy, QuerySpec
+from query_engine.sql.compiler import compile_spec
 
 RANK_WEIGHTS = weights().ladder("metrics")
 ADDED_FILTERS = "added_filters"  # an option's filters that add to the question's own rather than replace them
@@ -364,3 +367,26 @@ def _with_parts(names: list[str], model: SemanticModel) -> tuple[str, ...]:
         if model.metric(name).is_derived:
             out.extend(m.name for m in model.measures_of(name) if m.name not in out)
     return tuple(dict.fromkeys(out))
+
+
+Extra = TypeVar("Extra")
+
+
+def merged_by_sql(candidates: Iterable[tuple[float, QuerySpec, Extra]],
+                  model: SemanticModel) -> list[tuple[float, QuerySpec, Extra]]:
+    """The candidate readings that compile, one per SQL: those that compile to the same SQL are one reading, the
+    first's spec and notes with every weight added."""
+    seen: dict[str, int] = {}
+    merged: list[tuple[float, QuerySpec, Extra]] = []
+    for weight, spec, extra in candidates:
+        try:
+            sql = compile_spec(spec, model).sql
+        except ClarifyError:
+            continue
+        if sql in seen:
+            w, s, e = merged[seen[sql]]
+            merged[seen[sql]] = (w + weight, s, e)
+            continue
+        seen[sql] = len(merged)
+        merged.append((weight, spec, extra))
+    return merged

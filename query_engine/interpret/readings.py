@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from query_engine.errors import ClarifyError
 from query_engine.interpret.cues import Cue
 from query_engine.interpret.date_parts import DateParts
 from query_engine.interpret.date_phrases import mentions_future
@@ -21,7 +20,14 @@ from query_engine.interpret.parser import ParsedQuestion, parse_question
 from query_engine.interpret.period_changes import change_axis, change_direction, step_axis
 from query_engine.interpret.question_limits import SCENARIO_REASON, definition, is_scenario, read_scenario
 from query_engine.interpret.question_text import clean_question, in_figure_slot
-from query_engine.interpret.reading_axes import ADDED_FILTERS, Option, date_axis, grouping_axis, metric_axis
+from query_engine.interpret.reading_axes import (
+    ADDED_FILTERS,
+    Option,
+    date_axis,
+    grouping_axis,
+    merged_by_sql,
+    metric_axis,
+)
 from query_engine.interpret.reading_weights import weights
 from query_engine.interpret.refusals import (
     covered_words,
@@ -52,7 +58,6 @@ from query_engine.spec.query import (
     Refusal,
     Understanding,
 )
-from query_engine.sql.compiler import compile_spec
 
 MAX_READINGS = 5
 PREPOSITIONS = {"in", "for", "from", "at", "on", "about", "within", "inside"}
@@ -240,8 +245,7 @@ def _weighed_combinations(base: QuerySpec, axes: list[list[Option]], parsed: Par
     combinations that compile to the same SQL are one reading with their weights added."""
     keys = [ambiguity_key(axis) for axis in axes]
     certainty = _certainty(parsed)
-    seen: dict[str, int] = {}
-    readings: list[_Weighed] = []
+    candidates = []
     for combo in itertools.product(*axes):
         spec = _finish(_apply(base, combo), parsed, context, as_of)
         if spec is None:
@@ -252,18 +256,8 @@ def _weighed_combinations(base: QuerySpec, axes: list[list[Option]], parsed: Par
         distinction = "; ".join(o.distinction for o, axis in zip(combo, axes, strict=False)
                                 if o.distinction and len(axis) > 1)
         choices = tuple((key, o.distinction) for o, key, axis in zip(combo, keys, axes, strict=False) if len(axis) > 1)
-        try:
-            sql = compile_spec(spec, context.model).sql
-        except ClarifyError:
-            continue
-        if sql in seen:
-            index = seen[sql]
-            w, s, d, c = readings[index]
-            readings[index] = (w + weight, s, d, c)
-            continue
-        seen[sql] = len(readings)
-        readings.append((weight, spec, distinction, choices))
-    return readings
+        candidates.append((weight, spec, (distinction, choices)))
+    return [(w, s, d, c) for w, s, (d, c) in merged_by_sql(candidates, context.model)]
 
 
 def _past_activity(parsed: ParsedQuestion, as_of: dt.date) -> None:
