@@ -10,7 +10,7 @@ from functools import cache
 from query_engine.interpret.cues import Cue
 from query_engine.interpret.parser import ParsedQuestion
 from query_engine.interpret.question_lexicon import Phrase, find_phrases, folded_phrases, lexicon_section
-from query_engine.interpret.question_text import phrase_key
+from query_engine.interpret.question_text import blanked, phrase_key
 from query_engine.interpret.reading_axes import Option, like_for_like, window_shape
 from query_engine.interpret.reading_weights import weights
 from query_engine.semantics.model import SemanticModel
@@ -48,7 +48,7 @@ def change_direction(parsed: ParsedQuestion, covered: set[str] | frozenset[str] 
     if not (parsed.dimensions or parsed.qualifier_dimensions) or parsed.grain or parsed.compare and not parsed.metrics:
         return None
     named = set(covered) | {w for values, _ in parsed.filters.values() for v in values for w in phrase_key(v)}
-    keys = [t.key if t.key not in named else "" for t in parsed.tokens]
+    keys = blanked([t.key for t in parsed.tokens], named)
     up, down = _words()
     falls, rises = find_phrases(keys, down), find_phrases(keys, up)
     return "down" if falls else "up" if rises else None

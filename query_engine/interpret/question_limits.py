@@ -9,7 +9,7 @@ from functools import cache
 from typing import Protocol
 
 from query_engine.interpret.question_lexicon import Phrase, find_phrases, folded_phrases, lexicon_section
-from query_engine.interpret.question_text import Token, clean_question, tokenize
+from query_engine.interpret.question_text import Token, blanked, clean_question, tokenize
 from query_engine.semantics.model import SemanticModel
 from query_engine.spec.query import Refusal
 
@@ -44,7 +44,7 @@ SCENARIO_REASON = ("That is a scenario: Clarify answers from the figures the dat
 def is_scenario(text: str, covered: set[str] | frozenset[str] = frozenset()) -> bool:
     """Whether a question asks 'what if' (a scenario), simple or not; words of the data's own names (`covered`)
     ask nothing."""
-    keys = [key if key not in covered else "" for key in (t.key for t in tokenize(clean_question(text)))]
+    keys = blanked([t.key for t in tokenize(clean_question(text))], covered)
     return bool(find_phrases(keys, limit_words().what_if) or SIMPLE_SCENARIO.search(" ".join(keys)))
 
 
@@ -52,7 +52,7 @@ def limit_refusal(text: str, model: SemanticModel, examples: tuple[str, ...],
                   covered: set[str] | frozenset[str] = frozenset()) -> Refusal | None:
     """What Clarify can't do for a scenario, an advice or an attribution-model question, and what it can show. Words
     that spell the data's own names (`covered`: a 'What If Sale' campaign) mark nothing."""
-    keys = [key if key not in covered else "" for key in (t.key for t in tokenize(clean_question(text)))]
+    keys = blanked([t.key for t in tokenize(clean_question(text))], covered)
     words = limit_words()
     if find_phrases(keys, words.attribution_models):
         return Refusal("The data holds conversions and revenue as the platforms attributed them; Clarify can't "

@@ -146,3 +146,8 @@ def number_value(token: Token) -> int | None:
     if token.is_number:
         return int(token.text)
     return NUMBER_WORDS.get(token.text) if token.text not in ("a", "an") else None
+
+
+def blanked(keys: list[str], words: set[str] | frozenset[str]) -> list[str]:
+    """The token keys with `words` blanked out: words of the data's own names ('What If Sale') mark nothing."""
+    return [key if key not in words else "" for key in keys]

@@ -56,8 +56,8 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
                        "figures and shows no customer- or person-level identifiers (emails, names, phone numbers, "
                        "user ids); breakdowns such as age or location are fine where the data has them.",
                        suggestions(model))
-    covered = covered_words(text, vocabulary)  # the words that spell the data's own names, found once
-    limit = limit_refusal(text, model, suggestions(model), covered_words(text, vocabulary, values_only=True))
+    covered, value_words = _covered_both(text, vocabulary)  # the words that spell the data's own names, found once
+    limit = limit_refusal(text, model, suggestions(model), value_words)
     if limit:
         return limit
     other = _other_platform(text, model, vocabulary, covered) if vocabulary is not None else None
@@ -89,13 +89,22 @@ def refusal_for(question: str, model: SemanticModel, vocabulary: Vocabulary | No
 def covered_words(text: str, vocabulary: Vocabulary | None, values_only: bool = False) -> set[str]:
     """The words of `text` that spell out a name, value or column of the dataset (only its values' names, with
     `values_only`: a 'What If Sale' campaign, not the word 'click')."""
-    covered: set[str] = set()
+    every, values = _covered_both(text, vocabulary)
+    return values if values_only else every
+
+
+def _covered_both(text: str, vocabulary: Vocabulary | None) -> tuple[set[str], set[str]]:
+    """The words that spell any of the dataset's names, and those that spell its values, from one match."""
+    every: set[str] = set()
+    values: set[str] = set()
     if vocabulary is not None:
         tokens = tokenize(clean_question(text))
         for match in vocabulary.match(tokens, set()):
-            if not values_only or all(term.kind == "value" for term in match.terms):
-                covered.update(t.key for t in tokens[match.start:match.end])
-    return covered
+            words = {t.key for t in tokens[match.start:match.end]}
+            every |= words
+            if all(term.kind == "value" for term in match.terms):
+                values |= words
+    return every, values
 
 
 def _other_platform(text: str, model: SemanticModel, vocabulary: Vocabulary,
