@@ -51,12 +51,8 @@ _WRITE_THEN_NAME = re.compile(_POLITE + rf"{_WRITE_WITH_OBJECT}\s+{_NOT_A_PREPOS
 def _writes_a_held_name(text: str, vocabulary: Vocabulary) -> bool:
     """A write verb whose object is one of the data's own names: 'pause Site Retargeting - 30d', 'turn off
     Traffic - Hashtag Hiking'. A metric after the verb ('lower cpc campaigns') is a question, not a change."""
-    found = _WRITE_THEN_NAME.match(text)
-    if not found:
-        return False
-    tokens = tokenize(clean_question(text[found.end():]))
-    hits = vocabulary.match(tokens, set()) if tokens else []
-    return bool(hits) and hits[0].start == 0 and all(term.kind == "value" for term in hits[0].terms)
+    named = _named_after(_WRITE_THEN_NAME, text, vocabulary, {"value"})
+    return named is not None
 
 
 # Verbs that are only ever commands at the start of a request, whatever follows ('please pause Site Retargeting').
@@ -82,15 +78,22 @@ _HIDE = re.compile(_POLITE + r"(?:remove|drop|hide|exclude|take out|leave out)\s
 def _hides_a_grouping(text: str, vocabulary: Vocabulary) -> bool:
     """'remove device', 'drop the region split': what follows the verb is only one of the data's groupings or values,
     a change to the answer on screen, never to the data."""
-    found = _HIDE.match(text)
+    rest = _named_after(_HIDE, text, vocabulary, {"dimension", "value", "grain"})
+    return rest is not None and all(key in ("split", "grouping", "breakdown", "column", "filter", "please")
+                                    for key in rest)
+
+
+def _named_after(verb: re.Pattern[str], text: str, vocabulary: Vocabulary, kinds: set[str]) -> list[str] | None:
+    """When `text` opens with `verb` and then one of the data's names of these kinds, the words after that name;
+    else None."""
+    found = verb.match(text)
     if not found:
-        return False
+        return None
     tokens = tokenize(clean_question(text[found.end():]))
     hits = vocabulary.match(tokens, set()) if tokens else []
-    kinds = {"dimension", "value", "grain"}
-    rest = [t.key for t in tokens[hits[0].end:]] if hits else ["?"]
-    return bool(hits) and hits[0].start == 0 and all(term.kind in kinds for term in hits[0].terms) and \
-        all(key in ("split", "grouping", "breakdown", "column", "filter", "please") for key in rest)
+    if not hits or hits[0].start != 0 or any(term.kind not in kinds for term in hits[0].terms):
+        return None
+    return [t.key for t in tokens[hits[0].end:]]
 
 
 def is_change_request(text: str, vocabulary: Vocabulary | None) -> bool:

@@ -175,17 +175,20 @@ def _filter_change(parsed: ParsedQuestion, previous: QuerySpec, model: SemanticM
 
 def _widened(parsed: ParsedQuestion) -> set[str]:
     """Groupings whose filter goes because its values come right after a widening word ('not just Meta')."""
-    keys = [t.key for t in parsed.tokens]
-    ends = {end for _, end in find_phrases(keys, follow_up_words().widen)}
-    return {d for d, start in parsed.filter_starts.items() if start in ends}
+    return _values_after(parsed, follow_up_words().widen, the=False)
 
 
 def _removed_values(parsed: ParsedQuestion) -> set[str]:
     """'remove the meta filter', 'drop email': values right after a remove word stop filtering."""
+    return _values_after(parsed, follow_up_words().remove, the=True)
+
+
+def _values_after(parsed: ParsedQuestion, table: frozenset[Phrase], the: bool) -> set[str]:
+    """Groupings whose named values start right after a phrase of `table` (or after it and 'the', with `the`)."""
     keys = [t.key for t in parsed.tokens]
-    ends = {end for _, end in find_phrases(keys, follow_up_words().remove)}
+    ends = {end for _, end in find_phrases(keys, table)}
     return {d for d, start in parsed.filter_starts.items()
-            if start in ends or (start - 1 in ends and keys[start - 1] == "the")}
+            if start in ends or (the and start - 1 in ends and keys[start - 1] == "the")}
 
 
 def _restored(parsed: ParsedQuestion, previous: QuerySpec) -> set[str]:
