@@ -198,6 +198,25 @@ def test_guard_sql_drops_comments_from_rendered_sql(policy):
 
 
 @pytest.mark.parametrize("sql", [
+    "SELECT channel FROM campaigns; -- the channels",
+    "SELECT channel FROM campaigns;\n/* written by a model */",
+    "SELECT channel FROM campaigns; -- one\n-- two",
+])
+def test_guard_sql_accepts_a_comment_after_the_one_statement(sql, policy):
+    guarded = guard_sql(sql, policy)
+    assert guarded.sql.startswith("SELECT channel FROM campaigns") and "--" not in guarded.sql
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT channel FROM campaigns; -- fine\nDELETE FROM campaigns",
+    "SELECT channel FROM campaigns; /* x */ SELECT 1",
+])
+def test_guard_sql_still_refuses_a_second_statement_after_a_comment(sql, policy):
+    with pytest.raises(SqlRefused, match="2 SQL statements"):
+        guard_sql(sql, policy)
+
+
+@pytest.mark.parametrize("sql", [
     # a CTE defined inside one subquery is not visible to a sibling FROM item
     'SELECT * FROM (WITH "x.csv" AS (SELECT 1 AS a) SELECT * FROM "x.csv") s, "x.csv"',
     # a CTE may only use the CTEs before it

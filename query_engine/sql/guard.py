@@ -99,7 +99,9 @@ def _parse_single(sql: str, policy: GuardPolicy) -> exp.Query:
         dialect = Dialect.get_or_raise(policy.dialect)
         tokens = dialect.tokenize(sql)
         check_quoted_names(tokens, policy)  # also the ones the parser would drop (VARCHAR("...") loses its length)
-        statements = [s for s in dialect.parser().parse(tokens, sql) if s is not None]
+        # A comment after the last ';' parses as a comment-only Semicolon node: it is not a second statement.
+        statements = [s for s in dialect.parser().parse(tokens, sql)
+                      if s is not None and not isinstance(s, exp.Semicolon)]
     except RecursionError:
         raise _too_deep(policy) from None
     except (SqlglotError, ValueError, IndexError, KeyError, TypeError, AttributeError) as exc:
